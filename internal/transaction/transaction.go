@@ -1,0 +1,131 @@
+// Package transaction is the transactions domain (the seed's TRX-CRUD): the
+// Transaction type, the rules its fields follow, and a Service that applies
+// them over a Store. It knows nothing of HTTP or SQL.
+package transaction
+
+import (
+	"context"
+	"time"
+
+	"github.com/trx-platform/trx/internal/fault"
+)
+
+// Errors callers can check with errors.Is.
+var (
+	ErrNotFound            = fault.New(fault.NotFound, "transaction not found")
+	ErrVersionMismatch     = fault.New(fault.PreconditionFailed, "the transaction has changed since that version (If-Match); fetch it again and retry")
+	ErrIdempotencyMismatch = fault.New(fault.Unprocessable, "this Idempotency-Key was already used with a different request; use a new key for a new request")
+)
+
+// Limits of the API, documented in the README.
+const (
+	MaxBatch           = 1000
+	MaxDescription     = 1000 // characters
+	MaxCounterparty    = 200  // characters
+	MaxCategoryID      = 64
+	MaxIdempotencyKey  = 255
+	DefaultPageSize    = 50
+	MaxPageSize        = 500
+	IdempotencyKeepFor = 24 * time.Hour
+)
+
+// Transaction is one movement of money. Amount is in minor units of Currency
+// (DESIGN.md): negative is money spent, positive money received.
+type Transaction struct {
+	ID           string    `json:"id"`
+	UserID       string    `json:"user_id"`
+	Amount       int64     `json:"amount_minor"`
+	Currency     string    `json:"currency"`
+	Description  string    `json:"description"`
+	Counterparty string    `json:"counterparty,omitempty"` // "" when none
+	BookedAt     time.Time `json:"booked_at"`
+	CategoryID   string    `json:"category_id,omitempty"` // "" when uncategorized
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	Version      int64     `json:"version"`
+}
+
+// Draft is the caller's description of a transaction, as received: amounts
+// and times are still text, to be checked by the Service.
+type Draft struct {
+	Amount       string
+	Currency     string
+	Description  string
+	Counterparty string
+	BookedAt     string
+	CategoryID   string
+}
+
+// Patch changes some fields of a transaction; nil leaves a field as it is.
+// For Counterparty and CategoryID, a pointer to "" clears the field.
+// Changing Currency alone keeps the decimal value of the amount.
+type Patch struct {
+	Amount       *string
+	Currency     *string
+	Description  *string
+	Counterparty *string
+	BookedAt     *string
+	CategoryID   *string
+}
+
+// Idempotency identifies a create request that may be retried: Key is the
+// caller's Idempotency-Key, RequestHash a digest of the request it came with.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+}
+
+// IdempotencyRecord is what the store keeps of a create made with a key:
+// the request's digest and the response the first attempt produced.
+type IdempotencyRecord struct {
+	UserID      string
+	Key         string
+	RequestHash string
+	Response    []byte
+	CreatedAt   time.Time
+}
+
+// Position is where a page of a listing ends (listings are in descending
+// booked_at, then descending id).
+type Position struct {
+	BookedAt time.Time
+	ID       string
+}
+
+// AmountBand limits amounts for a set of currencies that share an exponent:
+// a decimal bound means different minor units in JPY and in BHD.
+type AmountBand struct {
+	Currencies []string
+	Min, Max   *int64
+}
+
+// Query is a validated listing request, as a Store receives it.
+type Query struct {
+	UserID        string
+	From, To      time.Time // booked_at >= From and < To; zero is open
+	CategoryID    string
+	Uncategorized bool
+	Currency      string
+	Bands         []AmountBand // if not empty, the amount must fall in one band
+	Text          string       // in the description, case-insensitive
+	After         *Position
+	Limit         int
+}
+
+// Store keeps transactions. Every method is scoped to one user: a row of
+// another user is ErrNotFound, never returned.
+type Store interface {
+	// Insert adds txs atomically. With a non-nil idem it first claims the
+	// key: if the key was already used, Insert adds nothing and returns the
+	// earlier record.
+	Insert(ctx context.Context, txs []Transaction, idem *IdempotencyRecord) (prior *IdempotencyRecord, err error)
+	Get(ctx context.Context, userID, id string) (Transaction, error)
+	// Update writes t if the stored version is still t.Version-1, or returns
+	// ErrVersionMismatch (ErrNotFound if there is no such row).
+	Update(ctx context.Context, t Transaction) error
+	// Delete removes a row; ifVersion > 0 makes it conditional.
+	Delete(ctx context.Context, userID, id string, ifVersion int64) error
+	List(ctx context.Context, q Query) ([]Transaction, error)
+	// PurgeIdempotency forgets keys created before t.
+	PurgeIdempotency(ctx context.Context, before time.Time) (int64, error)
+}

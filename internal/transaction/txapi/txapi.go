@@ -1,0 +1,352 @@
+// Package txapi is the HTTP API of the transactions service under
+// /api/v1/transactions.
+package txapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/money"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// MaxBatchBody is the body limit of a batch create: 1,000 transactions of
+// reasonable size do not fit in the default 1 MiB.
+const MaxBatchBody = 4 << 20
+
+type handler struct {
+	svc *transaction.Service
+	log *slog.Logger
+}
+
+// Routes registers the transaction routes on mux, each behind authn.
+func Routes(mux *http.ServeMux, svc *transaction.Service, authn func(http.Handler) http.Handler, log *slog.Logger) {
+	h := &handler{svc: svc, log: log}
+	handle := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, authn(f)) }
+	handle("POST /api/v1/transactions", h.create)
+	handle("POST /api/v1/transactions/batch", h.createBatch)
+	handle("GET /api/v1/transactions", h.list)
+	handle("GET /api/v1/transactions/{id}", h.get)
+	handle("PUT /api/v1/transactions/{id}", h.replace)
+	handle("PATCH /api/v1/transactions/{id}", h.patch)
+	handle("DELETE /api/v1/transactions/{id}", h.delete)
+}
+
+// Resource is a transaction as the API shows it.
+type Resource struct {
+	ID           string  `json:"id"`
+	Amount       string  `json:"amount"`
+	Currency     string  `json:"currency"`
+	Description  string  `json:"description"`
+	Counterparty *string `json:"counterparty"`
+	BookedAt     string  `json:"booked_at"`
+	CategoryID   *string `json:"category_id"`
+	CreatedAt    string  `json:"created_at"`
+	UpdatedAt    string  `json:"updated_at"`
+	Version      int64   `json:"version"`
+}
+
+// NewResource renders t for the API.
+func NewResource(t transaction.Transaction) Resource {
+	return Resource{
+		ID:           t.ID,
+		Amount:       money.Format(t.Amount, t.Currency),
+		Currency:     t.Currency,
+		Description:  t.Description,
+		Counterparty: optional(t.Counterparty),
+		BookedAt:     t.BookedAt.UTC().Format(time.RFC3339Nano),
+		CategoryID:   optional(t.CategoryID),
+		CreatedAt:    t.CreatedAt.UTC().Format(time.RFC3339Nano),
+		UpdatedAt:    t.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		Version:      t.Version,
+	}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Input is the body of a create or a full update.
+type Input struct {
+	Amount       string  `json:"amount"`
+	Currency     string  `json:"currency"`
+	Description  string  `json:"description"`
+	Counterparty *string `json:"counterparty,omitempty"`
+	BookedAt     string  `json:"booked_at"`
+	CategoryID   *string `json:"category_id,omitempty"`
+}
+
+func (in Input) draft() transaction.Draft {
+	d := transaction.Draft{Amount: in.Amount, Currency: in.Currency, Description: in.Description, BookedAt: in.BookedAt}
+	if in.Counterparty != nil {
+		d.Counterparty = *in.Counterparty
+	}
+	if in.CategoryID != nil {
+		d.CategoryID = *in.CategoryID
+	}
+	return d
+}
+
+type batchInput struct {
+	Items []Input `json:"items"`
+}
+
+type listResponse struct {
+	Items      []Resource `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+func (h *handler) principal(r *http.Request) auth.Principal {
+	p, _ := auth.FromContext(r.Context())
+	return p
+}
+
+func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+	var in Input
+	if err := web.Decode(w, r, 0, &in); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	idem := idempotency(r, "create", in)
+	t, err := h.svc.Create(r.Context(), h.principal(r).UserID, in.draft(), idem)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/transactions/"+t.ID)
+	w.Header().Set("ETag", etag(t.Version))
+	web.Respond(w, http.StatusCreated, NewResource(t))
+}
+
+func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
+	var in batchInput
+	if err := web.Decode(w, r, MaxBatchBody, &in); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	ds := make([]transaction.Draft, len(in.Items))
+	for i, it := range in.Items {
+		ds[i] = it.draft()
+	}
+	txs, err := h.svc.CreateBatch(r.Context(), h.principal(r).UserID, ds, idempotency(r, "batch", in))
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	out := listResponse{Items: make([]Resource, len(txs))}
+	for i, t := range txs {
+		out.Items[i] = NewResource(t)
+	}
+	web.Respond(w, http.StatusCreated, out)
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+	t, err := h.svc.Get(r.Context(), h.principal(r).UserID, r.PathValue("id"))
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	tag := etag(t.Version)
+	w.Header().Set("ETag", tag)
+	if match := r.Header.Get("If-None-Match"); match != "" && (match == tag || match == "*") {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	web.Respond(w, http.StatusOK, NewResource(t))
+}
+
+func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
+	ifVersion, err := ifMatch(r)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	var in Input
+	if err := web.Decode(w, r, 0, &in); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	t, err := h.svc.Replace(r.Context(), h.principal(r).UserID, r.PathValue("id"), in.draft(), ifVersion)
+	h.written(w, r, t, err)
+}
+
+func (h *handler) patch(w http.ResponseWriter, r *http.Request) {
+	ifVersion, err := ifMatch(r)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	var raw map[string]json.RawMessage
+	if err := web.Decode(w, r, 0, &raw); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	p, err := decodePatch(raw)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	t, err := h.svc.Update(r.Context(), h.principal(r).UserID, r.PathValue("id"), p, ifVersion)
+	h.written(w, r, t, err)
+}
+
+func (h *handler) written(w http.ResponseWriter, r *http.Request, t transaction.Transaction, err error) {
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("ETag", etag(t.Version))
+	web.Respond(w, http.StatusOK, NewResource(t))
+}
+
+func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
+	ifVersion, err := ifMatch(r)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	if err := h.svc.Delete(r.Context(), h.principal(r).UserID, r.PathValue("id"), ifVersion); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// listParams are the query parameters a listing accepts; any other is a
+// 400, so that a misspelt filter never silently returns everything.
+var listParams = map[string]bool{
+	"from": true, "to": true, "category_id": true, "uncategorized": true, "currency": true,
+	"amount_min": true, "amount_max": true, "q": true, "limit": true, "cursor": true,
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var v fault.Validation
+	for k, vals := range q {
+		switch {
+		case !listParams[k]:
+			v.Addf(k, "unknown_parameter", "is not a filter of this listing; known: from, to, category_id, uncategorized, currency, amount_min, amount_max, q, limit, cursor")
+		case len(vals) > 1:
+			v.Add(k, "repeated", "must be given once")
+		}
+	}
+	f := transaction.Filter{
+		From: q.Get("from"), To: q.Get("to"), CategoryID: q.Get("category_id"), Currency: q.Get("currency"),
+		AmountMin: q.Get("amount_min"), AmountMax: q.Get("amount_max"), Text: q.Get("q"), Cursor: q.Get("cursor"),
+	}
+	if s := q.Get("uncategorized"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			v.Add("uncategorized", "format", "must be true or false")
+		}
+		f.Uncategorized = b
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			v.Addf("limit", "range", "must be a whole number between 1 and %d", transaction.MaxPageSize)
+		}
+		f.Limit = n
+	}
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	page, err := h.svc.List(r.Context(), h.principal(r).UserID, f)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	out := listResponse{Items: make([]Resource, len(page.Items))}
+	for i, t := range page.Items {
+		out.Items[i] = NewResource(t)
+	}
+	if page.Next != "" {
+		out.NextCursor = &page.Next
+	}
+	web.Respond(w, http.StatusOK, out)
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch returns the version an If-Match header asks for: 0 when absent or
+// "*". A list of tags is not supported: a transaction has one version.
+func ifMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if err != nil || n < 1 || strings.HasPrefix(h, "W/") {
+		v := &fault.Validation{}
+		v.Add("If-Match", "format", `must be the ETag of the transaction, such as "3"`)
+		return 0, v
+	}
+	return n, nil
+}
+
+// idempotency returns the idempotency key of r with a digest of the
+// operation and its decoded input, or nil without the header. The digest is
+// of the decoded input, so a retry that only changes whitespace or key order
+// still counts as the same request.
+func idempotency(r *http.Request, op string, in any) *transaction.Idempotency {
+	key, ok := r.Header["Idempotency-Key"]
+	if !ok {
+		return nil
+	}
+	body, _ := json.Marshal(in)
+	sum := sha256.Sum256(append([]byte(op+"\x00"), body...))
+	return &transaction.Idempotency{Key: strings.Join(key, ","), RequestHash: hex.EncodeToString(sum[:])}
+}
+
+// decodePatch reads a JSON merge-patch-like body: each field present is set;
+// null clears counterparty or category_id and is refused for other fields.
+func decodePatch(raw map[string]json.RawMessage) (transaction.Patch, error) {
+	var (
+		p transaction.Patch
+		v fault.Validation
+	)
+	fields := map[string]**string{
+		"amount": &p.Amount, "currency": &p.Currency, "description": &p.Description,
+		"counterparty": &p.Counterparty, "booked_at": &p.BookedAt, "category_id": &p.CategoryID,
+	}
+	nullable := map[string]bool{"counterparty": true, "category_id": true}
+	for name, msg := range raw {
+		dst, ok := fields[name]
+		if !ok {
+			v.Add(name, "unknown_field", "is not a field that can be changed; changeable: amount, currency, description, counterparty, booked_at, category_id")
+			continue
+		}
+		if string(msg) == "null" {
+			if !nullable[name] {
+				v.Add(name, "required", "cannot be null")
+				continue
+			}
+			empty := ""
+			*dst = &empty
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(msg, &s); err != nil {
+			v.Add(name, "type", "must be a JSON string")
+			continue
+		}
+		*dst = &s
+	}
+	if len(raw) == 0 && len(v.Fields) == 0 {
+		v.Add("body", "required", "names no field to change")
+	}
+	return p, v.Err()
+}

@@ -1,0 +1,295 @@
+// Package txsql is the transaction.Store on SQL, for SQLite and for
+// MySQL/MariaDB. The two engines share one implementation because trx's
+// queries are written in the SQL they have in common (the same '?'
+// placeholders, types and keyset conditions); where they differ — how to
+// insert-or-ignore, how to detect a duplicate key — the dialect decides, in
+// plain sight in this file. The schemas are separate, in sqldb/migrations.
+package txsql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/transaction"
+)
+
+// Store is a transaction.Store on a sqldb.DB.
+type Store struct {
+	db *sqldb.DB
+}
+
+var _ transaction.Store = (*Store)(nil)
+
+// New returns a Store on db.
+func New(db *sqldb.DB) *Store { return &Store{db: db} }
+
+const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version`
+
+// insertChunk bounds the rows of one multi-row INSERT (11 placeholders a
+// row, well under SQLite's and MySQL's limits).
+const insertChunk = 200
+
+// Insert adds txs in one database transaction, claiming idem's key first.
+func (s *Store) Insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("txsql: insert: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if idem != nil {
+		claimed, err := s.claimKey(ctx, tx, idem)
+		if err != nil {
+			return nil, err
+		}
+		if !claimed {
+			// Another request holds the key: it committed before our claim
+			// returned (MySQL makes a duplicate insert wait for the holder;
+			// SQLite has one writer), so its record is there to read.
+			_ = tx.Rollback()
+			prior, err := s.idempotencyRecord(ctx, idem.UserID, idem.Key)
+			if err != nil {
+				return nil, err
+			}
+			return prior, nil
+		}
+	}
+	for start := 0; start < len(txs); start += insertChunk {
+		end := min(start+insertChunk, len(txs))
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO transactions (" + columns + ") VALUES ")
+		args := make([]any, 0, (end-start)*11)
+		for i, t := range txs[start:end] {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, t.ID, t.UserID, t.Amount, t.Currency, t.Description, nullable(t.Counterparty),
+				sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version)
+		}
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("txsql: insert: commit: %w", err)
+	}
+	return nil, nil
+}
+
+// claimKey inserts the idempotency record unless the key exists; it reports
+// whether this call inserted it.
+func (s *Store) claimKey(ctx context.Context, tx *sql.Tx, r *transaction.IdempotencyRecord) (bool, error) {
+	q := `INSERT INTO idempotency_keys (user_id, idem_key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)`
+	switch s.db.Dialect {
+	case sqldb.SQLite:
+		q += ` ON CONFLICT (user_id, idem_key) DO NOTHING`
+	case sqldb.MySQL:
+		q += ` ON DUPLICATE KEY UPDATE idem_key = idem_key`
+	}
+	res, err := tx.ExecContext(ctx, q, r.UserID, r.Key, r.RequestHash, r.Response, sqldb.FormatTime(r.CreatedAt))
+	if err != nil {
+		return false, fmt.Errorf("txsql: claim idempotency key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("txsql: claim idempotency key: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (s *Store) idempotencyRecord(ctx context.Context, userID, key string) (*transaction.IdempotencyRecord, error) {
+	r := transaction.IdempotencyRecord{UserID: userID, Key: key}
+	var created string
+	err := s.db.Write.QueryRowContext(ctx,
+		`SELECT request_hash, response, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`, userID, key,
+	).Scan(&r.RequestHash, &r.Response, &created)
+	if err != nil {
+		return nil, fmt.Errorf("txsql: read idempotency key: %w", err)
+	}
+	if r.CreatedAt, err = sqldb.ParseTime(created); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Get returns one transaction of a user.
+func (s *Store) Get(ctx context.Context, userID, id string) (transaction.Transaction, error) {
+	row := s.db.Read.QueryRowContext(ctx, `SELECT `+columns+` FROM transactions WHERE id = ? AND user_id = ?`, id, userID)
+	t, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, transaction.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("txsql: get: %w", err)
+	}
+	return t, nil
+}
+
+// Update writes t if the stored version is t.Version-1.
+func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
+	res, err := s.db.Write.ExecContext(ctx, `UPDATE transactions
+		SET amount_minor = ?, currency = ?, description = ?, counterparty = ?, booked_at = ?, category_id = ?, updated_at = ?, version = ?
+		WHERE id = ? AND user_id = ? AND version = ?`,
+		t.Amount, t.Currency, t.Description, nullable(t.Counterparty), sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID),
+		sqldb.FormatTime(t.UpdatedAt), t.Version, t.ID, t.UserID, t.Version-1)
+	if err != nil {
+		return fmt.Errorf("txsql: update: %w", err)
+	}
+	return s.missed(ctx, res, t.UserID, t.ID)
+}
+
+// Delete removes a row; ifVersion > 0 makes it conditional.
+func (s *Store) Delete(ctx context.Context, userID, id string, ifVersion int64) error {
+	q := `DELETE FROM transactions WHERE id = ? AND user_id = ?`
+	args := []any{id, userID}
+	if ifVersion > 0 {
+		q += ` AND version = ?`
+		args = append(args, ifVersion)
+	}
+	res, err := s.db.Write.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("txsql: delete: %w", err)
+	}
+	return s.missed(ctx, res, userID, id)
+}
+
+// missed turns "no row changed" into ErrNotFound or ErrVersionMismatch.
+func (s *Store) missed(ctx context.Context, res sql.Result, userID, id string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("txsql: rows affected: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = s.db.Write.QueryRowContext(ctx, `SELECT 1 FROM transactions WHERE id = ? AND user_id = ?`, id, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return transaction.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("txsql: check row: %w", err)
+	}
+	return transaction.ErrVersionMismatch
+}
+
+// List returns the transactions that match q, newest booked first.
+func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Transaction, error) {
+	var (
+		where = []string{"user_id = ?"}
+		args  = []any{q.UserID}
+	)
+	if !q.From.IsZero() {
+		where = append(where, "booked_at >= ?")
+		args = append(args, sqldb.FormatTime(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "booked_at < ?")
+		args = append(args, sqldb.FormatTime(q.To))
+	}
+	switch {
+	case q.Uncategorized:
+		where = append(where, "category_id IS NULL")
+	case q.CategoryID != "":
+		where = append(where, "category_id = ?")
+		args = append(args, q.CategoryID)
+	}
+	if q.Currency != "" {
+		where = append(where, "currency = ?")
+		args = append(args, q.Currency)
+	}
+	if len(q.Bands) > 0 {
+		var ors []string
+		for _, b := range q.Bands {
+			cond := "currency IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(b.Currencies)), ", ") + ")"
+			for _, c := range b.Currencies {
+				args = append(args, c)
+			}
+			if b.Min != nil {
+				cond += " AND amount_minor >= ?"
+				args = append(args, *b.Min)
+			}
+			if b.Max != nil {
+				cond += " AND amount_minor <= ?"
+				args = append(args, *b.Max)
+			}
+			ors = append(ors, "("+cond+")")
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	if q.Text != "" {
+		where = append(where, `LOWER(description) LIKE ? ESCAPE '!'`)
+		args = append(args, "%"+escapeLike(strings.ToLower(q.Text))+"%")
+	}
+	if q.After != nil {
+		b := sqldb.FormatTime(q.After.BookedAt)
+		where = append(where, "(booked_at < ? OR (booked_at = ? AND id < ?))")
+		args = append(args, b, b, q.After.ID)
+	}
+	args = append(args, q.Limit)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+columns+` FROM transactions WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY booked_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("txsql: list: %w", err)
+	}
+	defer rows.Close()
+	out := make([]transaction.Transaction, 0, min(q.Limit, 64))
+	for rows.Next() {
+		t, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("txsql: list: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("txsql: list: %w", err)
+	}
+	return out, nil
+}
+
+// PurgeIdempotency forgets keys created before t.
+func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, sqldb.FormatTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("txsql: purge idempotency keys: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// escapeLike escapes LIKE's wildcards with '!' (the ESCAPE character used).
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(r scanner) (transaction.Transaction, error) {
+	var (
+		t                              transaction.Transaction
+		counterparty, category         sql.NullString
+		bookedAt, createdAt, updatedAt string
+	)
+	if err := r.Scan(&t.ID, &t.UserID, &t.Amount, &t.Currency, &t.Description, &counterparty, &bookedAt, &category,
+		&createdAt, &updatedAt, &t.Version); err != nil {
+		return t, err
+	}
+	t.Counterparty, t.CategoryID = counterparty.String, category.String
+	var err error
+	if t.BookedAt, err = sqldb.ParseTime(bookedAt); err != nil {
+		return t, err
+	}
+	if t.CreatedAt, err = sqldb.ParseTime(createdAt); err != nil {
+		return t, err
+	}
+	if t.UpdatedAt, err = sqldb.ParseTime(updatedAt); err != nil {
+		return t, err
+	}
+	return t, nil
+}
