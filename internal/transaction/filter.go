@@ -34,7 +34,7 @@ const MaxText = 200
 
 func (f Filter) query(userID string) (Query, error) {
 	var v fault.Validation
-	q := Query{UserID: userID, CategoryID: f.CategoryID, Uncategorized: f.Uncategorized, Text: f.Text, Limit: f.Limit}
+	q := Query{UserID: userID, CategoryID: f.CategoryID, Currency: f.Currency, Uncategorized: f.Uncategorized, Text: f.Text, Limit: f.Limit}
 	var err error
 	if f.From != "" {
 		if q.From, err = ParseTime(f.From); err != nil {
