@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var keyRE = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
+
+// testEnv returns an env whose getenv reads vars.
+func testEnv(vars map[string]string, stdout, stderr io.Writer) env {
+	return env{getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+}
+
+// startServe runs `trx serve` in-process on a fresh data directory and
+// returns its address, the first user's key, and a stop function that
+// cancels it (as SIGTERM does) and returns run's error.
+func startServe(t *testing.T, dataDir string) (addr, key string, stop func() error) {
+	t.Helper()
+	cfg := serveConfig{Addr: "127.0.0.1:0", DataDir: dataDir, Migrate: true, MaxOpenConns: 8, ShutdownTimeout: 5 * time.Second}
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), &out)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			runErr = <-done
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return s.Addr(), keyRE.FindString(out.String()), stop
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	addr, key, stop := startServe(t, dir)
+	if key == "" {
+		t.Fatal("serve on an empty database printed no first API key")
+	}
+	base := "http://" + addr
+	call := func(key, method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if code, body := call("", "GET", p, ""); code != 200 {
+			t.Fatalf("%s: %d %s", p, code, body)
+		}
+	}
+	if code, _ := call("", "GET", "/api/v1/transactions", ""); code != 401 {
+		t.Fatalf("no key: %d", code)
+	}
+	code, body := call(key, "POST", "/api/v1/transactions", `{"amount":"-12.50","currency":"EUR","description":"Coffee","booked_at":"2026-11-27"}`)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	if code, body := call(key, "GET", "/api/v1/nope", ""); code != 404 || !strings.Contains(body, "problem") && !strings.Contains(body, "no API route") {
+		t.Fatalf("unknown API route: %d %s", code, body)
+	}
+
+	// `trx users add` works against the data directory while serve runs, and
+	// prints the key alone on stdout.
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"users", "add", "carol"}, testEnv(map[string]string{"TRX_DATA": dir}, &out, &errOut)); err != nil {
+		t.Fatalf("users add: %v (%s)", err, errOut.String())
+	}
+	carol := strings.TrimSpace(out.String())
+	if !keyRE.MatchString(carol) || carol != keyRE.FindString(carol) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("users add printed %q, want the key alone on one line", out.String())
+	}
+	if code, body := call(carol, "GET", "/api/v1/transactions", ""); code != 200 || !strings.Contains(body, `"items":[]`) {
+		t.Fatalf("carol lists: %d %s", code, body)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"users", "add", "carol"}, testEnv(map[string]string{"TRX_DATA": dir}, &out, &errOut)); err == nil {
+		t.Fatal("adding carol twice succeeded")
+	}
+
+	code, body = call("", "GET", "/metrics", "")
+	for _, want := range []string{
+		`trx_http_requests_total{code="201",method="POST",route="POST /api/v1/transactions"} 1`,
+		`trx_http_request_duration_seconds_bucket{method="GET",route="GET /api/v1/transactions"`,
+		`go_sql_wait_count_total{db_name="write"}`,
+		`go_sql_in_use_connections{db_name="read"}`,
+	} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// Graceful shutdown: a request in flight when the signal comes finishes.
+	slow := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/api/v1/transactions/batch", &slowReader{data: []byte(`{"items":[{"amount":"1","currency":"JPY","description":"late","booked_at":"2026-11-27"}]}`), delay: 300 * time.Millisecond})
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			slow <- -1
+			return
+		}
+		res.Body.Close()
+		slow <- res.StatusCode
+	}()
+	time.Sleep(100 * time.Millisecond) // let the request start; not a timing assertion
+	if err := stop(); err != nil {
+		t.Fatalf("run after shutdown = %v, want nil", err)
+	}
+	if got := <-slow; got != 201 {
+		t.Fatalf("in-flight request during shutdown: %d, want 201", got)
+	}
+
+	// Restarting on the same data keeps the data and prints no new key.
+	_, key2, _ := startServe(t, dir)
+	if key2 != "" {
+		t.Fatal("a second start printed a new first-user key")
+	}
+}
+
+// slowReader yields its data after a delay, to keep a request in flight.
+type slowReader struct {
+	data  []byte
+	delay time.Duration
+	done  bool
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, io.EOF
+	}
+	time.Sleep(r.delay)
+	r.done = true
+	return copy(p, r.data), nil
+}
+
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"TRX_DATA": dir}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"migrate", "status"}, testEnv(vars, &out, &errOut)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "pending") {
+		t.Fatalf("status on an empty database:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate"}, testEnv(vars, &out, &errOut)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "applied 0001 init") {
+		t.Fatalf("migrate:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate", "status"}, testEnv(vars, &out, &errOut)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "pending") {
+		t.Fatalf("status after migrate:\n%s", out.String())
+	}
+}
+
+func TestFlagsAndEnv(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--help"}, testEnv(nil, &out, &errOut))
+	if err == nil {
+		t.Fatal("--help returned nil; want flag.ErrHelp")
+	}
+	for _, want := range []string{"-addr", "TRX_ADDR", "-data", "TRX_DATA", "-db", "TRX_DB", "127.0.0.1:8080", "./trx-data"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+	errOut.Reset()
+	err = run(context.Background(), []string{"serve"}, testEnv(map[string]string{"TRX_SHUTDOWN_TIMEOUT": "soon"}, &out, &errOut))
+	if err == nil || !strings.Contains(err.Error(), "TRX_SHUTDOWN_TIMEOUT") {
+		t.Fatalf("bad env value: %v", err)
+	}
+	err = run(context.Background(), []string{"serve", "--db", "postgres://x/y"}, testEnv(nil, &out, &errOut))
+	if err == nil || !strings.Contains(err.Error(), "mysql://") {
+		t.Fatalf("bad --db: %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, testEnv(nil, &out, &errOut)); err == nil {
+		t.Fatal("unknown command succeeded")
+	}
+}
+
