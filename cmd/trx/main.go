@@ -52,9 +52,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "trx:", err)
 		os.Exit(1)
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(2)
-	}
 }
 
 func run(ctx context.Context, args []string, e env) error {

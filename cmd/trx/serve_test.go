@@ -229,4 +229,3 @@ func TestFlagsAndEnv(t *testing.T) {
 		t.Fatal("unknown command succeeded")
 	}
 }
-

@@ -26,7 +26,7 @@ func runUsers(ctx context.Context, e env, args []string) error {
 		"'key' prints a new, additional API key for an existing user. Keys are stored hashed and shown only once.\n"+
 		"Both work while trx serve runs on the same data directory or database.", e)
 	dbFlags(fs, &cfg)
-	fs.StringVar(&scopes, "scopes", "read,write", "comma-separated scopes of the key: read, write, admin")
+	fs.stringVar(&scopes, "scopes", "read,write", "comma-separated scopes of the key: read, write, admin")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

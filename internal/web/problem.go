@@ -24,9 +24,10 @@ type Problem struct {
 	Errors    []fault.FieldError `json:"errors,omitempty"`
 }
 
-// ProblemBase is the URI prefix of trx's problem types; each type is
+// ProblemBase is the URI prefix of trx's problem types (a URN: it names
+// the kind of problem, it is not a page to fetch); each type is
 // documented in the README under "Errors".
-const ProblemBase = "https://trx.dev/problems/"
+const ProblemBase = "urn:trx:problem:"
 
 var kindStatus = map[fault.Kind]int{
 	fault.Internal:           http.StatusInternalServerError,

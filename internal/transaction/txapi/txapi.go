@@ -19,10 +19,6 @@ import (
 	"github.com/trx-platform/trx/internal/web"
 )
 
-// MaxBatchBody is the body limit of a batch create: 1,000 transactions of
-// reasonable size do not fit in the default 1 MiB.
-const MaxBatchBody = 4 << 20
-
 type handler struct {
 	svc *transaction.Service
 	log *slog.Logger
@@ -132,7 +128,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
 	var in batchInput
-	if err := web.Decode(w, r, MaxBatchBody, &in); err != nil {
+	if err := web.Decode(w, r, 0, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
