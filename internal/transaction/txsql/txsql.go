@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/transaction"
 )
@@ -35,7 +37,25 @@ const columns = `id, user_id, amount_minor, currency, description, counterparty,
 const insertChunk = 200
 
 // Insert adds txs in one database transaction, claiming idem's key first.
+// A deadlock (MySQL can pick one among concurrent claims of one key as its
+// victim) is retried: the transaction was rolled back whole.
 func (s *Store) Insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
+	for attempt := 1; ; attempt++ {
+		prior, err := s.insert(ctx, txs, idem)
+		if err != nil && attempt < 4 && retryable(err) {
+			continue
+		}
+		return prior, err
+	}
+}
+
+// retryable reports whether err is MySQL's deadlock or lock wait timeout.
+func retryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("txsql: insert: begin: %w", err)
