@@ -13,8 +13,9 @@ var ErrTooLarge = errors.New("input too large")
 // DefaultMaxBody is the default size limit of a report input: 100 MiB.
 const DefaultMaxBody = 100 << 20
 
-// ProblemBase is the URI prefix of problem types, the same as the HTTP API's.
-const ProblemBase = "https://trx.dev/problems/"
+// ProblemBase is the URI prefix of problem types (a URN, not a page to
+// fetch), the same as the HTTP API's (web.ProblemBase).
+const ProblemBase = "urn:trx:problem:"
 
 // Problem is the RFC 9457 problem details body that every adapter returns
 // for input it refuses, so that they all answer alike. Errors lists the bad
