@@ -218,6 +218,20 @@ func Parse(amount, currency string) (int64, error) {
 	if !ok {
 		return 0, currencyError(currency)
 	}
+	return parse(amount, currency, exp)
+}
+
+// ParseScaled converts a decimal string into units of 10^-exp, with the
+// rules of Parse: ParseScaled("1.2345", 6) is 1234500; "1.0000001" is
+// refused with ErrTooManyDecimals. It is for fixed-scale quantities that
+// are not a currency's amounts (stock prices).
+func ParseScaled(amount string, exp int) (int64, error) {
+	return parse(amount, "a scale of "+strconv.Itoa(exp)+" decimal places", exp)
+}
+
+// parse is Parse for exponent exp; what names the scale in messages.
+func parse(amount, what string, exp int) (int64, error) {
+	currency := what
 	d, err := scan(amount, exp)
 	if err != nil {
 		return 0, err
@@ -248,6 +262,13 @@ func Format(minor int64, currency string) string {
 	if !ok {
 		exp = 2
 	}
+	return FormatScaled(minor, exp)
+}
+
+// FormatScaled renders n units of 10^-exp as a decimal string with exactly
+// exp digits after the point, for quantities with a fixed scale that is not
+// a currency's (stock prices): FormatScaled(1234500, 6) is "1.234500".
+func FormatScaled(minor int64, exp int) string {
 	mag := uint64(minor)
 	if minor < 0 {
 		mag = -mag // two's complement: correct for math.MinInt64 too
