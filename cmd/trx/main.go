@@ -37,6 +37,9 @@ func commands() map[string]command {
 		"migrate": {"apply database migrations, or show their status", runMigrate},
 		"users":   {"manage users and their API keys", runUsers},
 		"bench":   {"load-test a running trx against a database baseline", runBench},
+		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
+			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
+		}},
 		"version": {"print the version", func(_ context.Context, e env, _ []string) error {
 			fmt.Fprintln(e.stdout, "trx", version)
 			return nil

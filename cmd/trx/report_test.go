@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -15,12 +16,28 @@ func TestReportFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	args := []string{"../../internal/report/testdata/fixture_input.json", "--json", "--group-by", "category,month"}
-	if err := runReport(context.Background(), args, nil, &stdout, &stderr); err != nil {
-		t.Fatalf("runReport: %v\n%s", err, stderr.String())
+	input, err := os.ReadFile("../../internal/report/testdata/fixture_input.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := stdout.String(); got != string(want) {
-		t.Errorf("trx report output:\n%s\nwant:\n%s", got, want)
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"file", "", []string{"report", "../../internal/report/testdata/fixture_input.json", "--json", "--group-by", "category,month"}},
+		{"stdin", string(input), []string{"report", "--json", "--group-by", "category,month"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(tt.stdin), stdout: &stdout, stderr: &stderr}
+			if err := run(context.Background(), tt.args, e); err != nil {
+				t.Fatalf("trx report: %v\n%s", err, stderr.String())
+			}
+			if got := stdout.String(); got != string(want) {
+				t.Errorf("trx report output:\n%s\nwant:\n%s", got, want)
+			}
+		})
 	}
 }
