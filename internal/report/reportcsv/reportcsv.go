@@ -6,7 +6,8 @@
 // regard to case or surrounding spaces, and a UTF-8 byte order mark is
 // skipped. Like reportjson, the columns of a transactions export that a
 // report does not use ("id", "description", "counterparty", "category_id",
-// "created_at", "updated_at", "version") are accepted and ignored
+// "category_source", "category_confidence", "category_rule_id", "created_at",
+// "updated_at", "version") are accepted and ignored
 // ("category_id" stands in for a missing "category"); any other column is
 // refused, so that a misspelt "categroy" is not silently dropped.
 package reportcsv
@@ -138,7 +139,8 @@ func (r *Reader) header() error {
 			r.cols.category = i
 		case "category_id":
 			r.cols.categoryID = i
-		case "id", "description", "counterparty", "created_at", "updated_at", "version":
+		case "id", "description", "counterparty", "category_source", "category_confidence", "category_rule_id",
+			"created_at", "updated_at", "version":
 		default:
 			if _, err := report.ParseBookedAt(name); err == nil || isNumber(name) {
 				return fmt.Errorf("%w: the CSV input has no header row; its first row must name the columns, such as \"amount,currency,booked_at,category\"", report.ErrInvalidInput)

@@ -28,7 +28,7 @@ func TestReader(t *testing.T) {
 			items: []report.Item{{Amount: "1.00", Currency: "EUR", Category: "food", BookedAt: jan}}},
 		{name: "empty optional cells", in: "amount,currency,booked_at,category\n1,EUR,,\n",
 			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
-		{name: "export columns ignored", in: "id,amount,currency,description,category_id\nx,1,EUR,\"a, b\",c1\n",
+		{name: "export columns ignored", in: "id,amount,currency,description,category_id,category_source\nx,1,EUR,\"a, b\",c1,manual\n",
 			items: []report.Item{{Amount: "1", Currency: "EUR", Category: "c1"}}},
 		{name: "thousands separator is refused by the aggregator, not here", in: "amount,currency\n\"1,000.00\",EUR\n",
 			items: []report.Item{{Amount: "1,000.00", Currency: "EUR"}}},

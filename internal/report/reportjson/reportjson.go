@@ -7,7 +7,8 @@
 // required), "currency" (required), "booked_at" (RFC 3339 or YYYY-MM-DD,
 // optional) and "category" (optional). So that the output of the
 // transactions API can be fed back as it is, its other fields ("id",
-// "description", "counterparty", "category_id", "created_at", "updated_at",
+// "description", "counterparty", "category_id", "category_source",
+// "category_confidence", "category_rule_id", "created_at", "updated_at",
 // "version") are accepted and ignored, except that "category_id" stands in
 // for a missing "category". Any other field is refused.
 package reportjson
@@ -256,6 +257,9 @@ type wireItem struct {
 	ID           ignored `json:"id"`
 	Description  ignored `json:"description"`
 	Counterparty ignored `json:"counterparty"`
+	Source       ignored `json:"category_source"`
+	Confidence   ignored `json:"category_confidence"`
+	RuleID       ignored `json:"category_rule_id"`
 	CreatedAt    ignored `json:"created_at"`
 	UpdatedAt    ignored `json:"updated_at"`
 	Version      ignored `json:"version"`

@@ -66,7 +66,7 @@ func TestDecoder(t *testing.T) {
 			items: []report.Item{{Amount: "-12.50", Currency: "EUR"}, {Amount: "1", Currency: "JPY", Category: "food", BookedAt: jan}}},
 		{name: "wrapped", in: `{"transactions":[{"amount":"1","currency":"EUR","booked_at":"2025-01-31T00:00:00Z"}]}`,
 			items: []report.Item{{Amount: "1", Currency: "EUR", BookedAt: jan}}},
-		{name: "transactions api fields are ignored", in: `[{"id":"01J","amount":"1","currency":"EUR","description":"x","counterparty":null,"category_id":"c1","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","version":3}]`,
+		{name: "transactions api fields are ignored", in: `[{"id":"01J","amount":"1","currency":"EUR","description":"x","counterparty":null,"category_id":"c1","category_source":"rule","category_confidence":0.93,"category_rule_id":"r1","created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","version":3}]`,
 			items: []report.Item{{Amount: "1", Currency: "EUR", Category: "c1"}}},
 		{name: "category wins over category_id", in: `[{"amount":"1","currency":"EUR","category":"a","category_id":"b"}]`,
 			items: []report.Item{{Amount: "1", Currency: "EUR", Category: "a"}}},
