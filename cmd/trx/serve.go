@@ -15,6 +15,7 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/metrics"
+	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/txapi"
@@ -164,6 +165,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	})
 	authn := auth.Require(users, s.log)
 	txapi.Routes(mux, s.txs, authn, s.log)
+	reportapi.Routes(mux, txsql.New(s.db), authn, s.log, reportapi.Config{})
 
 	var h http.Handler = mux
 	h = httpMetrics.Middleware(h)

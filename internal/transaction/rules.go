@@ -35,6 +35,9 @@ func (s *Service) fromDraft(v *fault.Validation, prefix, userID string, d Draft)
 	checkText(v, prefix+"counterparty", t.Counterparty, MaxCounterparty, false)
 	t.BookedAt = checkBookedAt(v, prefix+"booked_at", d.BookedAt)
 	checkCategoryID(v, prefix+"category_id", d.CategoryID)
+	if t.CategoryID != "" {
+		t.CategorySource = SourceManual
+	}
 	return t
 }
 
@@ -70,6 +73,7 @@ func (s *Service) applyPatch(v *fault.Validation, cur Transaction, p Patch) Tran
 	if p.CategoryID != nil {
 		next.CategoryID = *p.CategoryID
 		checkCategoryID(v, "category_id", next.CategoryID)
+		next.CategorySource, next.CategoryConfidence, next.CategoryRuleID = SourceManual, 0, ""
 	}
 	return next
 }

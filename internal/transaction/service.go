@@ -14,9 +14,10 @@ import (
 
 // Service applies the transaction rules over a Store.
 type Service struct {
-	store Store
-	now   func() time.Time
-	newID func() string
+	store      Store
+	now        func() time.Time
+	newID      func() string
+	classifier Classifier // nil: no automatic categorization, nothing learns
 }
 
 // NewService returns a Service over store.
@@ -36,6 +37,9 @@ func (s *Service) Create(ctx context.Context, userID string, d Draft, idem *Idem
 	var v fault.Validation
 	t := s.fromDraft(&v, "", userID, d)
 	if err := v.Err(); err != nil {
+		return Transaction{}, err
+	}
+	if err := s.checkCategories(ctx, userID, []Transaction{t}, ""); err != nil {
 		return Transaction{}, err
 	}
 	out, err := s.insert(ctx, userID, []Transaction{t}, idem)
@@ -65,6 +69,9 @@ func (s *Service) CreateBatch(ctx context.Context, userID string, ds []Draft, id
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.checkCategories(ctx, userID, txs, "items[%d]."); err != nil {
+		return nil, err
+	}
 	return s.insert(ctx, userID, txs, idem)
 }
 
@@ -76,6 +83,9 @@ func (s *Service) insert(ctx context.Context, userID string, txs []Transaction, 
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
+	}
+	s.autoCategorize(ctx, userID, txs)
+	if idem != nil {
 		resp, err := json.Marshal(txs)
 		if err != nil {
 			return nil, fmt.Errorf("transaction: encode idempotent response: %w", err)
@@ -87,6 +97,7 @@ func (s *Service) insert(ctx context.Context, userID string, txs []Transaction, 
 		return nil, err
 	}
 	if prior == nil {
+		s.learn(ctx, userID, created(txs))
 		return txs, nil
 	}
 	if prior.RequestHash != idem.RequestHash {
@@ -115,8 +126,17 @@ func (s *Service) Replace(ctx context.Context, userID, id string, d Draft, ifVer
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
+	if err := s.checkCategories(ctx, userID, []Transaction{next}, ""); err != nil {
+		return Transaction{}, err
+	}
 	return s.modify(ctx, userID, id, ifVersion, func(cur Transaction) (Transaction, error) {
 		next.ID, next.CreatedAt = cur.ID, cur.CreatedAt
+		if next.CategoryID == cur.CategoryID {
+			// Not a categorization: whoever decided the category still did.
+			next.CategorySource, next.CategoryConfidence, next.CategoryRuleID = cur.CategorySource, cur.CategoryConfidence, cur.CategoryRuleID
+		} else {
+			next.CategorySource = SourceManual
+		}
 		return next, nil
 	})
 }
@@ -124,6 +144,11 @@ func (s *Service) Replace(ctx context.Context, userID, id string, d Draft, ifVer
 // Update applies p to a transaction. ifVersion > 0 makes it conditional on
 // the stored version (If-Match).
 func (s *Service) Update(ctx context.Context, userID, id string, p Patch, ifVersion int64) (Transaction, error) {
+	if p.CategoryID != nil && *p.CategoryID != "" {
+		if err := s.checkCategories(ctx, userID, []Transaction{{CategoryID: *p.CategoryID}}, ""); err != nil {
+			return Transaction{}, err
+		}
+	}
 	return s.modify(ctx, userID, id, ifVersion, func(cur Transaction) (Transaction, error) {
 		var v fault.Validation
 		next := s.applyPatch(&v, cur, p)
@@ -158,6 +183,9 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 		}
 		if err != nil {
 			return Transaction{}, err
+		}
+		if learnable(cur, next) {
+			s.learn(ctx, userID, []Categorized{{Before: cur, After: next}})
 		}
 		return next, nil
 	}

@@ -15,7 +15,21 @@ var (
 	ErrNotFound            = fault.New(fault.NotFound, "transaction not found")
 	ErrVersionMismatch     = fault.New(fault.PreconditionFailed, "the transaction has changed since that version (If-Match); fetch it again and retry")
 	ErrIdempotencyMismatch = fault.New(fault.Unprocessable, "this Idempotency-Key was already used with a different request; use a new key for a new request")
+	ErrManualCategory      = fault.New(fault.Conflict, "the transaction's category was chosen by hand; automation never overwrites a manual choice")
 )
+
+// Category sources: who decided a transaction's category.
+const (
+	SourceManual  = "manual"  // the user, through any API
+	SourceRule    = "rule"    // one of the user's rules
+	SourceModel   = "model"   // the user's own learned model (blended with the built-in one)
+	SourceBuiltin = "builtin" // the built-in model, before the user's model knows enough
+)
+
+// Automatic reports whether source is one of the automatic sources.
+func Automatic(source string) bool {
+	return source == SourceRule || source == SourceModel || source == SourceBuiltin
+}
 
 // Limits of the API, documented in the README.
 const (
@@ -40,9 +54,16 @@ type Transaction struct {
 	Counterparty string    `json:"counterparty,omitempty"` // "" when none
 	BookedAt     time.Time `json:"booked_at"`
 	CategoryID   string    `json:"category_id,omitempty"` // "" when uncategorized
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	Version      int64     `json:"version"`
+	// CategorySource says who decided CategoryID ("" when nobody did; manual
+	// with an empty CategoryID when the user cleared it, which automation
+	// respects too). Confidence (basis points) and RuleID are set by the
+	// automatic sources only.
+	CategorySource     string    `json:"category_source,omitempty"`
+	CategoryConfidence int       `json:"category_confidence,omitempty"`
+	CategoryRuleID     string    `json:"category_rule_id,omitempty"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int64     `json:"version"`
 }
 
 // Draft is the caller's description of a transaction, as received: amounts
@@ -66,6 +87,42 @@ type Patch struct {
 	Counterparty *string
 	BookedAt     *string
 	CategoryID   *string
+}
+
+// Categorization is a category decision: the category ("" to clear), who
+// made it, and for automatic sources how sure it was (basis points,
+// 0–10000) and which rule.
+type Categorization struct {
+	CategoryID string
+	Source     string
+	Confidence int
+	RuleID     string
+}
+
+// CategoryChange sets the categorization of one transaction.
+type CategoryChange struct {
+	ID string
+	Categorization
+}
+
+// Categorized is a stored category change, as the Classifier hook learns of
+// it: the transaction before and after.
+type Categorized struct {
+	Before, After Transaction
+}
+
+// Classifier is the hook the Service calls when it is set (SetClassifier):
+// to categorize new transactions, and to learn from manual choices. It
+// handles its own failures (a new transaction is stored uncategorized
+// rather than refused).
+type Classifier interface {
+	// AutoCategorize returns a categorization for each of txs (new, not yet
+	// stored, without a category), in order; a zero Categorization leaves one
+	// uncategorized, and a nil result leaves all.
+	AutoCategorize(ctx context.Context, userID string, txs []Transaction) []Categorization
+	// Learn is told of manual categorizations (and of changes to manually
+	// categorized transactions) after they are stored.
+	Learn(ctx context.Context, userID string, changes []Categorized)
 }
 
 // Idempotency identifies a create request that may be retried: Key is the
@@ -108,6 +165,8 @@ type Query struct {
 	Currency      string
 	Bands         []AmountBand // if not empty, the amount must fall in one band
 	Text          string       // in the description, case-insensitive
+	ExcludeManual bool         // leave out rows whose category source is manual
+	OnlyManual    bool         // only rows whose category source is manual
 	After         *Position
 	Limit         int
 }
@@ -128,4 +187,17 @@ type Store interface {
 	List(ctx context.Context, q Query) ([]Transaction, error)
 	// PurgeIdempotency forgets keys created before t.
 	PurgeIdempotency(ctx context.Context, before time.Time) (int64, error)
+	// GetMany returns the rows of userID among ids (any order; missing ids
+	// are left out).
+	GetMany(ctx context.Context, userID string, ids []string) ([]Transaction, error)
+	// SetCategories applies changes atomically, each bumping the row's
+	// version and setting updated_at to at. A change with an automatic
+	// source skips a row whose category source is manual. It returns the ids
+	// it changed.
+	SetCategories(ctx context.Context, userID string, changes []CategoryChange, at time.Time) ([]string, error)
+	// CountCategory counts userID's transactions in a category.
+	CountCategory(ctx context.Context, userID, categoryID string) (int64, error)
+	// ReassignCategory moves userID's transactions from one category to
+	// another ("" = uncategorized), keeping who decided it.
+	ReassignCategory(ctx context.Context, userID, from, to string, at time.Time) (int64, error)
 }

@@ -46,25 +46,38 @@ type Resource struct {
 	Counterparty *string `json:"counterparty"`
 	BookedAt     string  `json:"booked_at"`
 	CategoryID   *string `json:"category_id"`
-	CreatedAt    string  `json:"created_at"`
-	UpdatedAt    string  `json:"updated_at"`
-	Version      int64   `json:"version"`
+	// CategorySource says who decided category_id: manual, rule, model or
+	// builtin (null when nobody did); automatic decisions carry a
+	// confidence (0–1) and rules their id.
+	CategorySource     *string  `json:"category_source"`
+	CategoryConfidence *float64 `json:"category_confidence,omitempty"`
+	CategoryRuleID     *string  `json:"category_rule_id,omitempty"`
+	CreatedAt          string   `json:"created_at"`
+	UpdatedAt          string   `json:"updated_at"`
+	Version            int64    `json:"version"`
 }
 
 // NewResource renders t for the API.
 func NewResource(t transaction.Transaction) Resource {
-	return Resource{
-		ID:           t.ID,
-		Amount:       money.Format(t.Amount, t.Currency),
-		Currency:     t.Currency,
-		Description:  t.Description,
-		Counterparty: optional(t.Counterparty),
-		BookedAt:     t.BookedAt.UTC().Format(time.RFC3339Nano),
-		CategoryID:   optional(t.CategoryID),
-		CreatedAt:    t.CreatedAt.UTC().Format(time.RFC3339Nano),
-		UpdatedAt:    t.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		Version:      t.Version,
+	r := Resource{
+		ID:             t.ID,
+		Amount:         money.Format(t.Amount, t.Currency),
+		Currency:       t.Currency,
+		Description:    t.Description,
+		Counterparty:   optional(t.Counterparty),
+		BookedAt:       t.BookedAt.UTC().Format(time.RFC3339Nano),
+		CategoryID:     optional(t.CategoryID),
+		CategorySource: optional(t.CategorySource),
+		CategoryRuleID: optional(t.CategoryRuleID),
+		CreatedAt:      t.CreatedAt.UTC().Format(time.RFC3339Nano),
+		UpdatedAt:      t.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		Version:        t.Version,
 	}
+	if transaction.Automatic(t.CategorySource) {
+		c := float64(t.CategoryConfidence) / transaction.MaxConfidence
+		r.CategoryConfidence = &c
+	}
+	return r
 }
 
 func optional(s string) *string {

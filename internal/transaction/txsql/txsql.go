@@ -30,9 +30,9 @@ var _ transaction.Store = (*Store)(nil)
 // New returns a Store on db.
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
 
-const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version`
+const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, category_source, category_confidence, category_rule_id`
 
-// insertChunk bounds the rows of one multi-row INSERT (11 placeholders a
+// insertChunk bounds the rows of one multi-row INSERT (14 placeholders a
 // row, well under SQLite's and MySQL's limits).
 const insertChunk = 200
 
@@ -82,14 +82,15 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		end := min(start+insertChunk, len(txs))
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO transactions (" + columns + ") VALUES ")
-		args := make([]any, 0, (end-start)*11)
+		args := make([]any, 0, (end-start)*14)
 		for i, t := range txs[start:end] {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 			args = append(args, t.ID, t.UserID, t.Amount, t.Currency, t.Description, nullable(t.Counterparty),
-				sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version)
+				sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version,
+				nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID))
 		}
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
 			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
@@ -153,10 +154,12 @@ func (s *Store) Get(ctx context.Context, userID, id string) (transaction.Transac
 // Update writes t if the stored version is t.Version-1.
 func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE transactions
-		SET amount_minor = ?, currency = ?, description = ?, counterparty = ?, booked_at = ?, category_id = ?, updated_at = ?, version = ?
+		SET amount_minor = ?, currency = ?, description = ?, counterparty = ?, booked_at = ?, category_id = ?, updated_at = ?, version = ?,
+		    category_source = ?, category_confidence = ?, category_rule_id = ?
 		WHERE id = ? AND user_id = ? AND version = ?`,
 		t.Amount, t.Currency, t.Description, nullable(t.Counterparty), sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID),
-		sqldb.FormatTime(t.UpdatedAt), t.Version, t.ID, t.UserID, t.Version-1)
+		sqldb.FormatTime(t.UpdatedAt), t.Version, nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID),
+		t.ID, t.UserID, t.Version-1)
 	if err != nil {
 		return fmt.Errorf("txsql: update: %w", err)
 	}
@@ -218,6 +221,14 @@ func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Tr
 	case q.CategoryID != "":
 		where = append(where, "category_id = ?")
 		args = append(args, q.CategoryID)
+	}
+	switch {
+	case q.OnlyManual:
+		where = append(where, "category_source = ?")
+		args = append(args, transaction.SourceManual)
+	case q.ExcludeManual:
+		where = append(where, "(category_source IS NULL OR category_source <> ?)")
+		args = append(args, transaction.SourceManual)
 	}
 	if q.Currency != "" {
 		where = append(where, "currency = ?")
@@ -288,19 +299,27 @@ func escapeLike(s string) string {
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
+// confidence is NULL for a category nobody or a person decided.
+func confidence(t transaction.Transaction) sql.NullInt64 {
+	return sql.NullInt64{Int64: int64(t.CategoryConfidence), Valid: transaction.Automatic(t.CategorySource)}
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scan(r scanner) (transaction.Transaction, error) {
 	var (
 		t                              transaction.Transaction
 		counterparty, category         sql.NullString
+		source, ruleID                 sql.NullString
+		conf                           sql.NullInt64
 		bookedAt, createdAt, updatedAt string
 	)
 	if err := r.Scan(&t.ID, &t.UserID, &t.Amount, &t.Currency, &t.Description, &counterparty, &bookedAt, &category,
-		&createdAt, &updatedAt, &t.Version); err != nil {
+		&createdAt, &updatedAt, &t.Version, &source, &conf, &ruleID); err != nil {
 		return t, err
 	}
 	t.Counterparty, t.CategoryID = counterparty.String, category.String
+	t.CategorySource, t.CategoryConfidence, t.CategoryRuleID = source.String, int(conf.Int64), ruleID.String
 	var err error
 	if t.BookedAt, err = sqldb.ParseTime(bookedAt); err != nil {
 		return t, err

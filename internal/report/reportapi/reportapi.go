@@ -1,0 +1,251 @@
+// Package reportapi is the HTTP adapter of the report function, under
+// /api/v1/report:
+//
+//   - POST totals the transactions in the request body: a JSON array,
+//     {"transactions": [...]} (optionally with "group_by" before
+//     "transactions"), or CSV with Content-Type text/csv. The body is decoded
+//     as a stream (package reportjson or reportcsv) under a size limit
+//     (Config.MaxBody, 100 MiB by default; past it, 413), so it never sits
+//     in memory whole. The answer is the same report, and for bad input the
+//     same RFC 9457 problem ("errors" lists the first 20 bad items with their
+//     index and field), as the AWS Lambda and the CLI give.
+//   - GET totals the caller's stored transactions booked in [from, to),
+//     streamed from the database through a StoredSource one row at a time.
+//
+// Both take group_by=category,month (either or both) in the query string.
+package reportapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/report"
+	"github.com/trx-platform/trx/internal/report/reportcsv"
+	"github.com/trx-platform/trx/internal/report/reportjson"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// StoredSource reads a user's stored transactions for GET /api/v1/report.
+// txsql.Store is one.
+type StoredSource interface {
+	// Each calls fn for each transaction of userID booked in [from, to) (a
+	// zero bound is open), one at a time, without holding them all. Only
+	// ID, Amount, Currency, BookedAt and CategoryID are used. An error
+	// from fn stops it and is returned.
+	Each(ctx context.Context, userID string, from, to time.Time, fn func(transaction.Transaction) error) error
+}
+
+// Config configures the report routes.
+type Config struct {
+	// MaxBody is the largest POST body accepted, in bytes; zero means
+	// report.DefaultMaxBody (100 MiB).
+	MaxBody int64
+}
+
+type handler struct {
+	src     StoredSource
+	maxBody int64
+	log     *slog.Logger
+}
+
+// Routes registers POST and GET /api/v1/report on mux, each behind authn.
+func Routes(mux *http.ServeMux, src StoredSource, authn func(http.Handler) http.Handler, log *slog.Logger, cfg Config) {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = report.DefaultMaxBody
+	}
+	h := &handler{src: src, maxBody: cfg.MaxBody, log: log}
+	mux.Handle("POST /api/v1/report", authn(http.HandlerFunc(h.post)))
+	mux.Handle("GET /api/v1/report", authn(http.HandlerFunc(h.get)))
+}
+
+// query reads the query parameters named in known (each at most once) and
+// reports any other as a 400, so that a misspelt parameter is never
+// silently ignored.
+func query(r *http.Request, v *fault.Validation, known ...string) map[string]string {
+	out := map[string]string{}
+	for k, vals := range r.URL.Query() {
+		switch {
+		case !contains(known, k):
+			v.Addf(k, "unknown_parameter", "is not a parameter of this route; known: %s", strings.Join(known, ", "))
+		case len(vals) > 1:
+			v.Add(k, "repeated", "must be given once")
+		default:
+			out[k] = vals[0]
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func groupBy(v *fault.Validation, s string) report.GroupBy {
+	g, err := report.ParseGroupBy(s)
+	if err != nil {
+		v.Addf("group_by", "format", "%q: use category, month or both (\"category,month\")", s)
+	}
+	return g
+}
+
+// post totals the transactions in the body.
+func (h *handler) post(w http.ResponseWriter, r *http.Request) {
+	var v fault.Validation
+	q := query(r, &v, "group_by")
+	_, hasGroupBy := q["group_by"]
+	g := groupBy(&v, q["group_by"])
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	mt := "application/json"
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		var err error
+		if mt, _, err = mime.ParseMediaType(ct); err != nil {
+			mt = ct
+		}
+	}
+	if r.ContentLength > h.maxBody {
+		h.fail(w, r, h.tooLarge())
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	var src report.Source
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		dec := reportjson.NewDecoder(body)
+		if err := dec.Start(); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if s, ok := dec.GroupBy(); ok && !hasGroupBy {
+			var err error
+			if g, err = report.ParseGroupBy(s); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
+		src = dec
+	case mt == "text/csv":
+		src = reportcsv.NewReader(body)
+	default:
+		h.write(w, r, &report.Problem{Type: report.ProblemBase + "unsupported-media-type", Title: "Unsupported Media Type",
+			Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Type %q: send application/json or text/csv", r.Header.Get("Content-Type"))})
+		return
+	}
+	res, err := report.Run(r.Context(), src, report.Options{GroupBy: g})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.Respond(w, http.StatusOK, res)
+}
+
+func (h *handler) tooLarge() error {
+	return fmt.Errorf("%w: the input is larger than the limit of %d bytes", report.ErrTooLarge, h.maxBody)
+}
+
+// fail answers a POST whose input could not be totalled: the caller's
+// fault is the problem the Lambda would give; anything else is ours.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = h.tooLarge()
+	}
+	if p := report.ProblemFor(err); p != nil {
+		h.write(w, r, p)
+		return
+	}
+	if r.Context().Err() != nil {
+		return // the caller went away; nobody to answer
+	}
+	web.Error(w, r, h.log, err)
+}
+
+// problem is a report.Problem with the members every trx API problem has.
+type problem struct {
+	*report.Problem
+	Instance  string `json:"instance,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+func (h *handler) write(w http.ResponseWriter, r *http.Request, p *report.Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(problem{Problem: p, Instance: r.URL.Path, RequestID: web.RequestID(r.Context())})
+}
+
+// errStop ends a scan of stored transactions early.
+var errStop = errors.New("stop")
+
+// get totals the caller's stored transactions.
+func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+	var v fault.Validation
+	q := query(r, &v, "from", "to", "group_by")
+	g := groupBy(&v, q["group_by"])
+	var from, to time.Time
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if s := q[p.name]; s != "" {
+			t, err := transaction.ParseTime(s)
+			if err != nil {
+				v.Addf(p.name, "format", "%q %s", s, err.Error())
+			}
+			*p.t = t
+		}
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		v.Add("to", "range", "must be after from")
+	}
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	p, _ := auth.FromContext(r.Context())
+	agg := report.NewAggregator(report.Options{GroupBy: g})
+	var bad error
+	err := h.src.Each(r.Context(), p.UserID, from, to, func(t transaction.Transaction) error {
+		if err := agg.Add(report.Item{Minor: t.Amount, HasMinor: true, Currency: t.Currency, BookedAt: t.BookedAt, Category: t.CategoryID}); err != nil {
+			detail := err.Error()
+			if ie := (*report.ItemError)(nil); errors.As(err, &ie) {
+				detail = ie.Detail
+			}
+			bad = fault.Errorf(fault.Unprocessable, "transaction %s cannot be totalled: %s; narrow from and to, or group by less", t.ID, detail)
+			return errStop
+		}
+		return nil
+	})
+	switch {
+	case bad != nil:
+		web.Error(w, r, h.log, bad)
+		return
+	case err != nil && r.Context().Err() != nil:
+		return // the caller went away
+	case err != nil:
+		web.Error(w, r, h.log, err)
+		return
+	}
+	res, err := agg.Result()
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	web.Respond(w, http.StatusOK, res)
+}

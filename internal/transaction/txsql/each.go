@@ -1,0 +1,58 @@
+package txsql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/transaction"
+)
+
+// Each calls fn for every transaction of userID booked in [from, to) (a zero
+// bound is open), oldest booked first, reading one row at a time: any number
+// of rows fits in memory, which is what a report over all of a user's
+// transactions needs. It reads only the columns that totals use: fn gets ID,
+// UserID, Amount, Currency, BookedAt and CategoryID set, the other fields
+// zero. An error from fn stops the scan and is returned as it is.
+func (s *Store) Each(ctx context.Context, userID string, from, to time.Time, fn func(transaction.Transaction) error) error {
+	where := []string{"user_id = ?"}
+	args := []any{userID}
+	if !from.IsZero() {
+		where = append(where, "booked_at >= ?")
+		args = append(args, sqldb.FormatTime(from))
+	}
+	if !to.IsZero() {
+		where = append(where, "booked_at < ?")
+		args = append(args, sqldb.FormatTime(to))
+	}
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, amount_minor, currency, booked_at, category_id FROM transactions WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY booked_at, id`, args...)
+	if err != nil {
+		return fmt.Errorf("txsql: each: %w", err)
+	}
+	defer rows.Close()
+	var (
+		t        = transaction.Transaction{UserID: userID}
+		bookedAt string
+		category sql.NullString
+	)
+	for rows.Next() {
+		if err := rows.Scan(&t.ID, &t.Amount, &t.Currency, &bookedAt, &category); err != nil {
+			return fmt.Errorf("txsql: each: %w", err)
+		}
+		if t.BookedAt, err = sqldb.ParseTime(bookedAt); err != nil {
+			return fmt.Errorf("txsql: each: %w", err)
+		}
+		t.CategoryID = category.String
+		if err := fn(t); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("txsql: each: %w", err)
+	}
+	return nil
+}
