@@ -1,0 +1,617 @@
+package classifier
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/money"
+	"github.com/trx-platform/trx/internal/transaction"
+)
+
+// Blending: a user's model is used once it holds MinUserExamples, with the
+// weight n/(n+BlendHalf) against the built-in model (half and half at
+// BlendHalf examples).
+const (
+	MinUserExamples = 5
+	BlendHalf       = 50
+	jobStaleAfter   = 2 * time.Minute
+)
+
+// Service is the classifier: categories, rules, models and jobs, applied
+// through the transaction domain.
+type Service struct {
+	store   Store
+	txs     Transactions
+	builtin *Linear // nil: no built-in model
+	log     *slog.Logger
+	now     func() time.Time
+	newID   func() string
+
+	mu    sync.Mutex
+	cache map[string]cachedModel // user → decoded model
+
+	jobs   sync.WaitGroup
+	jobCtx context.Context
+}
+
+type cachedModel struct {
+	version int64
+	m       *Linear
+}
+
+var (
+	_ transaction.Classifier      = (*Service)(nil)
+	_ transaction.CategoryChecker = (*Service)(nil)
+)
+
+// NewService returns a classifier over store and txs, with the built-in
+// model builtin (nil for none). Background jobs run under ctx: they stop
+// when it ends, and Wait waits for them.
+func NewService(ctx context.Context, store Store, txs Transactions, builtin *Linear, log *slog.Logger) *Service {
+	return &Service{
+		store: store, txs: txs, builtin: builtin, log: log,
+		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
+		cache:  map[string]cachedModel{},
+		jobCtx: ctx,
+	}
+}
+
+// Wait waits for the background jobs to stop (after the context given to
+// NewService ends).
+func (s *Service) Wait() { s.jobs.Wait() }
+
+// ItemOf returns what the classifier sees of t.
+func ItemOf(t transaction.Transaction) Item {
+	exp, _ := money.Exponent(t.Currency)
+	return Item{Description: t.Description, Counterparty: t.Counterparty, Amount: t.Amount, Currency: t.Currency, Exponent: exp}
+}
+
+// ---- categories ----
+
+// Categories returns the built-in categories and then the user's own.
+func (s *Service) Categories(ctx context.Context, userID string) ([]Category, error) {
+	own, err := s.store.ListCategories(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]Category{}, Builtin...), own...), nil
+}
+
+// Category returns one category (built-in or the user's).
+func (s *Service) Category(ctx context.Context, userID, id string) (Category, error) {
+	for _, c := range Builtin {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	if !validUUID(id) {
+		return Category{}, ErrCategoryNotFound
+	}
+	return s.store.GetCategory(ctx, userID, id)
+}
+
+// CategoryDraft is a new category, or changes to one (nil: unchanged;
+// ParentID "" moves it to the top level).
+type CategoryDraft struct {
+	Name     *string
+	ParentID *string
+}
+
+// CreateCategory adds a category of the user's own.
+func (s *Service) CreateCategory(ctx context.Context, userID string, d CategoryDraft) (Category, error) {
+	now := s.now()
+	c := Category{ID: s.newID(), UserID: userID, CreatedAt: now, UpdatedAt: now}
+	if d.Name == nil {
+		d.Name = new(string)
+	}
+	if err := s.applyCategory(ctx, &c, d); err != nil {
+		return Category{}, err
+	}
+	own, err := s.store.ListCategories(ctx, userID)
+	if err != nil {
+		return Category{}, err
+	}
+	if len(own) >= MaxCategories {
+		return Category{}, fault.Errorf(fault.Conflict, "you have %d categories, the limit", MaxCategories)
+	}
+	if err := s.store.CreateCategory(ctx, c); err != nil {
+		return Category{}, err
+	}
+	return c, nil
+}
+
+// UpdateCategory renames or moves one of the user's categories.
+func (s *Service) UpdateCategory(ctx context.Context, userID, id string, d CategoryDraft) (Category, error) {
+	c, err := s.Category(ctx, userID, id)
+	if err != nil {
+		return Category{}, err
+	}
+	if c.Builtin {
+		return Category{}, ErrBuiltin
+	}
+	if err := s.applyCategory(ctx, &c, d); err != nil {
+		return Category{}, err
+	}
+	c.UpdatedAt = s.now()
+	if err := s.store.UpdateCategory(ctx, c); err != nil {
+		return Category{}, err
+	}
+	return c, nil
+}
+
+func (s *Service) applyCategory(ctx context.Context, c *Category, d CategoryDraft) error {
+	var v fault.Validation
+	if d.Name != nil {
+		c.Name = strings.Join(strings.Fields(*d.Name), " ")
+		switch {
+		case c.Name == "":
+			v.Add("name", "required", "is required and must not be blank")
+		case !utf8.ValidString(c.Name):
+			v.Add("name", "utf8", "must be valid UTF-8")
+		case utf8.RuneCountInString(c.Name) > MaxCategoryName:
+			v.Addf("name", "max_length", "is %d characters long; the limit is %d", utf8.RuneCountInString(c.Name), MaxCategoryName)
+		case strings.ContainsFunc(c.Name, unicode.IsControl):
+			v.Add("name", "control_chars", "must not contain control characters")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if d.ParentID != nil {
+		c.ParentID = *d.ParentID
+		if c.ParentID != "" {
+			if c.ParentID == c.ID {
+				v.Add("parent_id", "cycle", "a category cannot be its own parent")
+				return &v
+			}
+			p, err := s.Category(ctx, c.UserID, c.ParentID)
+			if errors.Is(err, ErrCategoryNotFound) {
+				v.Addf("parent_id", "exists", "%q is not one of your categories", c.ParentID)
+				return &fault.Error{Kind: fault.Unprocessable, Msg: v.Error(), Err: &v}
+			}
+			if err != nil {
+				return err
+			}
+			if p.ParentID != "" {
+				v.Add("parent_id", "depth", "categories nest one level deep: the parent must be a top-level category")
+				return &v
+			}
+		}
+	}
+	return nil
+}
+
+// DeleteCategory deletes one of the user's categories. If transactions or
+// rules use it, or it has children, it is ErrCategoryInUse unless reassign
+// is set: then its transactions and rules move to reassignTo ("" =
+// uncategorized transactions; rules need a category) and its children to
+// the top level.
+func (s *Service) DeleteCategory(ctx context.Context, userID, id string, reassign bool, reassignTo string) error {
+	c, err := s.Category(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if c.Builtin {
+		return ErrBuiltin
+	}
+	n, err := s.txs.CountCategory(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	rules, children, err := s.store.CategoryUse(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if !reassign {
+		if n+rules+children > 0 {
+			return fault.Errorf(fault.Conflict, "the category is used by %d transaction(s), %d rule(s) and %d child categor(ies); "+
+				"name where they go with ?reassign_to=CATEGORY_ID (or reassign_to= for uncategorized)", n, rules, children)
+		}
+		return s.store.DeleteCategory(ctx, userID, id, "")
+	}
+	var v fault.Validation
+	switch {
+	case reassignTo == id:
+		v.Add("reassign_to", "different", "must name another category than the one deleted")
+	case reassignTo == "" && rules > 0:
+		v.Addf("reassign_to", "required", "%d rule(s) set this category: name a category for them", rules)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if reassignTo != "" {
+		if _, err := s.Category(ctx, userID, reassignTo); errors.Is(err, ErrCategoryNotFound) {
+			v.Addf("reassign_to", "exists", "%q is not one of your categories", reassignTo)
+			return &fault.Error{Kind: fault.Unprocessable, Msg: v.Error(), Err: &v}
+		} else if err != nil {
+			return err
+		}
+	}
+	if _, err := s.txs.ReassignCategory(ctx, userID, id, reassignTo); err != nil {
+		return err
+	}
+	return s.store.DeleteCategory(ctx, userID, id, reassignTo)
+}
+
+// UnknownCategories returns those of ids that are not categories of userID.
+func (s *Service) UnknownCategories(ctx context.Context, userID string, ids []string) ([]string, error) {
+	var own map[string]bool
+	var unknown []string
+	for _, id := range ids {
+		if IsBuiltin(id) {
+			continue
+		}
+		if own == nil {
+			cs, err := s.store.ListCategories(ctx, userID)
+			if err != nil {
+				return nil, err
+			}
+			own = make(map[string]bool, len(cs))
+			for _, c := range cs {
+				own[c.ID] = true
+			}
+		}
+		if !own[id] {
+			unknown = append(unknown, id)
+		}
+	}
+	return unknown, nil
+}
+
+// ---- manual categorization ----
+
+// SetCategory categorizes a transaction by hand ("" clears it, also by
+// hand: automation leaves it alone afterwards).
+func (s *Service) SetCategory(ctx context.Context, userID, txID, categoryID string, ifVersion int64) (transaction.Transaction, error) {
+	return s.txs.SetCategory(ctx, userID, txID, transaction.Categorization{CategoryID: categoryID, Source: transaction.SourceManual}, ifVersion)
+}
+
+// SetCategories categorizes many transactions by hand, all or none.
+func (s *Service) SetCategories(ctx context.Context, userID string, ids []string, categoryID string) ([]string, error) {
+	changes := make([]transaction.CategoryChange, len(ids))
+	for i, id := range ids {
+		changes[i] = transaction.CategoryChange{ID: id, Categorization: transaction.Categorization{CategoryID: categoryID, Source: transaction.SourceManual}}
+	}
+	return s.txs.SetCategories(ctx, userID, changes)
+}
+
+// ---- learning ----
+
+// Learn updates the user's model with manual categorizations (the
+// transaction.Classifier hook). Failures are logged: the categorization
+// itself is stored either way.
+func (s *Service) Learn(ctx context.Context, userID string, changes []transaction.Categorized) {
+	var ex []Example
+	for _, c := range changes {
+		if c.After.CategorySource == transaction.SourceManual && c.After.CategoryID != "" {
+			ex = append(ex, Example{Item: ItemOf(c.After), Category: c.After.CategoryID})
+		}
+	}
+	if len(ex) == 0 {
+		return
+	}
+	if err := s.updateModel(ctx, userID, func(m *Linear) {
+		for _, e := range ex {
+			m.Learn(e.Category, e.Item)
+		}
+	}); err != nil {
+		s.log.WarnContext(ctx, "classifier_learn_failed", "user_id", userID, "err", err)
+	}
+}
+
+// updateModel applies change to the stored user model, retrying when a
+// concurrent update won the race.
+func (s *Service) updateModel(ctx context.Context, userID string, change func(*Linear)) error {
+	for attempt := 0; ; attempt++ {
+		blob, version, err := s.store.LoadModel(ctx, userID)
+		if err != nil {
+			return err
+		}
+		m := NewLinear()
+		if version > 0 {
+			if err := m.UnmarshalBinary(blob); err != nil {
+				return err
+			}
+		}
+		change(m)
+		out, err := m.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		err = s.store.SaveModel(ctx, userID, out, m.Examples(), version, s.now())
+		if errors.Is(err, ErrModelConflict) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.cache[userID] = cachedModel{version: version + 1, m: m}
+		s.mu.Unlock()
+		return nil
+	}
+}
+
+// Retrain rebuilds the user's model from all their manually categorized
+// transactions.
+func (s *Service) Retrain(ctx context.Context, userID string) (int64, error) {
+	var ex []Example
+	err := s.txs.Each(ctx, userID, transaction.Selection{OnlyManual: true}, func(page []transaction.Transaction) error {
+		for _, t := range page {
+			if t.CategoryID != "" {
+				ex = append(ex, Example{Item: ItemOf(t), Category: t.CategoryID})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	// Oldest first, so that the seeded order does not depend on paging.
+	for i, j := 0, len(ex)-1; i < j; i, j = i+1, j-1 {
+		ex[i], ex[j] = ex[j], ex[i]
+	}
+	m := TrainLinear(ex, DefaultEpochs, 1)
+	err = s.updateModel(ctx, userID, func(cur *Linear) { *cur = *m })
+	return int64(len(ex)), err
+}
+
+func (s *Service) userModel(ctx context.Context, userID string) (*Linear, error) {
+	v, err := s.store.ModelVersion(ctx, userID)
+	if err != nil || v == 0 {
+		return nil, err
+	}
+	s.mu.Lock()
+	c, ok := s.cache[userID]
+	s.mu.Unlock()
+	if ok && c.version == v {
+		return c.m, nil
+	}
+	blob, v, err := s.store.LoadModel(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	m := NewLinear()
+	if err := m.UnmarshalBinary(blob); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.cache) > 1000 {
+		clear(s.cache)
+	}
+	s.cache[userID] = cachedModel{version: v, m: m}
+	s.mu.Unlock()
+	return m, nil
+}
+
+// ---- deciding ----
+
+// Result is an automatic decision about one item: the category (empty when
+// no source was confident enough), its confidence, what decided it, and up
+// to MaxSuggestions candidates.
+type Result struct {
+	CategoryID  string
+	Confidence  float64
+	Source      string // transaction.SourceRule, SourceModel or SourceBuiltin; "" when undecided
+	RuleID      string
+	Suggestions []Scored
+}
+
+// Categorization returns r as the transaction domain stores it.
+func (r Result) Categorization() transaction.Categorization {
+	return transaction.Categorization{CategoryID: r.CategoryID, Source: r.Source,
+		Confidence: int(r.Confidence*transaction.MaxConfidence + 0.5), RuleID: r.RuleID}
+}
+
+// decider holds what deciding for one user needs, loaded once per request.
+type decider struct {
+	rules     *RuleSet
+	user      *Linear
+	builtin   *Linear
+	known     map[string]bool
+	threshold float64
+}
+
+func (s *Service) decider(ctx context.Context, userID string) (*decider, error) {
+	rules, err := s.store.ListRules(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	set, err := s.store.Settings(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.userModel(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	cats, err := s.Categories(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	d := &decider{rules: NewRuleSet(rules), user: user, builtin: s.builtin, threshold: float64(set.Threshold) / 10000,
+		known: make(map[string]bool, len(cats))}
+	for _, c := range cats {
+		d.known[c.ID] = true
+	}
+	return d, nil
+}
+
+// Decide classifies one item: the first matching rule decides with
+// confidence 1; else the user's model blended with the built-in one, if the
+// top category reaches the threshold; else no category, with suggestions.
+func (d *decider) Decide(it Item) Result {
+	if r, ok := d.rules.First(it); ok {
+		return Result{CategoryID: r.CategoryID, Confidence: 1, Source: transaction.SourceRule, RuleID: r.ID}
+	}
+	fs := dedupe(Features(it))
+	var wu float64
+	var pu, pb []Scored
+	if d.user != nil && d.user.Examples() >= MinUserExamples {
+		n := float64(d.user.Examples())
+		wu = n / (n + BlendHalf)
+		pu = d.user.PredictFeatures(fs)
+	}
+	if d.builtin != nil {
+		pb = d.builtin.PredictFeatures(fs)
+	}
+	if pb == nil && pu != nil {
+		wu = 1
+	}
+	blend := map[string][2]float64{}
+	for _, p := range pu {
+		b := blend[p.Category]
+		b[0] += wu * p.P
+		blend[p.Category] = b
+	}
+	for _, p := range pb {
+		b := blend[p.Category]
+		b[1] += (1 - wu) * p.P
+		blend[p.Category] = b
+	}
+	var cands []Scored
+	var srcOf = map[string]string{}
+	for c, b := range blend {
+		if !d.known[c] {
+			continue // a category deleted since the model learned it
+		}
+		cands = append(cands, Scored{Category: c, P: b[0] + b[1]})
+		srcOf[c] = transaction.SourceBuiltin
+		if b[0] >= b[1] {
+			srcOf[c] = transaction.SourceModel
+		}
+	}
+	sortScored(cands)
+	if len(cands) > MaxSuggestions {
+		cands = cands[:MaxSuggestions]
+	}
+	if len(cands) == 0 || cands[0].P < d.threshold {
+		return Result{Suggestions: cands}
+	}
+	return Result{CategoryID: cands[0].Category, Confidence: cands[0].P, Source: srcOf[cands[0].Category], Suggestions: cands}
+}
+
+// Classify decides for each item; nothing is stored.
+func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]Result, error) {
+	var v fault.Validation
+	switch {
+	case len(items) == 0:
+		v.Add("items", "required", "must hold at least one item")
+	case len(items) > MaxClassify:
+		v.Addf("items", "max_items", "holds %d items; the limit is %d per request", len(items), MaxClassify)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	d, err := s.decider(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(items))
+	for i, it := range items {
+		out[i] = d.Decide(it)
+	}
+	return out, nil
+}
+
+// AutoCategorize is the transaction.Classifier hook for new transactions:
+// when the user turned it on, it decides for each; failures are logged and
+// leave the transactions uncategorized.
+func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
+	set, err := s.store.Settings(ctx, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
+		return nil
+	}
+	if !set.AutoOnCreate {
+		return nil
+	}
+	d, err := s.decider(ctx, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
+		return nil
+	}
+	out := make([]transaction.Categorization, len(txs))
+	for i, t := range txs {
+		if r := d.Decide(ItemOf(t)); r.CategoryID != "" {
+			out[i] = r.Categorization()
+		}
+	}
+	return out
+}
+
+// CategorizeOne decides for one stored transaction and applies the result
+// if it is confident enough. A manually categorized transaction is
+// transaction.ErrManualCategory.
+func (s *Service) CategorizeOne(ctx context.Context, userID, txID string) (transaction.Transaction, Result, error) {
+	t, err := s.txs.Get(ctx, userID, txID)
+	if err != nil {
+		return t, Result{}, err
+	}
+	if t.CategorySource == transaction.SourceManual {
+		return t, Result{}, transaction.ErrManualCategory
+	}
+	d, err := s.decider(ctx, userID)
+	if err != nil {
+		return t, Result{}, err
+	}
+	r := d.Decide(ItemOf(t))
+	if r.CategoryID == "" {
+		return t, r, nil
+	}
+	t, err = s.txs.SetCategory(ctx, userID, txID, r.Categorization(), 0)
+	return t, r, err
+}
+
+// ---- settings ----
+
+// Settings returns the user's classifier settings.
+func (s *Service) Settings(ctx context.Context, userID string) (Settings, error) {
+	return s.store.Settings(ctx, userID)
+}
+
+// UpdateSettings changes the settings given (nil: unchanged). threshold is
+// a confidence between 0 and 1.
+func (s *Service) UpdateSettings(ctx context.Context, userID string, autoOnCreate *bool, threshold *float64) (Settings, error) {
+	set, err := s.store.Settings(ctx, userID)
+	if err != nil {
+		return set, err
+	}
+	if autoOnCreate != nil {
+		set.AutoOnCreate = *autoOnCreate
+	}
+	if threshold != nil {
+		if *threshold < 0 || *threshold > 1 {
+			var v fault.Validation
+			v.Add("threshold", "range", "must be a confidence between 0 and 1")
+			return set, &v
+		}
+		set.Threshold = int(*threshold*10000 + 0.5)
+	}
+	set.UpdatedAt = s.now()
+	return set, s.store.SaveSettings(ctx, set)
+}
+
+func validUUID(id string) bool {
+	u, err := uuid.Parse(id)
+	return err == nil && len(id) == 36 && u.String() == id
+}
+
+func sortScored(s []Scored) {
+	// Highest first; ties by category id so that results are deterministic.
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && (s[j].P > s[j-1].P || s[j].P == s[j-1].P && s[j].Category < s[j-1].Category); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
