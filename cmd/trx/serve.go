@@ -14,9 +14,12 @@ import (
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
+	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/txapi"
 	"github.com/trx-platform/trx/internal/transaction/txsql"
@@ -33,6 +36,7 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
+	Notify          notifyConfig
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -51,6 +55,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.durationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
 	fs.stringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.stringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	notifyFlags(fs, &cfg.Notify)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -114,6 +119,10 @@ type server struct {
 	txs  *transaction.Service
 	ln   net.Listener
 	http *http.Server
+
+	bus   *event.Bus
+	relay *stock.Relay
+	node  *notify.Node
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {
@@ -125,6 +134,9 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	}
 	s := &server{cfg: cfg, log: log, db: db}
 	if err := s.build(ctx, stdout); err != nil {
+		if s.bus != nil {
+			s.bus.Close()
+		}
 		db.Close()
 		return nil, err
 	}
@@ -157,6 +169,10 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 			web.Problemf(w, r, http.StatusServiceUnavailable, "database unreachable: "+err.Error())
 			return
 		}
+		if err := s.notifierReady(); err != nil {
+			web.Problemf(w, r, http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		web.Respond(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", metrics.Handler(reg))
@@ -166,6 +182,9 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	authn := auth.Require(users, s.log)
 	txapi.Routes(mux, s.txs, authn, s.log)
 	reportapi.Routes(mux, txsql.New(s.db), authn, s.log, reportapi.Config{})
+	if err := s.buildNotifier(ctx, mux, users, authn, reg); err != nil {
+		return err
+	}
 
 	var h http.Handler = mux
 	h = httpMetrics.Middleware(h)
@@ -222,7 +241,10 @@ func (s *server) Addr() string { return s.ln.Addr().String() }
 // and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
+	defer s.bus.Close()
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.node.Run(gctx) })
+	g.Go(func() error { return s.relay.Run(gctx) })
 	g.Go(func() error {
 		s.log.Info("listening", "addr", "http://"+s.Addr())
 		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {

@@ -43,7 +43,19 @@ func testEnv(vars map[string]string, stdout, stderr io.Writer) env {
 // cancels it (as SIGTERM does) and returns run's error.
 func startServe(t *testing.T, dataDir string) (addr, key string, stop func() error) {
 	t.Helper()
-	cfg := serveConfig{Addr: "127.0.0.1:0", DataDir: dataDir, Migrate: true, MaxOpenConns: 8, ShutdownTimeout: 5 * time.Second}
+	return startServeWith(t, serveConfig{DataDir: dataDir})
+}
+
+// startServeWith is startServe with more of the configuration given.
+func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func() error) {
+	t.Helper()
+	cfg.Addr, cfg.Migrate, cfg.MaxOpenConns, cfg.ShutdownTimeout = "127.0.0.1:0", true, 8, 5*time.Second
+	if cfg.Notify.EventRetention == 0 {
+		cfg.Notify.EventRetention = time.Hour
+	}
+	if cfg.Notify.WSQueue == 0 {
+		cfg.Notify.WSQueue = 256
+	}
 	var out syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), &out)
@@ -63,6 +75,13 @@ func startServe(t *testing.T, dataDir string) (addr, key string, stop func() err
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })
+	select {
+	case <-s.node.Ready():
+	case err := <-done:
+		t.Fatalf("serve stopped at start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the notifier was not ready within 30 s")
+	}
 	return s.Addr(), keyRE.FindString(out.String()), stop
 }
 

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/event"
+	"github.com/trx-platform/trx/internal/notify"
+	"github.com/trx-platform/trx/internal/notify/notifysql"
+	"github.com/trx-platform/trx/internal/stock"
+	"github.com/trx-platform/trx/internal/stock/stockapi"
+	"github.com/trx-platform/trx/internal/stock/stocksql"
+)
+
+// notifyConfig is the part of serveConfig for stocks, the change stream and
+// the notifier.
+type notifyConfig struct {
+	NATS           string
+	NATSStream     string
+	NATSPrefix     string
+	EventRetention time.Duration
+	Node           string
+	WSOrigins      string
+	WSQueue        int
+}
+
+func notifyFlags(fs *flagSet, cfg *notifyConfig) {
+	fs.stringVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
+	fs.stringVar(&cfg.NATSStream, "nats-stream", "TRX", "JetStream stream that holds trx's events")
+	fs.stringVar(&cfg.NATSPrefix, "nats-prefix", "trx", "first token of trx's NATS subjects; separate installations sharing a cluster use separate prefixes and streams")
+	fs.durationVar(&cfg.EventRetention, "event-retention", 24*time.Hour, "how long captured changes stay in the stream (clients can resume within it) and in the stock_changes table")
+	fs.stringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
+	fs.stringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
+	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
+}
+
+// buildNotifier wires stocks, change capture, the relay and the notifier
+// node into the server.
+func (s *server) buildNotifier(ctx context.Context, mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler, reg prometheus.Registerer) error {
+	cfg := s.cfg.Notify
+	bus, err := event.Open(ctx, event.Config{URL: cfg.NATS, DataDir: s.cfg.DataDir, Stream: cfg.NATSStream,
+		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention})
+	if err != nil {
+		return err
+	}
+	s.bus = bus
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins)},
+		bus, notifysql.New(s.db), users.Authenticate, reg, s.log)
+	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
+		stocksql.NewChanges(s.db), bus, s.db, s.log)
+	s.node = node
+	stockapi.Routes(mux, stock.NewService(stocksql.New(s.db), s.relay.Wake), authn, s.log)
+	notify.Routes(mux, node, authn, s.log)
+	mux.Handle("GET /ws", node.Handler())
+	where := "embedded"
+	if cfg.NATS != "" {
+		where = cfg.NATS
+	}
+	s.log.Info("notifier_ready", "nats", where, "stream", bus.Stream, "node", node.Name(), "event_retention", cfg.EventRetention)
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// notifierReady reports why the notifier cannot serve yet, if it cannot:
+// it has not joined the stream, or NATS is unreachable.
+func (s *server) notifierReady() error {
+	select {
+	case <-s.node.Ready():
+	default:
+		return errors.New("the notifier has not joined the event stream yet")
+	}
+	if !s.bus.NC.IsConnected() {
+		return errors.New("NATS is unreachable (reconnecting)")
+	}
+	return nil
+}

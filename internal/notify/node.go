@@ -1,0 +1,480 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/event"
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/stock"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// Config tunes a notifier node.
+type Config struct {
+	Node           string        // this node's name (default: random)
+	QueueSize      int           // frames queued per client before it is too slow (default 256)
+	MaxMessage     int64         // largest client message (default 128 KiB; bigger closes with 1009)
+	PingInterval   time.Duration // keepalive ping period (default 30s)
+	PingTimeout    time.Duration // a pong must come within this (default 10s)
+	WriteTimeout   time.Duration // one frame write (default 10s)
+	OriginPatterns []string      // allowed browser origins besides the page's own host
+	Heartbeat      time.Duration // node liveness renewal (default 10s; dead after 3×)
+}
+
+func (c *Config) defaults() {
+	if c.Node == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		c.Node = "node-" + hex.EncodeToString(b[:])
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 256
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = 128 << 10
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 10 * time.Second
+	}
+}
+
+// Authenticator turns a bearer token into a principal.
+type Authenticator func(ctx context.Context, token string) (auth.Principal, error)
+
+// Node is one notifier process: its hub, its live feed from the stream, and
+// its WebSocket endpoint.
+type Node struct {
+	cfg      Config
+	hub      *Hub
+	bus      *event.Bus
+	registry Registry
+	authn    Authenticator
+	metrics  *metrics
+	log      *slog.Logger
+	wg       sync.WaitGroup
+	ctx      context.Context // the node's run context, for client goroutines
+	ready    chan struct{}
+}
+
+// NewNode returns a notifier node; call Run, then serve Handler.
+func NewNode(cfg Config, bus *event.Bus, registry Registry, authn Authenticator, reg prometheus.Registerer, log *slog.Logger) *Node {
+	cfg.defaults()
+	n := &Node{cfg: cfg, hub: NewHub(), bus: bus, registry: registry, authn: authn, log: log.With("node", cfg.Node), ready: make(chan struct{})}
+	n.metrics = newMetrics(reg, n.hub)
+	return n
+}
+
+// Name returns the node's name.
+func (n *Node) Name() string { return n.cfg.Node }
+
+// Hub returns the node's hub.
+func (n *Node) Hub() *Hub { return n.hub }
+
+// Run feeds the hub from the stream, renews the node's liveness and sweeps
+// the connections of dead nodes until ctx ends; then it closes every client
+// (going away) and waits for their goroutines.
+func (n *Node) Run(ctx context.Context) error {
+	n.ctx = ctx
+	cons, err := n.bus.JS.OrderedConsumer(ctx, n.bus.Stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+	if err != nil {
+		return fmt.Errorf("notify: consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		m, err := n.decode(msg)
+		if err != nil {
+			n.log.Warn("notify_bad_event", "subject", msg.Subject(), "err", err)
+			return
+		}
+		n.hub.Broadcast(m)
+	})
+	if err != nil {
+		return fmt.Errorf("notify: consume: %w", err)
+	}
+	defer cc.Stop()
+	stopCtl, err := n.serveControl()
+	if err != nil {
+		return err
+	}
+	defer stopCtl()
+	n.heartbeat(ctx) // alive before the first client registers
+	close(n.ready)
+
+	tick := time.NewTicker(n.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			n.wg.Wait()
+			_ = n.registry.RemoveNode(context.WithoutCancel(ctx), n.cfg.Node)
+			return nil
+		case <-tick.C:
+			n.heartbeat(ctx)
+		}
+	}
+}
+
+// Ready is closed once the node receives the stream.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+func (n *Node) heartbeat(ctx context.Context) {
+	if err := n.registry.Heartbeat(ctx, n.cfg.Node, 3*n.cfg.Heartbeat); err != nil && ctx.Err() == nil {
+		n.log.Warn("notify_heartbeat_failed", "err", err)
+	}
+	if swept, err := n.registry.Sweep(ctx); err != nil && ctx.Err() == nil {
+		n.log.Warn("notify_sweep_failed", "err", err)
+	} else if swept > 0 {
+		n.log.Info("notify_swept_dead_connections", "count", swept)
+	}
+}
+
+// decode turns a stream message into a ready-to-send Message.
+func (n *Node) decode(msg jetstream.Msg) (Message, error) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return Message{}, err
+	}
+	seq := meta.Sequence.Stream
+	if strings.HasPrefix(msg.Subject(), n.bus.Prefix+".ev.user.") {
+		var e event.UserEvent
+		if err := json.Unmarshal(msg.Data(), &e); err != nil {
+			return Message{}, err
+		}
+		return UserMessage(seq, e)
+	}
+	var e event.StockChanged
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		return Message{}, err
+	}
+	return StockMessage(seq, e)
+}
+
+// Handler is the WebSocket endpoint (/ws).
+func (n *Node) Handler() http.Handler {
+	return http.HandlerFunc(n.serveWS)
+}
+
+func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-n.ready:
+	default:
+		web.Problemf(w, r, http.StatusServiceUnavailable, "the notifier is starting; retry shortly")
+		return
+	}
+	token := r.URL.Query().Get("token")
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			token = strings.TrimSpace(rest)
+		}
+	}
+	if token == "" {
+		web.Error(w, r, n.log, auth.ErrUnauthenticated)
+		return
+	}
+	p, err := n.authn(r.Context(), token)
+	if err != nil {
+		web.Error(w, r, n.log, err)
+		return
+	}
+	var since uint64
+	if s := r.URL.Query().Get("since"); s != "" {
+		if since, err = strconv.ParseUint(s, 10, 64); err != nil {
+			v := &fault.Validation{}
+			v.Add("since", "format", "must be the last sequence number received, a whole number")
+			web.Error(w, r, n.log, v)
+			return
+		}
+	}
+	// The server's read and write timeouts are for HTTP requests; a
+	// WebSocket lives on, kept alive by pings.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: n.cfg.OriginPatterns})
+	if err != nil {
+		return // Accept wrote the error (e.g. 403 for a foreign origin)
+	}
+	conn.SetReadLimit(n.cfg.MaxMessage)
+	c := newClient(n, newConnID(), p.UserID, conn)
+	ctx := n.ctx
+	if err := n.registry.Add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
+		n.log.Error("notify_register_failed", "err", err)
+		_ = conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
+		return
+	}
+	n.hub.register(c)
+	n.metrics.connects.Inc()
+	n.wg.Add(1)
+	defer n.wg.Done()
+	go c.writeLoop(ctx)
+	c.reply(ctx, map[string]any{"type": "welcome", "connection_id": c.id, "node": n.cfg.Node})
+	if since > 0 {
+		n.resume(ctx, c, since)
+	}
+	reason := n.readLoop(ctx, c)
+	n.hub.unregister(c)
+	n.metrics.disconnects.WithLabelValues(reason).Inc()
+	if err := n.registry.Remove(context.WithoutCancel(ctx), c.id); err != nil {
+		n.log.Warn("notify_unregister_failed", "err", err, "connection_id", c.id)
+	}
+}
+
+func newConnID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// request is a client message, routed by its action (as API Gateway routes
+// on $request.body.action).
+type request struct {
+	Action  string   `json:"action"`
+	Symbols []string `json:"symbols"`
+	Since   *uint64  `json:"since"`
+	ID      string   `json:"id"` // echoed in the reply, if given
+}
+
+// readLoop reads client messages until the connection ends and returns why.
+func (n *Node) readLoop(ctx context.Context, c *client) string {
+	for {
+		typ, data, err := c.conn.Read(ctx)
+		if err != nil {
+			c.close(websocket.StatusNormalClosure, "")
+			switch websocket.CloseStatus(err) {
+			case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+				return "client"
+			case websocket.StatusMessageTooBig:
+				return "too_big"
+			case -1:
+				c.mu.Lock()
+				code := c.code
+				c.mu.Unlock()
+				if code == StatusTooSlow {
+					return "slow"
+				}
+				if ctx.Err() != nil {
+					return "shutdown"
+				}
+				return "error"
+			}
+			return "client"
+		}
+		if typ != websocket.MessageText {
+			c.reply(ctx, errorReply("", "", "binary frames are not supported; send JSON text"))
+			c.close(websocket.StatusUnsupportedData, "binary frames are not supported")
+			return "bad_frame"
+		}
+		var req request
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			c.reply(ctx, errorReply("", "", "message is not valid JSON of the form {\"action\": …}: "+err.Error()))
+			continue
+		}
+		n.handle(ctx, c, req)
+	}
+}
+
+func errorReply(action, id, msg string) map[string]any {
+	r := map[string]any{"type": "error", "error": msg}
+	if action != "" {
+		r["action"] = action
+	}
+	if id != "" {
+		r["id"] = id
+	}
+	return r
+}
+
+func (n *Node) handle(ctx context.Context, c *client, req request) {
+	switch req.Action {
+	case "ping":
+		c.reply(ctx, map[string]any{"type": "pong", "id": req.ID})
+	case "subscribe", "unsubscribe":
+		for _, s := range req.Symbols {
+			var v fault.Validation
+			stock.CheckSymbol(&v, "symbols", s)
+			if v.Err() != nil {
+				c.reply(ctx, errorReply(req.Action, req.ID, v.Error()))
+				return
+			}
+		}
+		c.mu.Lock()
+		switch {
+		case req.Action == "subscribe" && len(req.Symbols) == 0:
+			c.all, c.symbols = true, map[string]bool{}
+		case req.Action == "subscribe":
+			if c.all {
+				c.all = false
+			}
+			for _, s := range req.Symbols {
+				c.symbols[s] = true
+			}
+		case len(req.Symbols) == 0:
+			c.all, c.symbols = false, map[string]bool{}
+		case c.all:
+			c.mu.Unlock()
+			c.reply(ctx, errorReply(req.Action, req.ID, "subscribed to all symbols: subscribe to a list first, or unsubscribe with no symbols to stop all"))
+			return
+		default:
+			for _, s := range req.Symbols {
+				delete(c.symbols, s)
+			}
+		}
+		c.mu.Unlock()
+		subs := c.subscriptions()
+		if err := n.registry.SetSubscriptions(ctx, c.id, subs); err != nil {
+			n.log.Warn("notify_subscriptions_not_saved", "err", err, "connection_id", c.id)
+		}
+		c.reply(ctx, map[string]any{"type": req.Action + "d", "id": req.ID, "symbols": subs})
+	case "resume":
+		if req.Since == nil {
+			c.reply(ctx, errorReply(req.Action, req.ID, "resume needs \"since\": the last sequence received"))
+			return
+		}
+		n.resume(ctx, c, *req.Since)
+	case "":
+		c.reply(ctx, errorReply("", req.ID, "message has no \"action\"; known actions: subscribe, unsubscribe, resume, ping"))
+	default:
+		c.reply(ctx, errorReply(req.Action, req.ID, "unknown action "+strconv.Quote(req.Action)+"; known actions: subscribe, unsubscribe, resume, ping"))
+	}
+}
+
+// resume sends c every message after since that it wants, in order and
+// once, then switches it back to live delivery. While the history is read,
+// live messages for c wait in its pending list; afterwards those not
+// already sent follow. If since is older than what the stream keeps, c gets
+// resync_required (it should reload state) and continues live.
+func (n *Node) resume(ctx context.Context, c *client, since uint64) {
+	c.mu.Lock()
+	if c.replaying {
+		c.mu.Unlock()
+		c.reply(ctx, errorReply("resume", "", "a resume is already running"))
+		return
+	}
+	c.replaying = true
+	c.pending = nil
+	c.mu.Unlock()
+
+	finish := func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, m := range c.pending {
+			if m.Seq <= c.lastSeq || c.closed {
+				continue
+			}
+			select {
+			case c.send <- frame{data: m.Data, changedAt: m.ChangedAt}:
+				c.lastSeq = m.Seq
+			default:
+				c.kill(StatusTooSlow, "too slow after resume; reconnect with ?since=last sequence")
+			}
+		}
+		c.pending, c.replaying = nil, false
+	}
+	defer finish()
+
+	first, last, err := n.bus.Bounds(ctx)
+	if err != nil {
+		c.reply(ctx, errorReply("resume", "", "the event stream is unavailable; retry"))
+		return
+	}
+	switch {
+	case since >= last:
+		c.mu.Lock()
+		c.lastSeq = max(c.lastSeq, since)
+		c.mu.Unlock()
+		c.reply(ctx, map[string]any{"type": "resumed", "since": since, "replayed": 0})
+		return
+	case first == 0 || since+1 < first:
+		c.mu.Lock()
+		c.lastSeq = max(c.lastSeq, last)
+		c.mu.Unlock()
+		c.reply(ctx, map[string]any{"type": "resync_required", "since": since, "first_sequence": first, "last_sequence": last,
+			"detail": "messages after your sequence are past retention; reload the current state, then continue from last_sequence"})
+		return
+	}
+	count, err := n.replay(ctx, c, since+1, last)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Warn("notify_replay_failed", "err", err, "connection_id", c.id)
+			c.close(websocket.StatusTryAgainLater, "replay failed; reconnect with ?since=last sequence")
+		}
+		return
+	}
+	c.reply(ctx, map[string]any{"type": "resumed", "since": since, "replayed": count})
+}
+
+// replay reads the stream from seq from through to and queues what c wants.
+func (n *Node) replay(ctx context.Context, c *client, from, to uint64) (int, error) {
+	cons, err := n.bus.JS.OrderedConsumer(ctx, n.bus.Stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("notify: replay consumer: %w", err)
+	}
+	count := 0
+	for {
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return count, fmt.Errorf("notify: replay fetch: %w", err)
+		}
+		got := 0
+		var seq, pendingLeft uint64
+		for msg := range batch.Messages() {
+			got++
+			m, err := n.decode(msg)
+			if err != nil {
+				continue
+			}
+			seq = m.Seq
+			if meta, err := msg.Metadata(); err == nil {
+				pendingLeft = meta.NumPending
+			}
+			c.mu.Lock()
+			ok := m.Seq > c.lastSeq && c.match(m)
+			c.mu.Unlock()
+			if !ok {
+				continue
+			}
+			if err := c.enqueue(ctx, frame{data: m.Data, changedAt: m.ChangedAt}); err != nil {
+				return count, err
+			}
+			c.mu.Lock()
+			c.lastSeq = m.Seq
+			c.mu.Unlock()
+			count++
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return count, fmt.Errorf("notify: replay fetch: %w", err)
+		}
+		if got == 0 || seq >= to || pendingLeft == 0 {
+			return count, nil
+		}
+	}
+}
