@@ -150,3 +150,50 @@ func readCloseCodeOrPong(c *wsClient) websocket.StatusCode {
 		}
 	}
 }
+
+// TestUserEvents: a user's connections receive transaction.created and
+// transaction.categorized for that user's transactions only.
+func TestUserEvents(t *testing.T) {
+	dir := t.TempDir()
+	addr, admin, _ := startServe(t, dir)
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"users", "add", "bob"}, testEnv(map[string]string{"TRX_DATA": dir}, &out, &errOut)); err != nil {
+		t.Fatal(err)
+	}
+	bob := strings.TrimSpace(out.String())
+	a, _, err := dialWS(t, addr, admin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := dialWS(t, addr, bob, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := mustAPI(t, addr, admin, "POST", "/api/v1/transactions", `{"amount":"-4.50","currency":"EUR","description":"Coffee","booked_at":"2026-11-27"}`, 201)
+	var created struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal([]byte(body), &created)
+	mustAPI(t, addr, admin, "PATCH", "/api/v1/transactions/"+created.ID, `{"category_id":"food_and_drink"}`, 200)
+	mustAPI(t, addr, bob, "POST", "/api/v1/transactions", `{"amount":"1","currency":"JPY","description":"bob's","booked_at":"2026-11-27"}`, 201)
+
+	m := a.next()
+	if m["type"] != "transaction.created" || m["data"].(map[string]any)["id"] != created.ID || m["data"].(map[string]any)["amount"] != "-4.50" {
+		t.Fatalf("admin's first event: %v", m)
+	}
+	m = a.next()
+	if m["type"] != "transaction.categorized" || m["data"].(map[string]any)["category_id"] != "food_and_drink" {
+		t.Fatalf("admin's second event: %v", m)
+	}
+	m = b.next()
+	if m["type"] != "transaction.created" || m["data"].(map[string]any)["description"] != "bob's" {
+		t.Fatalf("bob's first event (must be his own): %v", m)
+	}
+	// Nothing else for either: a ping comes back next.
+	for _, c := range []*wsClient{a, b} {
+		c.send(map[string]any{"action": "ping"})
+		if m := c.next(); m["type"] != "pong" {
+			t.Fatalf("expected pong, got %v", m)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +18,8 @@ import (
 	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/stock/stocksql"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/transaction/txapi"
 )
 
 // notifyConfig is the part of serveConfig for stocks, the change stream and
@@ -55,6 +59,7 @@ func (s *server) buildNotifier(ctx context.Context, mux *http.ServeMux, users *a
 	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
 		stocksql.NewChanges(s.db), bus, s.db, s.log)
 	s.node = node
+	s.txs.SetObserver(userEvents{bus: bus, log: s.log})
 	stockapi.Routes(mux, stock.NewService(stocksql.New(s.db), s.relay.Wake), authn, s.log)
 	notify.Routes(mux, node, authn, s.log)
 	mux.Handle("GET /ws", node.Handler())
@@ -88,4 +93,41 @@ func (s *server) notifierReady() error {
 		return errors.New("NATS is unreachable (reconnecting)")
 	}
 	return nil
+}
+
+// userEvents tells each user's WebSocket connections about their own
+// transactions, through the event stream: transaction.created and
+// transaction.categorized, with the transaction as the API shows it.
+type userEvents struct {
+	bus *event.Bus
+	log *slog.Logger
+}
+
+var _ transaction.Observer = userEvents{}
+
+func (u userEvents) Created(ctx context.Context, userID string, txs []transaction.Transaction) {
+	u.publish(ctx, userID, "transaction.created", txs)
+}
+
+func (u userEvents) Categorized(ctx context.Context, userID string, txs []transaction.Transaction) {
+	u.publish(ctx, userID, "transaction.categorized", txs)
+}
+
+func (u userEvents) publish(ctx context.Context, userID, typ string, txs []transaction.Transaction) {
+	es := make([]event.UserEvent, 0, len(txs))
+	now := time.Now().UTC()
+	for _, t := range txs {
+		data, err := json.Marshal(txapi.NewResource(t))
+		if err != nil {
+			continue
+		}
+		es = append(es, event.UserEvent{Type: typ, UserID: userID, At: now, Data: data})
+	}
+	// The write is done; a slow or absent NATS must not fail it, only delay
+	// the answer a little.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := u.bus.PublishUser(pctx, es...); err != nil {
+		u.log.Warn("user_event_not_published", "type", typ, "count", len(es), "err", err)
+	}
 }

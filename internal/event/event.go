@@ -206,15 +206,29 @@ type UserEvent struct {
 	Data   json.RawMessage `json:"data"`
 }
 
-// PublishUser publishes a per-user event (at most once: it is not captured
-// in the database first).
-func (b *Bus) PublishUser(ctx context.Context, e UserEvent) error {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("event: encode user event: %w", err)
+// PublishUser publishes per-user events (at most once: they are not
+// captured in the database first), waiting for the stream to store them.
+func (b *Bus) PublishUser(ctx context.Context, es ...UserEvent) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(es))
+	for _, e := range es {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("event: encode user event: %w", err)
+		}
+		f, err := b.JS.PublishAsync(b.UserSubject(e.UserID, strings.ReplaceAll(e.Type, ".", "_")), data)
+		if err != nil {
+			return fmt.Errorf("event: publish user event: %w", err)
+		}
+		futures = append(futures, f)
 	}
-	if _, err := b.JS.Publish(ctx, b.UserSubject(e.UserID, strings.ReplaceAll(e.Type, ".", "_")), data); err != nil {
-		return fmt.Errorf("event: publish user event: %w", err)
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("event: publish user event: %w", err)
+		case <-ctx.Done():
+			return fmt.Errorf("event: publish user event: %w", ctx.Err())
+		}
 	}
 	return nil
 }

@@ -88,6 +88,11 @@ func (s *Service) SetCategories(ctx context.Context, userID string, changes []Ca
 	if err != nil {
 		return nil, err
 	}
+	if s.observer != nil && len(changed) > 0 {
+		if after, err := s.store.GetMany(ctx, userID, changed); err == nil {
+			s.observer.Categorized(ctx, userID, after)
+		}
+	}
 	if s.classifier != nil {
 		byID := make(map[string]Transaction, len(before))
 		for _, t := range before {

@@ -18,6 +18,7 @@ type Service struct {
 	now        func() time.Time
 	newID      func() string
 	classifier Classifier // nil: no automatic categorization, nothing learns
+	observer   Observer   // nil: nobody is told of changes
 }
 
 // NewService returns a Service over store.
@@ -98,6 +99,9 @@ func (s *Service) insert(ctx context.Context, userID string, txs []Transaction, 
 	}
 	if prior == nil {
 		s.learn(ctx, userID, created(txs))
+		if s.observer != nil {
+			s.observer.Created(ctx, userID, txs)
+		}
 		return txs, nil
 	}
 	if prior.RequestHash != idem.RequestHash {
@@ -186,6 +190,9 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 		}
 		if learnable(cur, next) {
 			s.learn(ctx, userID, []Categorized{{Before: cur, After: next}})
+		}
+		if s.observer != nil && (cur.CategoryID != next.CategoryID || cur.CategorySource != next.CategorySource) {
+			s.observer.Categorized(ctx, userID, []Transaction{next})
 		}
 		return next, nil
 	}
