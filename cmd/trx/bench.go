@@ -20,19 +20,22 @@ const (
 
 func runBench(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: trx bench crud [flags]\n\n"+
-			"Benchmarks:\n  crud     create and get transactions through a running trx's API, against a database driver baseline\n\n"+
-			"Run 'trx bench crud --help' for its flags.")
+		fmt.Fprintln(e.stderr, "Usage: trx bench crud|ws [flags]\n\n"+
+			"Benchmarks:\n  crud     create and get transactions through a running trx's API, against a database driver baseline\n"+
+			"  ws       WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS\n\n"+
+			"Run 'trx bench crud --help' or 'trx bench ws --help' for their flags.")
 		if len(args) == 0 {
-			return errors.New("bench: name a benchmark: crud")
+			return errors.New("bench: name a benchmark: crud or ws")
 		}
 		return nil
 	}
 	switch args[0] {
 	case "crud":
 		return runBenchCrud(ctx, e, args[1:])
+	case "ws":
+		return runBenchWS(ctx, e, args[1:])
 	}
-	return fmt.Errorf("bench: unknown benchmark %q; want crud", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q; want crud or ws", args[0])
 }
 
 // benchCrudConfig is the configuration of `trx bench crud`.
