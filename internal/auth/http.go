@@ -24,12 +24,23 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 }
 
 // Require authenticates every request with an "Authorization: Bearer KEY"
-// header and stores the principal in the context; without a valid key the
+// header (an API key, or a JWT when the service has a token verifier) and
+// stores the principal in the context; without valid credentials the
 // answer is 401 problem+json. Reads need the read scope, other methods write.
+// A request that already carries a principal (the gateway authenticated it
+// in this process) is not authenticated again; its scope is still checked.
 func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key, ok := bearer(r.Header.Get("Authorization"))
+			if p, ok := FromContext(r.Context()); ok {
+				if err := CheckMethodScope(p, r.Method); err != nil {
+					web.Error(w, r, log, err)
+					return
+				}
+				next.ServeHTTP(w, r)
+				return
+			}
+			key, ok := Bearer(r.Header.Get("Authorization"))
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
 				web.Error(w, r, log, ErrUnauthenticated)
@@ -43,12 +54,8 @@ func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
 				web.Error(w, r, log, err)
 				return
 			}
-			need := ScopeWrite
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				need = ScopeRead
-			}
-			if !p.Has(need) {
-				web.Error(w, r, log, fault.Errorf(fault.Forbidden, "this API key lacks the %q scope", need))
+			if err := CheckMethodScope(p, r.Method); err != nil {
+				web.Error(w, r, log, err)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
@@ -56,7 +63,30 @@ func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-func bearer(h string) (string, bool) {
+// CheckMethodScope returns a Forbidden error unless p may use method:
+// reads (GET, HEAD) need the read scope, other methods write.
+func CheckMethodScope(p Principal, method string) error {
+	need := ScopeWrite
+	if method == http.MethodGet || method == http.MethodHead {
+		need = ScopeRead
+	}
+	return CheckScope(p, need)
+}
+
+// CheckScope returns a Forbidden error unless p holds scope.
+func CheckScope(p Principal, scope string) error {
+	if p.Has(scope) {
+		return nil
+	}
+	what := "API key"
+	if p.Method == MethodJWT {
+		what = "token"
+	}
+	return fault.Errorf(fault.Forbidden, "this %s lacks the %q scope", what, scope)
+}
+
+// Bearer returns the credentials of an "Authorization: Bearer X" header.
+func Bearer(h string) (string, bool) {
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
