@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
 			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
 		}},
+		"classify": {"evaluate the classifier on labelled data, or build its built-in model", runClassify},
 		"version": {"print the version", func(_ context.Context, e env, _ []string) error {
 			fmt.Fprintln(e.stdout, "trx", version)
 			return nil

@@ -14,6 +14,9 @@ import (
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/classifier"
+	"github.com/trx-platform/trx/internal/classifier/clapi"
+	"github.com/trx-platform/trx/internal/classifier/clsql"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
@@ -117,6 +120,7 @@ type server struct {
 	log  *slog.Logger
 	db   *sqldb.DB
 	txs  *transaction.Service
+	cls  *classifier.Service
 	ln   net.Listener
 	http *http.Server
 
@@ -157,6 +161,12 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 
 	users := auth.NewService(authsql.New(s.db))
 	s.txs = transaction.NewService(txsql.New(s.db))
+	builtin, err := classifier.BuiltinModel()
+	if err != nil {
+		return err
+	}
+	s.cls = classifier.NewService(ctx, clsql.New(s.db), s.txs, builtin, s.log)
+	s.txs.SetClassifier(s.cls)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -181,6 +191,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	})
 	authn := auth.Require(users, s.log)
 	txapi.Routes(mux, s.txs, authn, s.log)
+	clapi.Routes(mux, s.cls, authn, s.log)
 	reportapi.Routes(mux, txsql.New(s.db), authn, s.log, reportapi.Config{})
 	if err := s.buildNotifier(ctx, mux, users, authn, reg); err != nil {
 		return err
@@ -241,6 +252,7 @@ func (s *server) Addr() string { return s.ln.Addr().String() }
 // and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
+	defer s.cls.Wait() // background classifier jobs stop with ctx; wait before closing the database
 	defer s.bus.Close()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.node.Run(gctx) })

@@ -1,9 +1,10 @@
 package classifier
 
 import (
+	"cmp"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -44,7 +45,7 @@ func softmax(classes []string, scores []float64, temp float64) []Scored {
 	for i := range out {
 		out[i].P /= sum
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].P > out[j].P })
+	slices.SortStableFunc(out, func(a, b Scored) int { return cmp.Compare(b.P, a.P) })
 	return out
 }
 

@@ -454,7 +454,7 @@ func (d *decider) Decide(it Item) Result {
 	if r, ok := d.rules.First(it); ok {
 		return Result{CategoryID: r.CategoryID, Confidence: 1, Source: transaction.SourceRule, RuleID: r.ID}
 	}
-	fs := dedupe(Features(it))
+	fs := Features(it)
 	var wu float64
 	var pu, pb []Scored
 	if d.user != nil && d.user.Examples() >= MinUserExamples {

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -95,47 +96,86 @@ func fold(r rune) rune {
 // which two descriptors count as the same.
 func Normalize(s string) string { return strings.Join(Words(s), " ") }
 
-// Features returns the features of it, in a deterministic order (with
-// repeats): words, word pairs, the first word, character 3- and 4-grams of
-// the normalized text, and the amount's direction and order of magnitude.
-func Features(it Item) []string {
-	return appendFeatures(make([]string, 0, 64), it)
+// Feature is a hashed feature (64-bit FNV-1a of its kind and text): models
+// key their weights by it, so extracting features allocates no strings.
+type Feature uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashOf(kind byte, parts ...string) Feature {
+	h := uint64(fnvOffset)
+	h = (h ^ uint64(kind)) * fnvPrime
+	for i, p := range parts {
+		if i > 0 {
+			h *= fnvPrime // a separator (a zero byte: h ^ 0 is h)
+		}
+		for j := 0; j < len(p); j++ {
+			h = (h ^ uint64(p[j])) * fnvPrime
+		}
+	}
+	return Feature(h)
 }
 
-func appendFeatures(out []string, it Item) []string {
-	words := appendWords(nil, it.Description)
+// Features returns the features of it, sorted and without repeats: words,
+// word pairs, the first word, character 3- and 4-grams of the normalized
+// text, the whole normalized text, the exact amount, and the amount's
+// direction and order of magnitude.
+func Features(it Item) []Feature {
+	return AppendFeatures(make([]Feature, 0, 96), it)
+}
+
+// AppendFeatures appends the features of it to dst, sorted and without
+// repeats, and returns the result.
+func AppendFeatures(dst []Feature, it Item) []Feature {
+	start := len(dst)
+	var wbuf [32]string
+	words := appendWords(wbuf[:0], it.Description)
 	if it.Counterparty != "" {
 		words = appendWords(words, it.Counterparty)
 	}
 	for i, w := range words {
-		out = append(out, "w:"+w)
+		dst = append(dst, hashOf('w', w))
 		if i > 0 {
-			out = append(out, "b:"+words[i-1]+"_"+w)
+			dst = append(dst, hashOf('b', words[i-1], w))
 		}
 	}
 	if len(words) > 0 {
-		out = append(out, "f:"+words[0])
-	}
-	text := " " + strings.Join(words, " ") + " "
-	if len(text) > 2 {
-		rs := []rune(text)
+		dst = append(dst, hashOf('f', words[0]))
+		text := " " + strings.Join(words, " ") + " "
+		dst = append(dst, hashOf('x', text))
+		var obuf [128]int
+		offs := obuf[:0]
+		for i := range text {
+			offs = append(offs, i)
+		}
+		offs = append(offs, len(text))
 		for n := 3; n <= 4; n++ {
-			for i := 0; i+n <= len(rs); i++ {
-				out = append(out, "c:"+string(rs[i:i+n]))
+			for i := 0; i+n < len(offs); i++ {
+				dst = append(dst, hashOf('c', text[offs[i]:offs[i+n]]))
 			}
 		}
 	}
-	return append(out, amountFeatures(it.Amount, it.Exponent)...)
+	// The exact amount: a subscription or a fixed fee repeats it.
+	var nbuf [24]byte
+	dst = append(dst, hashOf('e', string(strconv.AppendInt(nbuf[:0], it.Amount, 10)), strconv.Itoa(it.Exponent)))
+	dir, mag := amountFeatures(it.Amount, it.Exponent)
+	dst = append(dst, hashOf('a', dir), hashOf('m', dir, strconv.Itoa(mag)))
+	fs := dst[start:]
+	slices.Sort(fs)
+	return append(dst[:start], slices.Compact(fs)...)
 }
 
 // amountFeatures are the amount's direction and its order of magnitude in
 // major units (digits before the decimal point), in integers only.
-func amountFeatures(minor int64, exp int) []string {
-	dir := "a:debit"
+func amountFeatures(minor int64, exp int) (string, int) {
+	dir := "debit"
 	if minor > 0 {
-		dir = "a:credit"
+		dir = "credit"
 	} else if minor == 0 {
-		dir = "a:zero"
+		dir = "zero"
 	}
 	if minor < 0 {
 		minor = -minor
@@ -147,6 +187,5 @@ func amountFeatures(minor int64, exp int) []string {
 	if minor > 0 {
 		digits = len(strconv.FormatInt(minor, 10))
 	}
-	mag := "m:" + dir[2:] + strconv.Itoa(digits)
-	return []string{dir, mag}
+	return dir, digits
 }
