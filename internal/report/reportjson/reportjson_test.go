@@ -85,6 +85,27 @@ func TestDecoder(t *testing.T) {
 		{name: "bad booked_at", in: `[{"amount":"1","currency":"EUR","booked_at":"31/01/2025"}]`,
 			problems: []report.ItemError{{Index: 0, Field: "booked_at", Detail: `"31/01/2025" is not a date: use RFC 3339 ("2025-01-31T09:30:00Z") or a date ("2025-01-31")`}}},
 		{name: "group_by in the object", in: `{"group_by":"category","transactions":[]}`},
+		{name: "escapes are read", in: `[{"amo\u0075nt":"-1.50","currency":"E\u0055R","category":"caf\u00e9 \"du coin\""}]`,
+			items: []report.Item{{Amount: "-1.50", Currency: "EUR", Category: `café "du coin"`}}},
+		{name: "names match without regard to case", in: `[{"Amount":"1","CURRENCY":"EUR","Booked_At":"2025-01-31"}]`,
+			items: []report.Item{{Amount: "1", Currency: "EUR", BookedAt: jan}}},
+		{name: "a repeated name: the last wins", in: `[{"amount":"1","currency":"EUR","amount":"2"}]`,
+			items: []report.Item{{Amount: "2", Currency: "EUR"}}},
+		{name: "ignored fields may hold any value", in: `[{"amount":"1","currency":"EUR","description":{"a":[1,{"b":null}]},"version":[1,2]}]`,
+			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
+		{name: "offsets are kept", in: `[{"amount":"1","currency":"EUR","booked_at":"2025-01-31T23:30:00-05:00"},{"amount":"1","currency":"EUR","booked_at":"2025-01-31T10:00:00.123456789Z"}]`,
+			items: []report.Item{{Amount: "1", Currency: "EUR", BookedAt: time.Date(2025, 1, 31, 23, 30, 0, 0, time.FixedZone("", -5*3600))},
+				{Amount: "1", Currency: "EUR", BookedAt: time.Date(2025, 1, 31, 10, 0, 0, 123456789, time.UTC)}}},
+		{name: "lenient RFC 3339 as time.Parse reads it", in: `[{"amount":"1","currency":"EUR","booked_at":"2025-01-31T00:00:00+00:00"}]`,
+			items: []report.Item{{Amount: "1", Currency: "EUR", BookedAt: time.Date(2025, 1, 31, 0, 0, 0, 0, time.FixedZone("", 0))}}},
+		{name: "null element", in: `[null, {"amount":"1","currency":"EUR"}]`,
+			items:    []report.Item{{Amount: "1", Currency: "EUR"}},
+			problems: []report.ItemError{{Index: 0, Detail: "must be a JSON object, not null"}}},
+		{name: "first problem of an element only", in: `[{"amount":1,"memo":"x","currency":true},{"amount":"1","currency":"EUR"}]`,
+			items:    []report.Item{{Amount: "1", Currency: "EUR"}},
+			problems: []report.ItemError{{Index: 0, Field: "amount", Detail: "must be a JSON string, not number"}}},
+		{name: "object amount", in: `[{"amount":{"value":"1"},"currency":"EUR"}]`,
+			problems: []report.ItemError{{Index: 0, Field: "amount", Detail: "must be a JSON string, not object"}}},
 
 		{name: "empty input", in: ``, fatal: "the input is empty"},
 		{name: "blank input", in: "  \n", fatal: "the input is empty"},
@@ -93,7 +114,7 @@ func TestDecoder(t *testing.T) {
 		{name: "unknown top-level member", in: `{"items":[]}`, fatal: `unknown member "items"`},
 		{name: "transactions not an array", in: `{"transactions":{}}`, fatal: `"transactions" must be a JSON array, not object`},
 		{name: "member after transactions", in: `{"transactions":[],"x":1}`, fatal: `unknown member x`},
-		{name: "syntax error names the position", in: `[{"amount":"1","currency":"EUR"},{"amount":}]`, fatal: "not valid JSON at byte 42 (in item 1): invalid character '}' looking for beginning of value",
+		{name: "syntax error names the position", in: `[{"amount":"1","currency":"EUR"},{"amount":}]`, fatal: "not valid JSON at byte 43 (in item 1): invalid character '}' at start of value",
 			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
 		{name: "truncated", in: `[{"amount":"1","currency":"EUR"},{"amo`, fatal: "ends too early (in item 1)",
 			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
@@ -101,6 +122,10 @@ func TestDecoder(t *testing.T) {
 			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
 		{name: "trailing data", in: `[] []`, fatal: "unexpected data after the end"},
 		{name: "trailing garbage", in: `[] x`, fatal: "not valid JSON"},
+		{name: "garbage between items", in: `[{"amount":"1","currency":"EUR"} x]`, fatal: "not valid JSON",
+			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
+		{name: "missing comma", in: `[{"amount":"1","currency":"EUR"}{"amount":"1","currency":"EUR"}]`, fatal: "not valid JSON at byte 32",
+			items: []report.Item{{Amount: "1", Currency: "EUR"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +210,40 @@ func TestDecoderStreams(t *testing.T) {
 	}
 	if res.Count != 29_999 || res.Currencies[0].Spent != "299.99" {
 		t.Errorf("Count %d Spent %s, want 29999 (after the first) and 299.99", res.Count, res.Currencies[0].Spent)
+	}
+}
+
+// errReader fails after its data, as http.MaxBytesReader does past its
+// limit.
+type errReader struct {
+	data string
+	err  error
+}
+
+func (r *errReader) Read(p []byte) (int, error) {
+	if r.data == "" {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestDecoderReaderError checks that the reader's own error comes out as
+// it is, not as bad JSON.
+func TestDecoderReaderError(t *testing.T) {
+	errLimit := errors.New("over the limit")
+	for _, in := range []string{``, `[`, `[{"amount":"1","currency":"EUR"},`, `[{"amount":"1","curr`} {
+		d := reportjson.NewDecoder(&errReader{data: in, err: errLimit})
+		var err error
+		for range 10 {
+			if _, err = d.Next(); err != nil && !errors.As(err, new(*report.ItemError)) {
+				break
+			}
+		}
+		if err != errLimit {
+			t.Errorf("%q: error %v, want the reader's", in, err)
+		}
 	}
 }
 
