@@ -57,8 +57,10 @@ database, at the same concurrency, duration and rate, and prints the ratio
 API/baseline. It writes rows: point it at a database made for benchmarking.
 
 By default a run has two phases of --duration each: creates (collecting the new
-ids), then gets of random ids among those. --mix create=50,get=50 runs one
-phase of both instead, after creating --seed rows for the gets to read.
+ids), then gets of random ids among those; with --db, the baseline's create
+phase follows the API's, then come the API's get phase and the baseline's.
+--mix create=50,get=50 runs one phase of both instead, after creating --seed
+rows for the gets to read.
 Without --rate each worker sends its next request as soon as the last one is
 answered (closed loop); --rate N starts N requests a second across the workers
 (open loop) and counts latency from each request's planned start, so that a
@@ -196,18 +198,13 @@ func runBenchCrud(ctx context.Context, e env, args []string) error {
 	if base != nil {
 		fmt.Fprintf(e.stdout, "baseline (db): the same INSERT and SELECT through database/sql on %s, pool of %d\n", base.db.Where, cfg.Load.Concurrency)
 	}
-	results := []crudResult{}
-	r, err := runCrud(ctx, &load{cfg: cfg.Load, label: "api", target: api, pool: &idPool{}, stderr: e.stderr}, cfg)
+	loads := []*load{{cfg: cfg.Load, label: "api", target: api, pool: &idPool{}, stderr: e.stderr}}
+	if base != nil {
+		loads = append(loads, &load{cfg: cfg.Load, label: "db", target: base, pool: &idPool{}, stderr: e.stderr})
+	}
+	results, err := runCrud(ctx, loads, cfg)
 	if err != nil {
 		return err
-	}
-	results = append(results, r)
-	if base != nil && ctx.Err() == nil {
-		r, err := runCrud(ctx, &load{cfg: cfg.Load, label: "db", target: base, pool: &idPool{}, stderr: e.stderr}, cfg)
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
 	}
 	fmt.Fprintln(e.stdout)
 	writeReport(e.stdout, cfg, results)
@@ -254,50 +251,68 @@ type crudResult struct {
 	FellBehind  bool // an open-loop phase could not start every planned request
 }
 
-// runCrud runs the plan of cfg on l: a create phase then a get phase, or a
-// single mixed phase.
-func runCrud(ctx context.Context, l *load, cfg benchCrudConfig) (crudResult, error) {
-	res := crudResult{Label: l.label}
-	collect := func(pr phaseResult, w weights, what string) {
+// runCrud runs the plan of cfg on each load (the API, then the baseline):
+// a create phase on each, then a get phase on each; or one mixed phase on
+// each. The API's phase and the baseline's of the same operation run back
+// to back, so that a machine whose other load changes over the run skews
+// their ratio as little as it can.
+func runCrud(ctx context.Context, loads []*load, cfg benchCrudConfig) ([]crudResult, error) {
+	res := make([]crudResult, len(loads))
+	for i, l := range loads {
+		res[i].Label = l.label
+	}
+	collect := func(i int, pr phaseResult, w weights, what string) {
+		r := &res[i]
 		for o := range numOps {
 			if w[o] == 0 {
 				continue
 			}
 			rec := pr.Ops[o]
-			res.Ops[o] = opOutcome{Ran: true, Sum: summarize(rec.samples, rec.errors, pr.Elapsed), Errs: rec.errs}
+			r.Ops[o] = opOutcome{Ran: true, Sum: summarize(rec.samples, rec.errors, pr.Elapsed), Errs: rec.errs}
 		}
 		if pr.NotSent > 0 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s %s: %d of the requests planned at %d req/s never started, every worker being busy: the target fell behind the rate",
-				l.label, what, pr.NotSent, cfg.Load.Rate))
-			res.FellBehind = true
+			r.Notes = append(r.Notes, fmt.Sprintf("%s %s: %d of the requests planned at %d req/s never started, every worker being busy: the target fell behind the rate",
+				r.Label, what, pr.NotSent, cfg.Load.Rate))
+			r.FellBehind = true
 		}
-		res.Interrupted = res.Interrupted || pr.Interrupted
+		r.Interrupted = r.Interrupted || pr.Interrupted
 	}
 	if cfg.Mix.total() == 0 {
-		create := weights{opCreate: 1}
-		collect(l.phase(ctx, create), create, "create")
+		create, get := weights{opCreate: 1}, weights{opGet: 1}
+		for i, l := range loads {
+			if ctx.Err() != nil {
+				return res, nil
+			}
+			collect(i, l.phase(ctx, create), create, "create")
+		}
+		for i, l := range loads {
+			if ctx.Err() != nil {
+				return res, nil
+			}
+			if l.pool.len() == 0 {
+				res[i].Notes = append(res[i].Notes, l.label+" get: not run, since no create succeeded")
+				continue
+			}
+			collect(i, l.phase(ctx, get), get, "get")
+		}
+		return res, nil
+	}
+	for i, l := range loads {
 		if ctx.Err() != nil {
 			return res, nil
 		}
-		if l.pool.len() == 0 {
-			res.Notes = append(res.Notes, l.label+" get: not run, since no create succeeded")
-			return res, nil
-		}
-		get := weights{opGet: 1}
-		collect(l.phase(ctx, get), get, "get")
-		return res, nil
-	}
-	if cfg.Mix[opGet] > 0 {
-		fmt.Fprintf(l.stderr, "bench: %s: seeding %d rows\n", l.label, cfg.Seed)
-		if err := l.seed(ctx, cfg.Seed); err != nil {
-			if ctx.Err() != nil {
-				res.Interrupted = true
-				return res, nil
+		if cfg.Mix[opGet] > 0 {
+			fmt.Fprintf(l.stderr, "bench: %s: seeding %d rows\n", l.label, cfg.Seed)
+			if err := l.seed(ctx, cfg.Seed); err != nil {
+				if ctx.Err() != nil {
+					res[i].Interrupted = true
+					return res, nil
+				}
+				return res, err
 			}
-			return res, err
 		}
+		collect(i, l.phase(ctx, cfg.Mix), cfg.Mix, "mix")
 	}
-	collect(l.phase(ctx, cfg.Mix), cfg.Mix, "mix")
 	return res, nil
 }
 

@@ -16,11 +16,13 @@ import (
 const benchUserName = "trx-bench-baseline"
 
 // The baseline's SQL is the API's, as txsql writes it for one row: the
-// same columns, the same placeholders, the same WHERE of a get.
+// same columns, the same placeholders, the same WHERE of a get. Keep them
+// in step with txsql's columns when the schema grows.
 const (
-	benchColumns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version`
-	benchInsert  = `INSERT INTO transactions (` + benchColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	benchSelect  = `SELECT ` + benchColumns + ` FROM transactions WHERE id = ? AND user_id = ?`
+	benchColumns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, ` +
+		`category_source, category_confidence, category_rule_id`
+	benchInsert = `INSERT INTO transactions (` + benchColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	benchSelect = `SELECT ` + benchColumns + ` FROM transactions WHERE id = ? AND user_id = ?`
 )
 
 // dbTarget is the baseline: the API's inserts and selects straight through
@@ -79,7 +81,7 @@ func (t *dbTarget) create(ctx context.Context, n uint64) (string, error) {
 	now := sqldb.FormatTime(time.Now().UTC().Truncate(time.Microsecond))
 	_, err := t.db.Write.ExecContext(ctx, benchInsert, id, t.userID, r.Minor, r.Currency, r.Description,
 		sql.NullString{String: r.Counterparty, Valid: true}, sqldb.FormatTime(r.BookedAt), sql.NullString{},
-		now, now, int64(1))
+		now, now, int64(1), sql.NullString{}, sql.NullInt64{}, sql.NullString{})
 	if err != nil {
 		return "", fmt.Errorf("INSERT transactions: %w", err)
 	}
@@ -88,13 +90,14 @@ func (t *dbTarget) create(ctx context.Context, n uint64) (string, error) {
 
 func (t *dbTarget) get(ctx context.Context, id string) error {
 	var (
-		rowID, userID, currency, description string
-		bookedAt, createdAt, updatedAt       string
-		counterparty, category               sql.NullString
-		amount, version                      int64
+		rowID, userID, currency, description   string
+		bookedAt, createdAt, updatedAt         string
+		counterparty, category, source, ruleID sql.NullString
+		amount, version                        int64
+		confidence                             sql.NullInt64
 	)
 	err := t.db.Read.QueryRowContext(ctx, benchSelect, id, t.userID).Scan(&rowID, &userID, &amount, &currency,
-		&description, &counterparty, &bookedAt, &category, &createdAt, &updatedAt, &version)
+		&description, &counterparty, &bookedAt, &category, &createdAt, &updatedAt, &version, &source, &confidence, &ruleID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errors.New("SELECT transactions by id: no row")
 	}
