@@ -35,18 +35,26 @@ func BenchmarkPredict(b *testing.B) {
 	}
 	rows := benchRows(b, 1000)
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		m.Predict(rows[i%len(rows)].Item)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "descriptions/s")
+	if d := cpuTime() - cpu; d > 0 {
+		b.ReportMetric(float64(b.N)/d.Seconds(), "descriptions/cpu-s")
+	}
 }
 
 // BenchmarkTrain100k: training on 100,000 transactions.
 func BenchmarkTrain100k(b *testing.B) {
 	rows := benchRows(b, 100_000)
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		TrainLinear(rows, DefaultEpochs, 1)
+	}
+	if d := cpuTime() - cpu; d > 0 {
+		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
 	}
 }
 
@@ -57,8 +65,12 @@ func BenchmarkLearnOne(b *testing.B) {
 	m := TrainLinear(benchRows(b, 5000), DefaultEpochs, 1)
 	it := Item{Description: "ZOOPLA PROPERTY 7781", Amount: -1250, Exponent: 2}
 	b.Run("in-memory", func(b *testing.B) {
+		cpu := cpuTime()
 		for i := 0; i < b.N; i++ {
 			m.Learn([]string{"rent_and_utilities", "travel"}[i%2], it)
+		}
+		if d := cpuTime() - cpu; d > 0 {
+			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		}
 	})
 	blob, err := m.MarshalBinary()
@@ -67,6 +79,12 @@ func BenchmarkLearnOne(b *testing.B) {
 	}
 	b.Run("decode-learn-encode", func(b *testing.B) {
 		b.ReportMetric(float64(len(blob)), "model-bytes")
+		cpu := cpuTime()
+		defer func() {
+			if d := cpuTime() - cpu; d > 0 {
+				b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+		}()
 		for i := 0; i < b.N; i++ {
 			var x Linear
 			if err := x.UnmarshalBinary(blob); err != nil {

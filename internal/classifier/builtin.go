@@ -157,10 +157,20 @@ func descriptors(i int, name, cat string) []Example {
 		if k >= 3 {
 			d = name + " " + descPlaces[(i+k*5)%len(descPlaces)]
 		}
-		amount := typicalAmount[cat] * int64(1+k%3) / 2
+		// Amounts spread around the category's typical one, with odd
+		// cents, so that no exact amount stands for a category.
+		typical := typicalAmount[cat]
+		amount := typical*int64(2+(i*7+k*13)%9)/4 + int64((i*31+k*17)%97)*sign(typical)
 		out = append(out, Example{Item: Item{Description: d, Amount: amount, Exponent: 2}, Category: cat})
 	}
 	return out
+}
+
+func sign(n int64) int64 {
+	if n < 0 {
+		return -1
+	}
+	return 1
 }
 
 // readCSV reads a CSV file of dir whose header names cols (in any order,
