@@ -79,9 +79,27 @@ func (fs *flagSet) durationVar(p *time.Duration, name string, def time.Duration,
 	fs.DurationVar(p, name, def, fs.help(name, usage))
 }
 
-// parse parses args and reports bad environment values too.
+// parse parses args and reports bad environment values too. Flags may come
+// after positional arguments (trx users add alice --scopes admin); "--"
+// ends the flags.
 func (fs *flagSet) parse(args []string) error {
-	if err := fs.Parse(args); err != nil {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...) // everything after "--"
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
+	}
+	// Leave the positional arguments in fs.Args().
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
 		return err
 	}
 	if len(fs.errs) > 0 {

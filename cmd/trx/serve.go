@@ -20,9 +20,11 @@ import (
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
+	"github.com/trx-platform/trx/internal/proxy"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/stock"
+	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/txapi"
 	"github.com/trx-platform/trx/internal/transaction/txsql"
@@ -40,6 +42,9 @@ type serveConfig struct {
 	LogLevel        string
 	LogFormat       string
 	Notify          notifyConfig
+	Components      components
+	Upstreams       string
+	InternalSecret  string
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -59,6 +64,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.stringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.stringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	notifyFlags(fs, &cfg.Notify)
+	splitFlags(fs, &cfg)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -127,11 +133,16 @@ type server struct {
 	bus   *event.Bus
 	relay *stock.Relay
 	node  *notify.Node
+	proxy *proxy.Proxy
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {
+	if len(cfg.Components) == 0 {
+		_ = cfg.Components.Set("all")
+	}
 	log.Info("starting", "version", version, "addr", cfg.Addr, "data", cfg.DataDir, "db", sqldb.Redact(cfg.DB),
-		"migrate", cfg.Migrate, "db_max_open", cfg.MaxOpenConns, "shutdown_timeout", cfg.ShutdownTimeout)
+		"migrate", cfg.Migrate, "db_max_open", cfg.MaxOpenConns, "shutdown_timeout", cfg.ShutdownTimeout,
+		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "")
 	db, err := openDB(ctx, cfg, cfg.Migrate, log)
 	if err != nil {
 		return nil, err
@@ -160,13 +171,18 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	httpMetrics := metrics.NewHTTP(reg)
 
 	users := auth.NewService(authsql.New(s.db))
-	s.txs = transaction.NewService(txsql.New(s.db))
-	builtin, err := classifier.BuiltinModel()
-	if err != nil {
-		return err
+	comps := s.cfg.Components
+	if comps.any(compTransactions, compClassifier, compReport) {
+		s.txs = transaction.NewService(txsql.New(s.db))
 	}
-	s.cls = classifier.NewService(ctx, clsql.New(s.db), s.txs, builtin, s.log)
-	s.txs.SetClassifier(s.cls)
+	if comps.has(compClassifier) {
+		builtin, err := classifier.BuiltinModel()
+		if err != nil {
+			return err
+		}
+		s.cls = classifier.NewService(ctx, clsql.New(s.db), s.txs, builtin, s.log)
+		s.txs.SetClassifier(s.cls)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -190,14 +206,44 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 		web.Problemf(w, r, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path)
 	})
 	authn := auth.Require(users, s.log)
-	txapi.Routes(mux, s.txs, authn, s.log)
-	clapi.Routes(mux, s.cls, authn, s.log)
-	reportapi.Routes(mux, txsql.New(s.db), authn, s.log, reportapi.Config{})
-	if err := s.buildNotifier(ctx, mux, users, authn, reg); err != nil {
+	// Each service is mounted here if this process runs it, or, in a
+	// gateway with an upstream for it, forwarded there on the same routes.
+	mount := func(name string, local bool, routes func(authn func(http.Handler) http.Handler)) {
+		switch {
+		case local:
+			routes(authn)
+		case comps.has(compGateway) && s.proxy != nil && s.proxy.Has(name):
+			forward := authn(s.proxy.To(name))
+			routes(func(http.Handler) http.Handler { return forward })
+		}
+	}
+	if err := s.buildProxy(reg); err != nil {
 		return err
+	}
+	mount(compTransactions, comps.has(compTransactions), func(a func(http.Handler) http.Handler) { txapi.Routes(mux, s.txs, a, s.log) })
+	mount(compClassifier, comps.has(compClassifier), func(a func(http.Handler) http.Handler) { clapi.Routes(mux, s.cls, a, s.log) })
+	mount(compReport, comps.has(compReport), func(a func(http.Handler) http.Handler) {
+		reportapi.Routes(mux, txsql.New(s.db), a, s.log, reportapi.Config{})
+	})
+	if comps.has(compNotifier) || (comps.any(compTransactions, compClassifier) && s.cfg.Notify.NATS != "") {
+		if err := s.buildBus(ctx); err != nil {
+			return err
+		}
+	}
+	if comps.has(compNotifier) {
+		s.buildNotifier(mux, users, authn, reg)
+	} else if comps.has(compGateway) && s.proxy != nil && s.proxy.Has(compNotifier) {
+		mount(compNotifier, false, func(a func(http.Handler) http.Handler) {
+			stockapi.Routes(mux, nil, a, s.log)
+			notify.Routes(mux, nil, a, s.log)
+		})
+		mux.Handle("GET /ws", s.proxy.To(compNotifier))
 	}
 
 	var h http.Handler = mux
+	if s.cfg.InternalSecret != "" && !comps.has(compGateway) {
+		h = proxy.Trusted(s.cfg.InternalSecret, h)
+	}
 	h = httpMetrics.Middleware(h)
 	h = web.AccessLog(s.log)(h)
 	h = web.WithRequestID(h)
@@ -252,11 +298,17 @@ func (s *server) Addr() string { return s.ln.Addr().String() }
 // and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
-	defer s.cls.Wait() // background classifier jobs stop with ctx; wait before closing the database
-	defer s.bus.Close()
+	if s.cls != nil {
+		defer s.cls.Wait() // background classifier jobs stop with ctx; wait before closing the database
+	}
+	if s.bus != nil {
+		defer s.bus.Close()
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.node.Run(gctx) })
-	g.Go(func() error { return s.relay.Run(gctx) })
+	if s.node != nil {
+		g.Go(func() error { return s.node.Run(gctx) })
+		g.Go(func() error { return s.relay.Run(gctx) })
+	}
 	g.Go(func() error {
 		s.log.Info("listening", "addr", "http://"+s.Addr())
 		if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
@@ -274,22 +326,24 @@ func (s *server) run(ctx context.Context) error {
 		}
 		return nil
 	})
-	g.Go(func() error {
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if n, err := s.txs.PurgeIdempotency(gctx); err != nil && gctx.Err() == nil {
-				s.log.Warn("idempotency_purge_failed", "err", err)
-			} else if n > 0 {
-				s.log.Info("idempotency_keys_purged", "count", n)
+	if s.txs != nil {
+		g.Go(func() error {
+			t := time.NewTicker(time.Hour)
+			defer t.Stop()
+			for {
+				if n, err := s.txs.PurgeIdempotency(gctx); err != nil && gctx.Err() == nil {
+					s.log.Warn("idempotency_purge_failed", "err", err)
+				} else if n > 0 {
+					s.log.Info("idempotency_keys_purged", "count", n)
+				}
+				select {
+				case <-gctx.Done():
+					return nil
+				case <-t.C:
+				}
 			}
-			select {
-			case <-gctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	})
+		})
+	}
 	err := g.Wait()
 	s.log.Info("stopped")
 	return err

@@ -44,9 +44,9 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
 }
 
-// buildNotifier wires stocks, change capture, the relay and the notifier
-// node into the server.
-func (s *server) buildNotifier(ctx context.Context, mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler, reg prometheus.Registerer) error {
+// buildBus connects to NATS (or starts the embedded server) and, when this
+// process runs the transactions service, sends its users' events there.
+func (s *server) buildBus(ctx context.Context) error {
 	cfg := s.cfg.Notify
 	bus, err := event.Open(ctx, event.Config{URL: cfg.NATS, DataDir: s.cfg.DataDir, Stream: cfg.NATSStream,
 		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention})
@@ -54,21 +54,30 @@ func (s *server) buildNotifier(ctx context.Context, mux *http.ServeMux, users *a
 		return err
 	}
 	s.bus = bus
-	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins)},
-		bus, notifysql.New(s.db), users.Authenticate, reg, s.log)
-	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
-		stocksql.NewChanges(s.db), bus, s.db, s.log)
-	s.node = node
-	s.txs.SetObserver(userEvents{bus: bus, log: s.log})
-	stockapi.Routes(mux, stock.NewService(stocksql.New(s.db), s.relay.Wake), authn, s.log)
-	notify.Routes(mux, node, authn, s.log)
-	mux.Handle("GET /ws", node.Handler())
+	if s.txs != nil {
+		s.txs.SetObserver(userEvents{bus: bus, log: s.log})
+	}
 	where := "embedded"
 	if cfg.NATS != "" {
 		where = cfg.NATS
 	}
-	s.log.Info("notifier_ready", "nats", where, "stream", bus.Stream, "node", node.Name(), "event_retention", cfg.EventRetention)
+	s.log.Info("event_stream_ready", "nats", where, "stream", bus.Stream, "event_retention", cfg.EventRetention)
 	return nil
+}
+
+// buildNotifier wires stocks, change capture, the relay and the notifier
+// node into the server; buildBus has run.
+func (s *server) buildNotifier(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler, reg prometheus.Registerer) {
+	cfg := s.cfg.Notify
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins)},
+		s.bus, notifysql.New(s.db), users.Authenticate, reg, s.log)
+	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
+		stocksql.NewChanges(s.db), s.bus, s.db, s.log)
+	s.node = node
+	stockapi.Routes(mux, stock.NewService(stocksql.New(s.db), s.relay.Wake), authn, s.log)
+	notify.Routes(mux, node, authn, s.log)
+	mux.Handle("GET /ws", node.Handler())
+	s.log.Info("notifier_ready", "node", node.Name())
 }
 
 func splitList(s string) []string {
@@ -84,6 +93,9 @@ func splitList(s string) []string {
 // notifierReady reports why the notifier cannot serve yet, if it cannot:
 // it has not joined the stream, or NATS is unreachable.
 func (s *server) notifierReady() error {
+	if s.node == nil {
+		return nil
+	}
 	select {
 	case <-s.node.Ready():
 	default:

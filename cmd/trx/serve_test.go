@@ -75,8 +75,12 @@ func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func(
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })
+	var ready <-chan struct{} = closedChan()
+	if s.node != nil {
+		ready = s.node.Ready()
+	}
 	select {
-	case <-s.node.Ready():
+	case <-ready:
 	case err := <-done:
 		t.Fatalf("serve stopped at start: %v", err)
 	case <-time.After(30 * time.Second):
@@ -246,5 +250,23 @@ func TestFlagsAndEnv(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, testEnv(nil, &out, &errOut)); err == nil {
 		t.Fatal("unknown command succeeded")
+	}
+}
+
+func closedChan() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}
+
+func TestFlagsAfterArguments(t *testing.T) {
+	var got string
+	fs := newFlagSet("x", "x", testEnv(nil, io.Discard, io.Discard))
+	fs.stringVar(&got, "scopes", "read", "")
+	if err := fs.parse([]string{"add", "alice", "--scopes", "admin", "--", "--not-a-flag"}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "admin" || strings.Join(fs.Args(), " ") != "add alice --not-a-flag" {
+		t.Fatalf("scopes %q, args %q", got, fs.Args())
 	}
 }
