@@ -150,6 +150,11 @@ func TrainLinear(examples []Example, epochs int, seed uint64) *Linear {
 	return m
 }
 
+// Calibrate resets the softmax temperature from the weights, as training
+// does. A model built only from online corrections needs it now and then:
+// its updates grow the weights, and its confidences with them.
+func (m *Linear) Calibrate() { m.temp = m.calibrate() }
+
 // calibrate returns the softmax temperature, a multiple of the mean
 // absolute weight: the averaged perceptron's scores grow with its weights.
 func (m *Linear) calibrate() float64 {

@@ -153,3 +153,19 @@ func TestScore(t *testing.T) {
 		t.Fatalf("not stratified: %v", folds)
 	}
 }
+
+// TestCalibrateOnline: a model built only from corrections is less sure of
+// itself after Calibrate, and ranks the categories as before.
+func TestCalibrateOnline(t *testing.T) {
+	m := NewLinear()
+	for _, e := range trainingSet() {
+		m.Learn(e.Category, e.Item)
+	}
+	it := Item{Description: "TESCO STORES 9999", Amount: -1000, Exponent: 2}
+	before := m.Predict(it)[0]
+	m.Calibrate()
+	after := m.Predict(it)[0]
+	if before.Category != after.Category || after.P > before.P {
+		t.Fatalf("before %+v, after %+v", before, after)
+	}
+}

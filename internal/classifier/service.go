@@ -304,6 +304,7 @@ func (s *Service) Learn(ctx context.Context, userID string, changes []transactio
 		for _, e := range ex {
 			m.Learn(e.Category, e.Item)
 		}
+		m.Calibrate()
 	}); err != nil {
 		s.log.WarnContext(ctx, "classifier_learn_failed", "user_id", userID, "err", err)
 	}
