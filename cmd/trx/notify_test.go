@@ -47,11 +47,11 @@ func dialWS(t *testing.T, addr, key, query string) (*wsClient, *http.Response, e
 	return c, res, nil
 }
 
-// next reads one message (waiting at most 10 s: a bound, not an assertion
+// next reads one message (waiting at most 30 s: a bound, not an assertion
 // on speed).
 func (c *wsClient) next() map[string]any {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, data, err := c.conn.Read(ctx)
 	if err != nil {

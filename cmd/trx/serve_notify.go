@@ -32,6 +32,7 @@ type notifyConfig struct {
 	Node           string
 	WSOrigins      string
 	WSQueue        int
+	Heartbeat      time.Duration
 }
 
 func notifyFlags(fs *flagSet, cfg *notifyConfig) {
@@ -41,6 +42,7 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 	fs.durationVar(&cfg.EventRetention, "event-retention", 24*time.Hour, "how long captured changes stay in the stream (clients can resume within it) and in the stock_changes table")
 	fs.stringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
 	fs.stringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
+	fs.durationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
 	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
 }
 
@@ -69,7 +71,8 @@ func (s *server) buildBus(ctx context.Context) error {
 // node into the server; buildBus has run.
 func (s *server) buildNotifier(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler, reg prometheus.Registerer) {
 	cfg := s.cfg.Notify
-	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins)},
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
+		Heartbeat: cfg.Heartbeat},
 		s.bus, notifysql.New(s.db), users.Authenticate, reg, s.log)
 	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
 		stocksql.NewChanges(s.db), s.bus, s.db, s.log)

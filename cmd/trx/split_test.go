@@ -200,3 +200,70 @@ func TestSplitDeployment(t *testing.T) {
 		t.Fatal("gateway metrics lack the integration latency")
 	}
 }
+
+// TestNotifierKilled: a notifier process killed (SIGKILL) with a client
+// attached; the client resumes on another notifier and ends with every
+// message once, in order; the dead node's connection rows are swept.
+func TestNotifierKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault test skipped in -short mode")
+	}
+	natsURL := eventtest.ExternalURL(t)
+	dbURL := sqldbtest.URL(t, sqldb.MySQL)
+	stream, prefix := eventtest.Unique(t, natsURL)
+	bin := buildTrx(t)
+	env := []string{"TRX_DB=" + dbURL, "TRX_NATS=" + natsURL, "TRX_NATS_STREAM=" + stream, "TRX_NATS_PREFIX=" + prefix,
+		"TRX_LOG_LEVEL=warn", "TRX_NODE_HEARTBEAT=500ms"}
+	cmd := exec.Command(bin, "migrate")
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	cmd = exec.Command(bin, "users", "add", "alice", "--scopes", "admin")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(out))
+	n1 := startProc(t, bin, "notifier-1", env, "--node", "n1")
+	n2 := startProc(t, bin, "notifier-2", env, "--node", "n2")
+	n1.waitReady(t)
+	n2.waitReady(t)
+
+	c, _, err := dialWS(t, n1.addr, key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAPI(t, n2.addr, key, "POST", "/api/v1/stocks", `{"symbol":"ACME","name":"Acme","price":"10","currency":"USD"}`, 201)
+	mustAPI(t, n2.addr, key, "PATCH", "/api/v1/stocks/ACME", `{"price":"11"}`, 200)
+	seen := c.stockEvents(2)
+	last := uint64(seen[1]["sequence"].(float64))
+
+	_ = n1.cmd.Process.Kill()
+	<-n1.done
+	for i := range 3 {
+		mustAPI(t, n2.addr, key, "PATCH", "/api/v1/stocks/ACME", fmt.Sprintf(`{"price":"%d"}`, 12+i), 200)
+	}
+	back, _, err := dialWS(t, n2.addr, key, fmt.Sprintf("since=%d", last))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stockSummary(back.stockEvents(3))
+	want := []string{"ACME update 11.00→12.00 9.09", "ACME update 12.00→13.00 8.33", "ACME update 13.00→14.00 7.69"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("resumed on n2: %v, want %v", got, want)
+	}
+	// n1 stopped renewing its liveness: n2 sweeps its rows (bounded wait).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		body := mustAPI(t, n2.addr, key, "GET", "/api/v1/connections", "", 200)
+		if !strings.Contains(body, `"node":"n1"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed node's connections were not swept: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
