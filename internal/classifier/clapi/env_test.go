@@ -15,6 +15,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/clapi"
 	"github.com/trx-platform/trx/internal/classifier/clsql"
+	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
@@ -53,7 +54,7 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	authn := auth.Require(users, log)
 	txapi.Routes(mux, txs, authn, log)
 	clapi.Routes(mux, cls, authn, log)
-	srv := httptest.NewServer(web.WithRequestID(mux))
+	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
@@ -52,7 +53,7 @@ func newEnv(t *testing.T, d sqldb.Dialect, cfg reportapi.Config) *apiEnv {
 	authn := auth.Require(users, log)
 	txapi.Routes(mux, transaction.NewService(txsql.New(db)), authn, log)
 	reportapi.Routes(mux, txsql.New(db), authn, log, cfg)
-	srv := httptest.NewServer(web.WithRequestID(mux))
+	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(srv.Close)
 	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob, aliceRead: aliceRead}
 }

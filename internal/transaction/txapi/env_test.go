@@ -12,6 +12,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
@@ -43,7 +44,7 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	}
 	mux := http.NewServeMux()
 	txapi.Routes(mux, transaction.NewService(txsql.New(db)), auth.Require(users, log), log)
-	srv := httptest.NewServer(web.WithRequestID(mux))
+	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(srv.Close)
 	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob}
 }

@@ -1,0 +1,218 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// Authenticator turns a bearer credential (an API key or a JWT) into a
+// principal; auth.Service.Authenticate is one.
+type Authenticator func(ctx context.Context, token string) (auth.Principal, error)
+
+// Config is the gateway's policy.
+type Config struct {
+	Spec *Spec
+	// Authenticate checks credentials; nil leaves authentication to the
+	// routes (and skips per-key throttling).
+	Authenticate Authenticator
+	// Public lists the x-trx-public-flag names that are on: "metrics"
+	// makes /metrics public, "docs" the OpenAPI document and docs page.
+	Public map[string]bool
+	// KeyLimit is the default bucket per API key (per user for a JWT); a
+	// key's own rate_limit/rate_burst override it. IPLimit is per client
+	// IP, checked before authentication. Zero rates mean no limit.
+	KeyLimit Limit
+	IPLimit  Limit
+	// Proxies are trusted to report the client's IP in X-Forwarded-For.
+	Proxies Proxies
+	CORS    CORS
+	// NoValidation turns request validation off (routing, authentication
+	// and throttling stay).
+	NoValidation bool
+	// MaxBody is the largest JSON body the gateway buffers to validate
+	// (default web.MaxBody, the handlers' limit).
+	MaxBody int64
+	Now     func() time.Time // default time.Now; tests inject a clock
+	Log     *slog.Logger
+}
+
+// Gateway applies a Config to requests.
+type Gateway struct {
+	cfg  Config
+	log  *slog.Logger
+	keys *Buckets
+	ips  *Buckets
+	mux  *http.ServeMux // the document's operations, for routing
+	next http.Handler
+}
+
+type opKey struct{}
+
+// OperationOf returns the documented operation the gateway routed r to.
+func OperationOf(r *http.Request) *Operation {
+	op, _ := r.Context().Value(opKey{}).(*Operation)
+	return op
+}
+
+// New returns the gateway in front of next (the routes, or a proxy to
+// them).
+func New(cfg Config, next http.Handler) *Gateway {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = web.MaxBody
+	}
+	g := &Gateway{cfg: cfg, log: cfg.Log, keys: NewBuckets(), ips: NewBuckets(), mux: http.NewServeMux(), next: next}
+	for _, op := range cfg.Spec.Operations() {
+		g.mux.Handle(op.Pattern(), g.operation(op))
+	}
+	g.mux.Handle("/", g.undocumented())
+	return g
+}
+
+// ServeHTTP routes r through the document's operations. The ServeMux
+// that routes sets r.Pattern on r itself, so metrics and access logs
+// further out see the route of requests the gateway refuses, too.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isPreflight(r) && len(g.cfg.CORS.Origins) > 0 {
+		if !g.cfg.CORS.preflight(w, r, g.allowedMethods(r)) {
+			web.Problemf(w, r, http.StatusForbidden, "CORS: origin or method not allowed")
+		}
+		return
+	}
+	g.cfg.CORS.headers(w, r)
+	g.mux.ServeHTTP(w, r)
+}
+
+// allowedMethods lists the documented methods of r's path.
+func (g *Gateway) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := g.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// undocumented passes requests that match no documented operation on to
+// the routes (whose answer is 404 or 405), throttled per IP.
+func (g *Gateway) undocumented() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.throttle(w, r, "ip:"+g.cfg.Proxies.ClientIP(r), g.cfg.IPLimit) {
+			return
+		}
+		r.Pattern = "" // as if the routes' own ServeMux matched nothing yet
+		g.next.ServeHTTP(w, r)
+	})
+}
+
+func (g *Gateway) operation(op *Operation) http.Handler {
+	public := op.Public()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !public && !g.throttle(w, r, "ip:"+g.cfg.Proxies.ClientIP(r), g.cfg.IPLimit) {
+			return
+		}
+		ctx := context.WithValue(r.Context(), opKey{}, op)
+		if !public && !(op.PublicFlag != "" && g.cfg.Public[op.PublicFlag]) && g.cfg.Authenticate != nil {
+			p, err := g.authenticate(w, r, op)
+			if err != nil {
+				web.Error(w, r, g.log, err)
+				return
+			}
+			l := g.cfg.KeyLimit
+			if p.RateLimit > 0 {
+				l.Rate = p.RateLimit
+			}
+			if p.RateBurst > 0 {
+				l.Burst = p.RateBurst
+			}
+			if !g.throttle(w, r, "key:"+p.Subject(), l) {
+				return
+			}
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		if !g.cfg.NoValidation {
+			if err := validate(r, op, g.cfg.MaxBody); err != nil {
+				web.Error(w, r, g.log, err)
+				return
+			}
+		}
+		r2 := r.WithContext(ctx)
+		g.next.ServeHTTP(w, r2)
+		if r2.Pattern != "" {
+			r.Pattern = r2.Pattern // the route that served it
+		}
+	})
+}
+
+// authenticate checks r's credentials for op: the Authorization header,
+// or for operations that take it (the WebSocket) the token parameter.
+func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Operation) (auth.Principal, error) {
+	token, ok := auth.Bearer(r.Header.Get("Authorization"))
+	if !ok && r.Header.Get("Authorization") == "" && op.acceptsScheme("wsToken") {
+		token = r.URL.Query().Get("token")
+		ok = token != ""
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
+		if r.Header.Get("Authorization") != "" {
+			return auth.Principal{}, fault.New(fault.Unauthenticated, "malformed Authorization header; send Authorization: Bearer <credential>")
+		}
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	p, err := g.cfg.Authenticate(r.Context(), token)
+	if err != nil {
+		if fault.KindOf(err) == fault.Unauthenticated {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="invalid_token"`)
+		}
+		return p, err
+	}
+	for _, s := range op.Scopes() {
+		if err := auth.CheckScope(p, s); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="insufficient_scope", scope="`+strings.Join(op.Scopes(), " ")+`"`)
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// throttle takes a token from key's bucket; over the limit it answers 429
+// and returns false. The RateLimit headers of the tighter bucket are set.
+func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, key string, l Limit) bool {
+	if !l.On() {
+		return true
+	}
+	b := g.keys
+	if strings.HasPrefix(key, "ip:") {
+		b = g.ips
+	}
+	d := b.Take(key, l, g.cfg.Now())
+	if prev, err := strconv.Atoi(w.Header().Get("RateLimit-Remaining")); err != nil || d.Remaining < prev || !d.Allowed {
+		setRateHeaders(w.Header(), d)
+	}
+	if d.Allowed {
+		return true
+	}
+	what := "this API key"
+	if b == g.ips {
+		what = "this client address"
+	}
+	web.WriteProblem(w, r, web.Problem{Status: http.StatusTooManyRequests,
+		Detail: "too many requests from " + what + "; retry after " + ceilSeconds(d.RetryAfter) + " s (limits are per gateway replica)"})
+	return false
+}
