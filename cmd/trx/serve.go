@@ -17,6 +17,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/clapi"
 	"github.com/trx-platform/trx/internal/classifier/clsql"
+	"github.com/trx-platform/trx/internal/dashboard"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
@@ -206,6 +207,10 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 		web.Problemf(w, r, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path)
 	})
 	authn := auth.Require(users, s.log)
+	mux.Handle("GET /api/v1/metrics/summary", authn(metrics.SummaryHandler(reg)))
+	if comps.has(compGateway) {
+		dashboard.Routes(mux) // the browser dashboard at /, from the front door
+	}
 	// Each service is mounted here if this process runs it, or, in a
 	// gateway with an upstream for it, forwarded there on the same routes.
 	mount := func(name string, local bool, routes func(authn func(http.Handler) http.Handler)) {

@@ -1,0 +1,342 @@
+// Categories and rules: create, rename and delete categories; rules with a
+// dry-run preview of what they would change, then apply; classifier
+// settings.
+import { h, field, select, replace, announce, formatDate, uid } from '../dom.js';
+import { ifMatch } from '../api.js';
+import { problemArea, showProblem, clearProblem } from '../problem.js';
+import * as money from '../money.js';
+import { categoryOptions, categoryName } from '../categories.js';
+
+const FIELDS = [
+  { value: 'description', label: 'Description' },
+  { value: 'counterparty', label: 'Counterparty' },
+  { value: 'amount', label: 'Amount (size)' },
+  { value: 'direction', label: 'Direction' },
+  { value: 'currency', label: 'Currency' },
+];
+const TEXT_OPS = [
+  { value: 'contains', label: 'contains' },
+  { value: 'starts_with', label: 'starts with' },
+  { value: 'equals', label: 'equals' },
+  { value: 'regex', label: 'matches (regex)' },
+];
+
+export function mount(root, app) {
+  let alive = true;
+  let cats = { own: [], builtin: [], byId: new Map(), items: [] };
+  let rules = [];
+
+  const catList = h('ul', { class: 'cat-list' });
+  const builtinList = h('p', { class: 'chips' });
+  const catProblem = problemArea();
+  const ruleList = h('div', { class: 'rules' });
+  const ruleProblem = problemArea();
+  const preview = h('section', { class: 'card preview', hidden: true, 'aria-live': 'polite' });
+
+  // ---- categories ----
+  const newName = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
+  const newParent = select([{ value: '', label: 'None' }], '', { name: 'parent_id' });
+  const newCatProblem = problemArea();
+  const newCatForm = h('form', { class: 'inline-form', novalidate: true },
+    field('New category name', newName, { name: 'name' }),
+    field('Parent (optional)', newParent, { name: 'parent_id' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create category')),
+    newCatProblem);
+  newCatForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearProblem(newCatProblem, newCatForm);
+    try {
+      const body = { name: newName.value.trim() };
+      if (newParent.value) body.parent_id = newParent.value;
+      const c = await app.api.post('/api/v1/categories', body);
+      newName.value = '';
+      announce(`Created ${c.name}.`);
+      await loadCategories();
+    } catch (err) {
+      showProblem(newCatProblem, err, { form: newCatForm });
+    }
+  });
+
+  function renderCategories() {
+    replace(newParent, ...[{ value: '', label: 'None' }, ...cats.items.map((c) => ({ value: c.id, label: c.name }))].map((o) => h('option', { value: o.value }, o.label)));
+    replace(catList, ...(cats.own.length ? cats.own.map(catRow) : [h('li', { class: 'empty' }, 'No categories of your own yet: the built-in ones below are always there.')]));
+    replace(builtinList, ...cats.builtin.map((c) => h('span', { class: 'chip' }, c.name)));
+  }
+
+  function catRow(c) {
+    const name = h('input', { type: 'text', value: c.name, name: 'name', 'aria-label': `Name of ${c.name}` });
+    const area = problemArea();
+    const moveTo = select(categoryOptions({ ...cats, own: cats.own.filter((x) => x.id !== c.id) }, [{ value: '', label: 'Uncategorized' }]), '', { 'aria-label': `Move what uses ${c.name} to` });
+    const del = h('div', { class: 'delete-box', hidden: true },
+      h('span', {}, 'Its transactions and rules go to '), moveTo,
+      h('button', { type: 'button', class: 'danger', onclick: async () => {
+        clearProblem(area);
+        try {
+          await app.api.del(`/api/v1/categories/${encodeURIComponent(c.id)}?reassign_to=${encodeURIComponent(moveTo.value)}`);
+          announce(`Deleted ${c.name}.`);
+          await loadCategories();
+        } catch (err) {
+          showProblem(area, err);
+        }
+      } }, 'Delete'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { del.hidden = true; } }, 'Keep'));
+    const form = h('form', { class: 'cat-row', novalidate: true },
+      name,
+      h('button', { type: 'submit', class: 'secondary small' }, 'Rename'),
+      h('button', { type: 'button', class: 'secondary small', onclick: () => { del.hidden = false; moveTo.focus(); } }, 'Delete\u2026'));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(area, form);
+      try {
+        await app.api.patch(`/api/v1/categories/${encodeURIComponent(c.id)}`, { name: name.value.trim() });
+        announce(`Renamed to ${name.value.trim()}.`);
+        await loadCategories();
+      } catch (err) {
+        showProblem(area, err, { form });
+      }
+    });
+    return h('li', {}, form, del, area);
+  }
+
+  async function loadCategories() {
+    try {
+      cats = await app.categories(true);
+      if (!alive) return;
+      renderCategories();
+      renderRules();
+      renderRuleForm();
+    } catch (err) {
+      showProblem(catProblem, err);
+    }
+  }
+
+  // ---- rules ----
+  function describeCondition(c) {
+    const f = (FIELDS.find((x) => x.value === c.field) || { label: c.field }).label.replace(' (size)', '');
+    if (c.field === 'amount') {
+      const parts = [];
+      if (c.min) parts.push(`at least ${money.format(c.min)}`);
+      if (c.max) parts.push(`at most ${money.format(c.max)}`);
+      return `amount is ${parts.join(' and ') || 'any'}`;
+    }
+    if (c.field === 'direction') return c.value === 'debit' ? 'money spent' : 'money received';
+    const op = (TEXT_OPS.find((x) => x.value === c.op) || { label: c.op }).label;
+    return `${f.toLowerCase()} ${op} \u201c${c.value}\u201d`;
+  }
+
+  function renderRules() {
+    if (!rules.length) {
+      replace(ruleList, h('p', { class: 'empty' }, 'No rules yet. A rule sets a category on every transaction it matches; the first matching rule wins.'));
+      return;
+    }
+    replace(ruleList, h('ol', { class: 'rule-list' }, rules.map((r) => {
+      const area = problemArea();
+      const enabled = h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': `Rule \u201c${r.name}\u201d enabled`, onchange: async (ev) => {
+        clearProblem(area);
+        try {
+          await app.api.patch(`/api/v1/rules/${encodeURIComponent(r.id)}`, { enabled: ev.target.checked }, { headers: ifMatch(r.version) });
+          await loadRules();
+        } catch (err) {
+          ev.target.checked = !ev.target.checked;
+          showProblem(area, err);
+        }
+      } });
+      return h('li', { class: 'rule card' },
+        h('div', { class: 'rule-head' },
+          h('strong', {}, r.name),
+          h('label', { class: 'check' }, enabled, ' enabled')),
+        h('p', {}, 'If ', r.conditions.map(describeCondition).join(' and '), ' \u2192 ', h('strong', {}, categoryName(cats, r.category_id))),
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', onclick: () => runRule(r, 'dry-run', area) }, 'Preview changes'),
+          h('button', { type: 'button', class: 'secondary', onclick: async () => {
+            clearProblem(area);
+            try {
+              await app.api.del(`/api/v1/rules/${encodeURIComponent(r.id)}`);
+              announce(`Deleted rule ${r.name}.`);
+              preview.hidden = true;
+              await loadRules();
+            } catch (err) {
+              showProblem(area, err);
+            }
+          } }, 'Delete rule')),
+        area);
+    })));
+  }
+
+  async function runRule(r, what, area) {
+    clearProblem(area);
+    try {
+      const run = await app.api.post(`/api/v1/rules/${encodeURIComponent(r.id)}/${what}`);
+      if (!alive) return;
+      showRun(r, run, what === 'apply', area);
+    } catch (err) {
+      showProblem(area, err);
+    }
+  }
+
+  function showRun(r, run, applied, area) {
+    const n = run.total;
+    const shown = run.items.length;
+    replace(preview,
+      h('h3', { tabindex: '-1' }, applied ? `Rule \u201c${r.name}\u201d applied` : `Preview of rule \u201c${r.name}\u201d`),
+      h('p', {}, applied
+        ? `${n} transaction${n === 1 ? ' was' : 's were'} changed.`
+        : n ? `Applying it would change ${n} transaction${n === 1 ? '' : 's'}${shown < n ? ` (the first ${shown} are listed)` : ''}. Manual choices are never changed.` : 'Applying it would change nothing.'),
+      shown ? h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Date', 'Description', 'Amount', 'From', 'To'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, run.items.map((it) => h('tr', {},
+          h('td', { 'data-label': 'Date' }, formatDate(it.transaction.booked_at)),
+          h('td', { 'data-label': 'Description' }, it.transaction.description),
+          h('td', { 'data-label': 'Amount', class: 'num' }, money.formatMoney(it.transaction.amount, it.transaction.currency)),
+          h('td', { 'data-label': 'From' }, categoryName(cats, it.from_category_id)),
+          h('td', { 'data-label': 'To' }, categoryName(cats, it.to_category_id))))))) : null,
+      !applied && n ? h('div', { class: 'actions' },
+        h('button', { type: 'button', onclick: () => runRule(r, 'apply', area) }, `Apply to ${n} transaction${n === 1 ? '' : 's'}`),
+        h('button', { type: 'button', class: 'secondary', onclick: () => { preview.hidden = true; } }, 'Close')) : null);
+    preview.hidden = false;
+    preview.querySelector('h3').focus();
+  }
+
+  async function loadRules() {
+    try {
+      const d = await app.api.get('/api/v1/rules');
+      rules = d.items || [];
+      if (alive) renderRules();
+    } catch (err) {
+      showProblem(ruleProblem, err);
+    }
+  }
+
+  // ---- new rule ----
+  const ruleFormBox = h('div');
+  let conditions = [{ field: 'description', op: 'contains', value: '' }];
+
+  function renderRuleForm() {
+    const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
+    const category = select(categoryOptions(cats, [{ value: '', label: 'Choose\u2026' }]), '', { name: 'category_id' });
+    const area = problemArea();
+    const condBox = h('fieldset', { class: 'conditions' }, h('legend', {}, 'When all of these hold'));
+    const drawConditions = () => {
+      replace(condBox, h('legend', {}, 'When all of these hold'), conditions.map((c, i) => conditionRow(c, i, drawConditions)),
+        h('button', { type: 'button', class: 'secondary small', onclick: () => { conditions.push({ field: 'description', op: 'contains', value: '' }); drawConditions(); } }, '+ Add condition'));
+    };
+    drawConditions();
+    const form = h('form', { class: 'card', novalidate: true },
+      h('h3', {}, 'New rule'),
+      h('div', { class: 'grid two' }, field('Rule name', name, { name: 'name' }), field('Set category to', category, { name: 'category_id' })),
+      condBox,
+      area,
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create rule')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(area, form);
+      const body = {
+        name: name.value.trim(),
+        category_id: category.value,
+        conditions: conditions.map((c) => {
+          const out = { field: c.field, op: c.field === 'amount' ? 'between' : c.op };
+          if (c.field === 'amount') {
+            if (c.min) out.min = money.normalizeInput(c.min);
+            if (c.max) out.max = money.normalizeInput(c.max);
+          } else {
+            out.value = c.field === 'currency' ? c.value.trim().toUpperCase() : c.value;
+          }
+          return out;
+        }),
+      };
+      try {
+        const r = await app.api.post('/api/v1/rules', body);
+        conditions = [{ field: 'description', op: 'contains', value: '' }];
+        announce(`Created rule ${r.name}. Preview it to see what it would change.`);
+        await loadRules();
+        renderRuleForm();
+      } catch (err) {
+        showProblem(area, err, { form, mapField: (f) => f.replace(/\.(op|min|max)$/, '.value') });
+      }
+    });
+    replace(ruleFormBox, form);
+  }
+
+  function conditionRow(c, i, redraw) {
+    const f = select(FIELDS, c.field, { 'aria-label': `Condition ${i + 1}: field`, onchange: (ev) => {
+      c.field = ev.target.value;
+      c.op = c.field === 'amount' ? 'between' : c.field === 'direction' || c.field === 'currency' ? 'equals' : 'contains';
+      c.value = c.field === 'direction' ? 'debit' : '';
+      redraw();
+    } });
+    const parts = [f];
+    const name = `conditions[${i}].value`;
+    if (c.field === 'amount') {
+      parts.push(
+        h('input', { type: 'text', inputmode: 'decimal', value: c.min || '', 'aria-label': `Condition ${i + 1}: at least`, placeholder: 'at least', 'data-field': name, oninput: (ev) => { c.min = ev.target.value; } }),
+        h('input', { type: 'text', inputmode: 'decimal', value: c.max || '', 'aria-label': `Condition ${i + 1}: at most`, placeholder: 'at most', oninput: (ev) => { c.max = ev.target.value; } }));
+    } else if (c.field === 'direction') {
+      parts.push(select([{ value: 'debit', label: 'money spent' }, { value: 'credit', label: 'money received' }], c.value, {
+        'aria-label': `Condition ${i + 1}: direction`, 'data-field': name, onchange: (ev) => { c.value = ev.target.value; } }));
+    } else {
+      if (c.field !== 'currency') {
+        parts.push(select(TEXT_OPS, c.op, { 'aria-label': `Condition ${i + 1}: test`, onchange: (ev) => { c.op = ev.target.value; } }));
+      }
+      parts.push(h('input', { type: 'text', value: c.value, 'aria-label': `Condition ${i + 1}: value`, 'data-field': name,
+        placeholder: c.field === 'currency' ? 'EUR' : 'text', oninput: (ev) => { c.value = ev.target.value; } }));
+    }
+    const id = uid('cond');
+    const err = h('p', { class: 'field-error', id: `${id}-err`, hidden: true });
+    for (const p of parts) if (p.dataset.field) p.id = id;
+    return h('div', { class: 'condition' }, ...parts,
+      conditions.length > 1 ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove condition ${i + 1}`, onclick: () => { conditions.splice(i, 1); redraw(); } }, 'Remove') : null,
+      err);
+  }
+
+  // ---- settings ----
+  const auto = h('input', { type: 'checkbox', name: 'auto_on_create' });
+  const threshold = h('input', { type: 'number', name: 'threshold', min: 0, max: 100, step: 1, class: 'short' });
+  const setProblem = problemArea();
+  const setForm = h('form', { class: 'card settings', novalidate: true },
+    h('h2', {}, 'Automatic categorization'),
+    h('label', { class: 'check' }, auto, ' Categorize new transactions automatically when they are added'),
+    field('Only when at least this confident (%)', threshold, { name: 'threshold' }),
+    setProblem,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save settings')));
+  setForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearProblem(setProblem, setForm);
+    try {
+      const s = await app.api.patch('/api/v1/classifier/settings', { auto_on_create: auto.checked, threshold: Number(threshold.value) / 100 });
+      showSettings(s);
+      announce('Settings saved.');
+    } catch (err) {
+      showProblem(setProblem, err, { form: setForm });
+    }
+  });
+  function showSettings(s) {
+    auto.checked = s.auto_on_create;
+    threshold.value = String(Math.round(s.threshold * 100));
+  }
+
+  root.append(
+    h('h1', {}, 'Categories & rules'),
+    h('section', { class: 'card' },
+      h('h2', {}, 'Your categories'),
+      catProblem,
+      catList,
+      newCatForm,
+      h('h3', {}, 'Built-in categories'),
+      builtinList),
+    h('section', {},
+      h('h2', {}, 'Rules'),
+      h('p', { class: 'muted' }, 'Rules run in order; the first that matches a transaction sets its category, unless a person chose one.'),
+      ruleProblem,
+      ruleList,
+      preview,
+      ruleFormBox),
+    setForm,
+  );
+
+  loadCategories();
+  loadRules();
+  app.api.get('/api/v1/classifier/settings').then(showSettings).catch((err) => showProblem(setProblem, err));
+  return () => {
+    alive = false;
+  };
+}

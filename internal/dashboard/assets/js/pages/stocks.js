@@ -1,0 +1,189 @@
+// Stocks: a live ticker over the WebSocket (price, change, up or down),
+// with the connection's state shown; admins edit prices and watch them
+// arrive.
+import { h, field, replace, announce, formatTime } from '../dom.js';
+import { problemArea, showProblem, clearProblem } from '../problem.js';
+import * as money from '../money.js';
+import { CLOSE_REASONS } from '../feed.js';
+
+export function mount(root, app) {
+  let alive = true;
+  const stocks = new Map(); // symbol → {symbol, name, price, currency, updated_at, change, dir, seq}
+  let loading = true;
+  let buffered = [];
+
+  const state = h('p', { class: 'feed-state', role: 'status' });
+  const ticker = h('ul', { class: 'ticker', 'aria-label': 'Ticker' });
+  const tbody = h('tbody');
+  const listProblem = problemArea();
+  const empty = h('p', { class: 'empty', hidden: true }, app.admin ? 'No stocks yet: list one below.' : 'No stocks are listed yet.');
+
+  root.append(
+    h('h1', {}, 'Stocks'),
+    state,
+    ticker,
+    listProblem,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'stock-table' },
+      h('caption', { class: 'visually-hidden' }, 'Stock prices, live'),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, 'Symbol'), h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col', class: 'num' }, 'Price'),
+        h('th', { scope: 'col', class: 'num' }, 'Change'), h('th', { scope: 'col' }, 'Updated'),
+        app.admin ? h('th', { scope: 'col' }, 'Set price') : null)),
+      tbody)),
+    empty,
+    app.admin ? addForm() : h('p', { class: 'muted' }, 'Prices can be changed with an API key that has the admin scope.'),
+  );
+
+  // ---- feed state ----
+  function showState(s, detail) {
+    const text = { live: 'Live: prices update as they change.', connecting: 'Connecting to live updates\u2026',
+      reconnecting: 'Reconnecting\u2026 missed changes will be replayed when the connection is back.', stopped: 'Live updates are off.' }[s] || s;
+    const why = s === 'reconnecting' && detail ? ` (${detail.reason || CLOSE_REASONS[detail.code] || `code ${detail.code}`})` : '';
+    replace(state, h('span', { class: 'pill', 'data-state': s }, { live: 'Live', connecting: 'Connecting', reconnecting: 'Reconnecting', stopped: 'Offline' }[s] || s),
+      ` ${text}${why}`, app.feed.lastSeq ? h('span', { class: 'muted' }, ` Last change #${app.feed.lastSeq}.`) : null);
+  }
+  const offState = app.onState(showState);
+  showState(app.feed.state, app.feed.lastClose);
+
+  // ---- live changes ----
+  function apply(msg) {
+    if (msg.type === 'resync_required') {
+      load();
+      return;
+    }
+    if (msg.type !== 'stock.changed') return;
+    if (loading) {
+      buffered.push(msg);
+      return;
+    }
+    if (msg.operation === 'delete') {
+      stocks.delete(msg.symbol);
+    } else {
+      const prev = stocks.get(msg.symbol);
+      let dir = 0;
+      if (msg.change_percent != null) dir = money.sign(msg.change_percent);
+      else if (prev && msg.new_price) dir = money.compare(msg.new_price, prev.price);
+      stocks.set(msg.symbol, { symbol: msg.symbol, name: msg.name, price: msg.new_price, currency: msg.currency,
+        updated_at: msg.changed_at, change: msg.change_percent, dir, seq: msg.sequence, fresh: true });
+    }
+    render(msg.symbol);
+    showState(app.feed.state, app.feed.lastClose);
+  }
+  const off = app.on('*', apply);
+
+  async function load() {
+    loading = true;
+    clearProblem(listProblem);
+    try {
+      const all = [];
+      let after = '';
+      for (;;) {
+        const d = await app.api.get('/api/v1/stocks', { after, limit: 1000 });
+        all.push(...d.items);
+        if (d.items.length < 1000) break;
+        after = d.items[d.items.length - 1].symbol;
+      }
+      if (!alive) return;
+      const old = new Map(stocks);
+      stocks.clear();
+      for (const s of all) {
+        const o = old.get(s.symbol);
+        stocks.set(s.symbol, { ...s, change: o && o.price === s.price ? o.change : null, dir: o && o.price === s.price ? o.dir : 0 });
+      }
+    } catch (err) {
+      showProblem(listProblem, err);
+    }
+    loading = false;
+    const b = buffered;
+    buffered = [];
+    render();
+    for (const m of b) apply(m);
+  }
+
+  // ---- rendering ----
+  function changeText(s) {
+    if (s.change == null) return { text: '\u2014', label: 'no change yet' };
+    const arrow = s.dir > 0 ? '\u25b2' : s.dir < 0 ? '\u25bc' : '\u25c6';
+    const word = s.dir > 0 ? 'up' : s.dir < 0 ? 'down' : 'unchanged';
+    return { text: `${arrow} ${money.format(s.change, { sign: 'always', minScale: 2 })}%`, label: `${word} ${money.format(s.change, { sign: 'never' })} percent` };
+  }
+
+  function render(flash) {
+    const list = [...stocks.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
+    empty.hidden = list.length > 0;
+    replace(ticker, ...list.map((s) => {
+      const c = changeText(s);
+      return h('li', { class: `tick ${dirClass(s.dir)} ${flash === s.symbol ? 'flash' : ''}`, 'data-symbol': s.symbol },
+        h('span', { class: 'sym' }, s.symbol),
+        h('span', { class: 'price' }, money.format(s.price, { minScale: money.exponent(s.currency) })),
+        h('span', { class: 'chg', 'aria-label': c.label }, c.text));
+    }));
+    replace(tbody, ...list.map((s) => {
+      const c = changeText(s);
+      return h('tr', { 'data-symbol': s.symbol, class: flash === s.symbol ? 'flash' : null },
+        h('th', { scope: 'row', 'data-label': 'Symbol' }, s.symbol),
+        h('td', { 'data-label': 'Name' }, s.name),
+        h('td', { 'data-label': 'Price', class: 'num price' }, money.formatMoney(s.price, s.currency)),
+        h('td', { 'data-label': 'Change', class: `num chg ${dirClass(s.dir)}` }, h('span', { 'aria-label': c.label }, c.text)),
+        h('td', { 'data-label': 'Updated' }, h('time', { datetime: s.updated_at }, formatTime(s.updated_at))),
+        app.admin ? h('td', { 'data-label': 'Set price' }, priceForm(s)) : null);
+    }));
+  }
+
+  function dirClass(d) {
+    return d > 0 ? 'up' : d < 0 ? 'down' : 'flat';
+  }
+
+  // ---- admin ----
+  function priceForm(s) {
+    const input = h('input', { type: 'text', inputmode: 'decimal', name: 'price', value: s.price, class: 'short', 'aria-label': `New price of ${s.symbol}` });
+    const area = problemArea('inline');
+    const form = h('form', { class: 'price-form', novalidate: true }, input, h('button', { type: 'submit', class: 'small' }, 'Set'), area);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(area, form);
+      try {
+        await app.api.patch(`/api/v1/stocks/${encodeURIComponent(s.symbol)}`, { price: money.normalizeInput(input.value) });
+        announce(`Price of ${s.symbol} sent; it shows here when the change arrives.`);
+      } catch (err) {
+        showProblem(area, err, { form });
+      }
+    });
+    return form;
+  }
+
+  function addForm() {
+    const symbol = h('input', { type: 'text', name: 'symbol', required: true, maxlength: 16, autocapitalize: 'characters', class: 'short' });
+    const name = h('input', { type: 'text', name: 'name', required: true });
+    const price = h('input', { type: 'text', name: 'price', inputmode: 'decimal', required: true, class: 'short' });
+    const currency = h('input', { type: 'text', name: 'currency', required: true, maxlength: 3, value: 'USD', class: 'short' });
+    const area = problemArea();
+    const form = h('form', { class: 'card', novalidate: true },
+      h('h2', {}, 'List a stock'),
+      h('div', { class: 'grid' },
+        field('Symbol', symbol, { name: 'symbol', hint: 'e.g. ACME' }), field('Name', name, { name: 'name' }),
+        field('Price', price, { name: 'price' }), field('Currency', currency, { name: 'currency' })),
+      area,
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'List stock')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      clearProblem(area, form);
+      try {
+        await app.api.post('/api/v1/stocks', { symbol: symbol.value.trim().toUpperCase(), name: name.value.trim(),
+          price: money.normalizeInput(price.value), currency: currency.value.trim().toUpperCase() });
+        form.reset();
+        announce('Stock listed.');
+      } catch (err) {
+        showProblem(area, err, { form });
+      }
+    });
+    return form;
+  }
+
+  load();
+  return () => {
+    alive = false;
+    off();
+    offState();
+  };
+}

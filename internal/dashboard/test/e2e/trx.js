@@ -1,0 +1,76 @@
+// Starting and stopping a real trx for the browser tests: built from this
+// checkout (or TRX_BIN), serving on a free port of 127.0.0.1 from a fresh
+// data directory, with the first user's key read from its stdout.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+// build compiles ./cmd/trx into dir and returns the binary's path.
+export function build(dir) {
+  if (process.env.TRX_BIN) return process.env.TRX_BIN;
+  const bin = path.join(dir, 'trx');
+  execFileSync('go', ['build', '-o', bin, './cmd/trx'], { cwd: repoRoot, stdio: 'inherit' });
+  return bin;
+}
+
+// start runs `trx serve` and resolves when it answers /readyz.
+export async function start() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trx-e2e-'));
+  const bin = build(dir);
+  const child = spawn(bin, ['serve', '--data', path.join(dir, 'data'), '--addr', '127.0.0.1:0', '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '', errOut = '';
+  child.stderr.on('data', (b) => {
+    errOut += b;
+    if (process.env.TRX_E2E_LOG) process.stderr.write(b);
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
+  const { url, key } = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`trx did not print its key within 60 s:\n${out}\n${errOut}`)), 60000);
+    child.stdout.on('data', (b) => {
+      out += b;
+      const k = /\b(trx_[A-Za-z0-9_-]{20,})\b/.exec(out);
+      const u = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (k && u) {
+        clearTimeout(timer);
+        resolve({ url: u[1], key: k[1] });
+      }
+    });
+    exited.then(({ code, sig }) => reject(new Error(`trx exited (${code ?? sig}) before it was ready:\n${out}\n${errOut}`)));
+  });
+  for (let i = 0; ; i++) {
+    const r = await fetch(`${url}/readyz`).catch(() => null);
+    if (r && r.ok) break;
+    if (i > 300) throw new Error(`trx at ${url} is not ready after 30 s:\n${errOut}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+
+  // api calls the API as the first user (an admin) and returns the JSON.
+  async function api(method, p, body) {
+    const r = await fetch(url + p, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  async function stop() {
+    if (child.exitCode == null && child.signalCode == null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  return { url, key, api, stop, logs: () => errOut };
+}
