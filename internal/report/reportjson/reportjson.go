@@ -3,8 +3,9 @@
 // reads one token at a time with the streaming tokenizer of
 // github.com/go-json-experiment/json/jsontext (the encoding/json/jsontext of
 // Go's json v2), so a 100 MiB body never sits in memory whole and no element
-// goes through reflection: the decoder keeps only the current token and a
-// small read buffer.
+// goes through reflection: the decoder holds a read buffer as large as the
+// longest token (a long description) or field value it reads, and the
+// current item.
 //
 // An element is an object with the fields "amount" (decimal string,
 // required), "currency" (required), "booked_at" (RFC 3339 or YYYY-MM-DD,
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -40,9 +42,8 @@ type Decoder struct {
 	groupBy *string
 	err     error // sticky fatal error
 
-	// scratch holds an unquoted string that had escapes; booked the
-	// booked_at of the current element.
-	scratch, booked []byte
+	// scratch holds an unquoted string that had escapes.
+	scratch []byte
 	// strs interns currency codes and categories, which repeat: most
 	// items then need no new string for them.
 	strs map[string]string
@@ -201,8 +202,10 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 	if _, err := d.dec.ReadToken(); err != nil { // '{'
 		return it, nil, err
 	}
-	var categoryID string
-	var bookedAt []byte // in d.booked
+	var (
+		categoryID string
+		bookedErr  error // a bad booked_at, reported if nothing else is wrong
+	)
 	for {
 		if d.dec.PeekKind() == '}' {
 			if _, err := d.dec.ReadToken(); err != nil {
@@ -214,7 +217,10 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 		if err != nil {
 			return it, nil, err
 		}
-		f := fieldOf(d.unquote(name))
+		f := fieldOf(name[1 : len(name)-1]) // most names have no escapes
+		if f == fieldUnknown {
+			f = fieldOf(d.unquote(name))
+		}
 		if f == fieldUnknown || f == fieldIgnored || ie != nil {
 			if f == fieldUnknown && ie == nil {
 				ie = &report.ItemError{Index: idx, Field: string(d.unquote(name)),
@@ -225,12 +231,15 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 			}
 			continue
 		}
-		switch k := d.dec.PeekKind(); k {
+		// The value of a field the report reads: a string, or null for
+		// a missing one.
+		v, err := d.dec.ReadValue()
+		if err != nil {
+			return it, nil, err
+		}
+		switch v.Kind() {
 		case '"':
 		case 'n':
-			if err := d.dec.SkipValue(); err != nil {
-				return it, nil, err
-			}
 			// null is a missing value, which the Aggregator reports for
 			// the required fields.
 			switch f {
@@ -239,7 +248,7 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 			case fieldCurrency:
 				it.Currency = ""
 			case fieldBookedAt:
-				bookedAt = nil
+				it.BookedAt, bookedErr = time.Time{}, nil
 			case fieldCategory:
 				it.Category = ""
 			case fieldCategoryID:
@@ -247,16 +256,8 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 			}
 			continue
 		default:
-			name := fieldName(f)
-			if err := d.dec.SkipValue(); err != nil {
-				return it, nil, err
-			}
-			ie = &report.ItemError{Index: idx, Field: name, Detail: "must be a JSON string, not " + kindName(k)}
+			ie = &report.ItemError{Index: idx, Field: fieldName(f), Detail: "must be a JSON string, not " + kindName(v.Kind())}
 			continue
-		}
-		v, err := d.dec.ReadValue()
-		if err != nil {
-			return it, nil, err
 		}
 		s := d.unquote(v)
 		switch f {
@@ -265,8 +266,7 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 		case fieldCurrency:
 			it.Currency = d.intern(s)
 		case fieldBookedAt:
-			d.booked = append(d.booked[:0], s...)
-			bookedAt = d.booked
+			it.BookedAt, bookedErr = parseBookedAt(s)
 		case fieldCategory:
 			it.Category = d.intern(s)
 		case fieldCategoryID:
@@ -279,18 +279,21 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 	if it.Category == "" {
 		it.Category = categoryID
 	}
-	if len(bookedAt) > 0 {
-		// Most timestamps are strict RFC 3339, which time.Time reads
-		// from bytes; anything else goes the canonical way.
-		if err := it.BookedAt.UnmarshalText(bookedAt); err != nil || len(bookedAt) == len("2006-01-02") {
-			t, err := report.ParseBookedAt(string(bookedAt))
-			if err != nil {
-				return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Detail: err.Error(), Err: err}, nil
-			}
-			it.BookedAt = t
-		}
+	if bookedErr != nil {
+		return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Detail: bookedErr.Error(), Err: bookedErr}, nil
 	}
 	return it, nil, nil
+}
+
+// parseBookedAt reads a booked_at value as report.ParseBookedAt does.
+// Most are strict RFC 3339 timestamps, which time.Time reads from bytes
+// without a string; the others go the canonical way.
+func parseBookedAt(b []byte) (time.Time, error) {
+	var t time.Time
+	if len(b) != len(time.DateOnly) && t.UnmarshalText(b) == nil {
+		return t, nil
+	}
+	return report.ParseBookedAt(string(b))
 }
 
 func fieldName(f field) string {
