@@ -46,6 +46,7 @@ type serveConfig struct {
 	Components      components
 	Upstreams       string
 	InternalSecret  string
+	Gateway         gatewayConfig
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -66,6 +67,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.stringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	notifyFlags(fs, &cfg.Notify)
 	splitFlags(fs, &cfg)
+	gatewayFlags(fs, &cfg.Gateway)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -246,6 +248,13 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	}
 
 	var h http.Handler = mux
+	if comps.has(compGateway) {
+		gw, err := s.buildGateway(mux, users, authn)
+		if err != nil {
+			return err
+		}
+		h = gw
+	}
 	if s.cfg.InternalSecret != "" && !comps.has(compGateway) {
 		h = proxy.Trusted(s.cfg.InternalSecret, h)
 	}
@@ -262,13 +271,14 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 		ln.Close()
 		return err
 	}
+	lim := s.cfg.Gateway.withDefaults()
 	s.http = &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return nil

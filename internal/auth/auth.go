@@ -276,11 +276,19 @@ func (s *Service) Keys(ctx context.Context, userID string) ([]Key, error) {
 }
 
 // Key returns a key by id.
-func (s *Service) Key(ctx context.Context, id string) (Key, error) { return s.store.Key(ctx, id) }
+func (s *Service) Key(ctx context.Context, id string) (Key, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Key{}, ErrKeyNotFound
+	}
+	return s.store.Key(ctx, id)
+}
 
 // RevokeKey revokes a key: it stops authenticating at once, on every
 // replica (keys are looked up on each request).
 func (s *Service) RevokeKey(ctx context.Context, id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return ErrKeyNotFound
+	}
 	return s.store.RevokeKey(ctx, id, s.now().UTC())
 }
 

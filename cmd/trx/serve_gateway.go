@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authapi"
+	"github.com/trx-platform/trx/internal/auth/authjwt"
+	"github.com/trx-platform/trx/internal/gateway"
+)
+
+// gatewayConfig is the part of serveConfig for the front door: JWT
+// authentication, throttling, CORS, validation and the HTTP server's
+// limits. Its zero value is usable (tests build it so): throttling and CORS
+// off, validation on, /metrics public, the documented default limits.
+type gatewayConfig struct {
+	JWTSecret     string
+	JWKSURL       string
+	JWTIssuer     string
+	JWTAudience   string
+	JWTUserClaim  string
+	JWTAutoCreate bool
+	JWTLeeway     time.Duration
+
+	MetricsPrivate bool // --metrics-public=false
+	DocsPublic     bool
+	NoValidation   bool // --validate-requests=false
+
+	RateLimit      float64
+	RateBurst      int
+	IPRateLimit    float64
+	IPRateBurst    int
+	TrustedProxies string
+	CORSOrigins    string
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+
+	now func() time.Time // tests inject a clock
+}
+
+// The HTTP server's defaults.
+const (
+	defReadHeaderTimeout = 10 * time.Second
+	defReadTimeout       = 60 * time.Second
+	defWriteTimeout      = 60 * time.Second
+	defIdleTimeout       = 120 * time.Second
+	defMaxHeaderBytes    = 64 << 10
+)
+
+func gatewayFlags(fs *flagSet, cfg *gatewayConfig) {
+	fs.stringVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
+	fs.stringVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
+	fs.stringVar(&cfg.JWTIssuer, "jwt-issuer", "", "required iss claim of JWTs (empty: not checked)")
+	fs.stringVar(&cfg.JWTAudience, "jwt-audience", "", "required aud claim of JWTs (empty: not checked)")
+	fs.stringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")
+	fs.boolVar(&cfg.JWTAutoCreate, "jwt-auto-create", false, "create a trx user (without API keys) the first time a valid JWT names an unknown one")
+	fs.durationVar(&cfg.JWTLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on exp and nbf")
+	fs.notBoolVar(&cfg.MetricsPrivate, "metrics-public", true, "serve /metrics without credentials; when false it needs an admin credential")
+	fs.boolVar(&cfg.DocsPublic, "docs-public", false, "serve /api/v1/openapi.json and /api/docs without credentials")
+	fs.notBoolVar(&cfg.NoValidation, "validate-requests", true, "validate requests against the OpenAPI document before any handler runs")
+	fs.floatVar(&cfg.RateLimit, "rate-limit", 0, "requests per second per API key (per user for a JWT) on each gateway replica; 0: unlimited (a key's own rate_limit still applies)")
+	fs.intVar(&cfg.RateBurst, "rate-burst", 0, "bucket size per API key (default: one second's worth of --rate-limit)")
+	fs.floatVar(&cfg.IPRateLimit, "ip-rate-limit", 0, "requests per second per client IP on each gateway replica, checked before authentication; 0: unlimited")
+	fs.intVar(&cfg.IPRateBurst, "ip-rate-burst", 0, "bucket size per client IP (default: one second's worth of --ip-rate-limit)")
+	fs.stringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (empty: trust none)")
+	fs.stringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API, e.g. https://app.example.com, or * (empty: no CORS)")
+	fs.durationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", defReadHeaderTimeout, "how long a client may take to send request headers")
+	fs.durationVar(&cfg.ReadTimeout, "read-timeout", defReadTimeout, "how long a client may take to send a whole request (body included)")
+	fs.durationVar(&cfg.WriteTimeout, "write-timeout", defWriteTimeout, "how long a response may take (WebSockets are exempt)")
+	fs.durationVar(&cfg.IdleTimeout, "idle-timeout", defIdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.intVar(&cfg.MaxHeaderBytes, "max-header-bytes", defMaxHeaderBytes, "largest request header block, in bytes (larger: 431)")
+}
+
+// notBoolVar is boolVar for a flag whose negation the config holds, so
+// that the config's zero value means the flag's default of true.
+func (fs *flagSet) notBoolVar(p *bool, name string, def bool, usage string) {
+	if v, ok := fs.env(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not true or false", envName(name), v))
+		}
+		def = b
+	}
+	*p = !def
+	fs.Var(notBool{p}, name, fs.help(name, usage))
+}
+
+type notBool struct{ p *bool }
+
+func (b notBool) String() string {
+	if b.p == nil {
+		return "false"
+	}
+	return strconv.FormatBool(!*b.p)
+}
+
+func (b notBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*b.p = !v
+	return nil
+}
+
+func (b notBool) IsBoolFlag() bool { return true }
+
+// floatVar is intVar for float64.
+func (fs *flagSet) floatVar(p *float64, name string, def float64, usage string) {
+	if v, ok := fs.env(name); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not a number", envName(name), v))
+		}
+		def = f
+	}
+	fs.Float64Var(p, name, def, fs.help(name, usage))
+}
+
+// withDefaults fills the zero limits of c with the defaults.
+func (c gatewayConfig) withDefaults() gatewayConfig {
+	set := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	set(&c.ReadHeaderTimeout, defReadHeaderTimeout)
+	set(&c.ReadTimeout, defReadTimeout)
+	set(&c.WriteTimeout, defWriteTimeout)
+	set(&c.IdleTimeout, defIdleTimeout)
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = defMaxHeaderBytes
+	}
+	return c
+}
+
+// buildGateway sets up the front door of a process that runs the gateway
+// component: JWT verification on users, the keys API and the OpenAPI
+// document on mux, and the gateway middleware in front of mux.
+func (s *server) buildGateway(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler) (http.Handler, error) {
+	c := s.cfg.Gateway
+	if c.JWTSecret != "" || c.JWKSURL != "" {
+		v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
+			Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, Now: c.now})
+		if err != nil {
+			return nil, fmt.Errorf("serve: %w", err)
+		}
+		users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate})
+	}
+	if c.now != nil {
+		users.SetClock(c.now)
+	}
+	proxies, err := gateway.ParseProxies(c.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("serve: --trusted-proxies: %w", err)
+	}
+	if c.RateLimit < 0 || c.IPRateLimit < 0 || c.RateBurst < 0 || c.IPRateBurst < 0 {
+		return nil, fmt.Errorf("serve: rate limits and bursts cannot be negative")
+	}
+	spec, err := gateway.LoadSpec()
+	if err != nil {
+		return nil, err
+	}
+	authapi.Routes(mux, users, authn, s.log)
+	docsAuthn := authn
+	if c.DocsPublic {
+		docsAuthn = nil
+	}
+	if err := gateway.DocsRoutes(mux, spec, docsAuthn); err != nil {
+		return nil, err
+	}
+	s.log.Info("gateway_ready", "jwt_hs256", c.JWTSecret != "", "jwks_url", c.JWKSURL, "rate_limit", c.RateLimit,
+		"ip_rate_limit", c.IPRateLimit, "cors_origins", c.CORSOrigins, "validate_requests", !c.NoValidation,
+		"metrics_public", !c.MetricsPrivate, "docs_public", c.DocsPublic)
+	return gateway.New(gateway.Config{
+		Spec:         spec,
+		Authenticate: users.Authenticate,
+		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
+		KeyLimit:     gateway.Limit{Rate: c.RateLimit, Burst: c.RateBurst},
+		IPLimit:      gateway.Limit{Rate: c.IPRateLimit, Burst: c.IPRateBurst},
+		Proxies:      proxies,
+		CORS:         gateway.CORS{Origins: gateway.ParseOrigins(c.CORSOrigins)},
+		NoValidation: c.NoValidation,
+		Now:          c.now,
+		Log:          s.log,
+	}, mux), nil
+}
