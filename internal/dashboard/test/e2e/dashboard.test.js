@@ -147,8 +147,12 @@ test('an error is explained next to what caused it', async () => {
 
 test('categorize manually with the inline picker', async () => {
   const r = row('Coffee at Starbucks');
-  await r.getByLabel('Category of \u201cCoffee at Starbucks\u201d').selectOption({ label: 'Food and drink' });
+  const picker = r.getByLabel('Category of \u201cCoffee at Starbucks\u201d');
+  await picker.focus();
+  await picker.selectOption({ label: 'Food and drink' });
   await r.locator('.badge', { hasText: 'manual' }).waitFor();
+  // The row was redrawn; the keyboard focus stayed on its picker.
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Category of \u201cCoffee at Starbucks\u201d');
   const { items } = await server.api('GET', '/api/v1/transactions?q=Coffee');
   assert.equal(items[0].category_id, 'food_and_drink');
   assert.equal(items[0].category_source, 'manual');
@@ -222,6 +226,69 @@ test('report totals change when a transaction is added', async () => {
   assert.match(charts, /Nov 2026/);
   assert.deepEqual(await unlabelled(page), []);
   await shoot(page, 'report-desktop');
+});
+
+test('edit, an edit that lost a race explained, and delete', async () => {
+  await go(page, 'transactions');
+  let r = row('Cinema');
+  await r.getByRole('button', { name: 'Edit \u201cCinema\u201d' }).click();
+  let dlg = page.getByRole('dialog');
+  assert.equal(await dlg.getByLabel('Amount').inputValue(), '10.00');
+  await dlg.getByLabel('Amount').fill('12');
+  await dlg.getByRole('button', { name: 'Save changes' }).click();
+  await r.locator('.amount', { hasText: '\u221212.00 EUR' }).waitFor();
+
+  // Someone else changes it while the dialog is open: nothing is lost
+  // silently, the 412 is explained.
+  await r.getByRole('button', { name: 'Edit \u201cCinema\u201d' }).click();
+  dlg = page.getByRole('dialog');
+  const { items: [cinema] } = await server.api('GET', '/api/v1/transactions?q=Cinema');
+  await server.api('PATCH', `/api/v1/transactions/${cinema.id}`, { description: 'Cinema, changed elsewhere' });
+  await dlg.getByLabel('Amount').fill('13');
+  await dlg.getByRole('button', { name: 'Save changes' }).click();
+  await dlg.locator('.problem', { hasText: 'Someone changed this since you loaded it' }).waitFor();
+  await shoot(page, 'transactions-conflict-desktop');
+  await dlg.getByRole('button', { name: 'Load the current version' }).click();
+  dlg = page.getByRole('dialog');
+  await page.waitForFunction(() => document.querySelector('dialog input[name="description"]')?.value === 'Cinema, changed elsewhere');
+  assert.equal(await dlg.getByLabel('Amount').inputValue(), '12.00');
+  await dlg.getByRole('button', { name: 'Cancel' }).click();
+
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  r = row('Cinema, changed elsewhere');
+  await r.getByRole('button', { name: /^Delete / }).click();
+  await r.getByRole('button', { name: 'Yes, delete' }).click();
+  await r.waitFor({ state: 'detached' });
+  assert.deepEqual((await server.api('GET', '/api/v1/transactions?q=Cinema')).items, []);
+});
+
+test('filters: a bad one is explained next to it, a good one filters', async () => {
+  const currency = page.getByLabel('Currency');
+  await currency.fill('XYZ');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.locator('.filters [aria-invalid="true"]').waitFor();
+  assert.equal(await currency.getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator(`#${await currency.getAttribute('id')}-err`).textContent(), /XYZ/);
+  await currency.fill('JPY');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await row('Onigiri').waitFor();
+  assert.equal(await page.locator('.tx-table tbody tr[data-id]').count(), 1);
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await row('Coffee at Starbucks').waitFor();
+});
+
+test('auto-categorize everything uncategorized, with progress; bulk suggestions', async () => {
+  await page.getByRole('button', { name: 'Auto-categorize all uncategorized' }).click();
+  await page.locator('.job-text', { hasText: 'Done:' }).waitFor({ timeout: 10000 });
+  assert.match(await page.locator('.job-text').textContent(), /\d+ of \d+ looked at, \d+ categorized/);
+
+  await page.getByLabel('Select all on this page').check();
+  const n = await page.locator('.tx-table tbody tr[data-id]').count();
+  await page.getByRole('button', { name: `Suggest categories for ${n} selected` }).click();
+  await page.locator('tr.suggestion').nth(n - 1).waitFor();
+  await page.getByRole('button', { name: /^Accept all \d+ suggestions$/ }).click();
+  await page.locator('tr.suggestion').first().waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.tx-table .badge.src-manual').count(), n);
 });
 
 test('stocks: a price changed through the API shows in the ticker within 2 s; resume after a drop', async () => {

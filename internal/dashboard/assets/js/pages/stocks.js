@@ -108,26 +108,70 @@ export function mount(root, app) {
     return { text: `${arrow} ${money.format(s.change, { sign: 'always', minScale: 2 })}%`, label: `${word} ${money.format(s.change, { sign: 'never' })} percent` };
   }
 
+  // render updates the rows and ticker chips in place (a row being edited
+  // keeps its input and focus); flash marks the one that just changed.
+  const rows = new Map(); // symbol → {tr, tick, cells}
   function render(flash) {
     const list = [...stocks.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
     empty.hidden = list.length > 0;
-    replace(ticker, ...list.map((s) => {
-      const c = changeText(s);
-      return h('li', { class: `tick ${dirClass(s.dir)} ${flash === s.symbol ? 'flash' : ''}`, 'data-symbol': s.symbol },
-        h('span', { class: 'sym' }, s.symbol),
-        h('span', { class: 'price' }, money.format(s.price, { minScale: money.exponent(s.currency) })),
-        h('span', { class: 'chg', 'aria-label': c.label }, c.text));
-    }));
-    replace(tbody, ...list.map((s) => {
-      const c = changeText(s);
-      return h('tr', { 'data-symbol': s.symbol, class: flash === s.symbol ? 'flash' : null },
-        h('th', { scope: 'row', 'data-label': 'Symbol' }, s.symbol),
-        h('td', { 'data-label': 'Name' }, s.name),
-        h('td', { 'data-label': 'Price', class: 'num price' }, money.formatMoney(s.price, s.currency)),
-        h('td', { 'data-label': 'Change', class: `num chg ${dirClass(s.dir)}` }, h('span', { 'aria-label': c.label }, c.text)),
-        h('td', { 'data-label': 'Updated' }, h('time', { datetime: s.updated_at }, formatTime(s.updated_at))),
-        app.admin ? h('td', { 'data-label': 'Set price' }, priceForm(s)) : null);
-    }));
+    for (const [sym, r] of rows) {
+      if (!stocks.has(sym)) {
+        r.tr.remove();
+        r.tick.remove();
+        rows.delete(sym);
+      }
+    }
+    list.forEach((s, i) => {
+      let r = rows.get(s.symbol);
+      if (!r) {
+        r = makeRow(s);
+        rows.set(s.symbol, r);
+      }
+      if (tbody.children[i] !== r.tr) tbody.insertBefore(r.tr, tbody.children[i] || null);
+      if (ticker.children[i] !== r.tick) ticker.insertBefore(r.tick, ticker.children[i] || null);
+      fill(r, s, flash === s.symbol);
+    });
+  }
+
+  function makeRow(s) {
+    const cells = {
+      name: h('td', { 'data-label': 'Name' }),
+      price: h('td', { 'data-label': 'Price', class: 'num price' }),
+      chg: h('td', { 'data-label': 'Change', class: 'num chg' }),
+      updated: h('td', { 'data-label': 'Updated' }),
+      tickPrice: h('span', { class: 'price' }),
+      tickChg: h('span', { class: 'chg' }),
+    };
+    const form = app.admin ? priceForm(s) : null;
+    cells.input = form && form.elements.price;
+    const tr = h('tr', { 'data-symbol': s.symbol },
+      h('th', { scope: 'row', 'data-label': 'Symbol' }, s.symbol),
+      cells.name, cells.price, cells.chg, cells.updated,
+      form ? h('td', { 'data-label': 'Set price' }, form) : null);
+    const tick = h('li', { class: 'tick', 'data-symbol': s.symbol }, h('span', { class: 'sym' }, s.symbol), cells.tickPrice, cells.tickChg);
+    return { tr, tick, cells };
+  }
+
+  function fill(r, s, flash) {
+    const c = changeText(s);
+    const { cells } = r;
+    cells.name.textContent = s.name;
+    cells.price.textContent = money.formatMoney(s.price, s.currency);
+    replace(cells.chg, h('span', { 'aria-label': c.label }, c.text));
+    cells.chg.className = `num chg ${dirClass(s.dir)}`;
+    replace(cells.updated, h('time', { datetime: s.updated_at }, formatTime(s.updated_at)));
+    cells.tickPrice.textContent = money.format(s.price, { minScale: money.exponent(s.currency) });
+    cells.tickChg.textContent = c.text;
+    cells.tickChg.setAttribute('aria-label', c.label);
+    r.tick.className = `tick ${dirClass(s.dir)}`;
+    if (cells.input && document.activeElement !== cells.input && !cells.input.getAttribute('aria-invalid')) cells.input.value = s.price;
+    if (flash) {
+      for (const el of [r.tr, r.tick]) {
+        el.classList.remove('flash');
+        void el.offsetWidth; // restart the animation
+        el.classList.add('flash');
+      }
+    }
   }
 
   function dirClass(d) {

@@ -168,7 +168,14 @@ export function mount(root, app) {
     const keep = f.value;
     replace(f, ...categoryOptions(cats, [{ value: '', label: 'All' }, { value: '-', label: 'Uncategorized' }]).map(opt));
     f.value = keep;
+    // Rows are rebuilt; the focus goes back to the same control (or to the
+    // row's category picker if that control is gone), never to the page.
+    const key = tbody.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     replace(tbody, ...st.items.flatMap(row));
+    if (key) {
+      const sel = (k) => tbody.querySelector(`[data-key="${CSS.escape(k)}"]`);
+      (sel(key) || sel(`${key.split(':')[0]}:picker`))?.focus();
+    }
     empty.hidden = st.items.length > 0;
     prevBtn.disabled = st.page === 0;
     nextBtn.disabled = !st.next;
@@ -193,21 +200,22 @@ export function mount(root, app) {
     const picker = select(categoryOptions(cats, [{ value: '', label: 'Uncategorized' }]), t.category_id || '', {
       'aria-label': `Category of \u201c${label}\u201d`,
       class: 'picker',
+      'data-key': `${t.id}:picker`,
       onchange: (ev) => setCategory(t, ev.target.value),
     });
     if (t.category_id && !cats.byId.has(t.category_id)) picker.prepend(h('option', { value: t.category_id, selected: true }, t.category_id));
-    const check = h('input', { type: 'checkbox', checked: st.selected.has(t.id), 'aria-label': `Select \u201c${label}\u201d`,
+    const check = h('input', { type: 'checkbox', checked: st.selected.has(t.id), 'data-key': `${t.id}:check`, 'aria-label': `Select \u201c${label}\u201d`,
       onchange: (ev) => { if (ev.target.checked) st.selected.add(t.id); else st.selected.delete(t.id); render(); } });
     let actions;
     if (st.confirming === t.id) {
       actions = h('div', { class: 'row-actions confirm' },
         h('span', {}, 'Delete it?'),
         h('button', { type: 'button', class: 'danger', onclick: () => remove(t), 'data-autofocus': '' }, 'Yes, delete'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => { st.confirming = null; render(); } }, 'Keep'));
+        h('button', { type: 'button', class: 'secondary', 'data-key': `${t.id}:keep`, onclick: () => { st.confirming = null; render(); } }, 'Keep'));
     } else {
       actions = h('div', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'secondary small', onclick: () => suggest([t.id]), 'aria-label': `Suggest a category for \u201c${label}\u201d` }, 'Suggest'),
-        h('button', { type: 'button', class: 'secondary small', onclick: () => openEditor(t), 'aria-label': `Edit \u201c${label}\u201d` }, 'Edit'),
+        h('button', { type: 'button', class: 'secondary small', onclick: () => suggest([t.id]), 'data-key': `${t.id}:suggest`, 'aria-label': `Suggest a category for \u201c${label}\u201d` }, 'Suggest'),
+        h('button', { type: 'button', class: 'secondary small', onclick: () => openEditor(t), 'data-key': `${t.id}:edit`, 'aria-label': `Edit \u201c${label}\u201d` }, 'Edit'),
         h('button', { type: 'button', class: 'secondary small', onclick: () => { st.confirming = t.id; render(); focusConfirm(); }, 'aria-label': `Delete \u201c${label}\u201d` }, 'Delete'));
     }
     const rows = [h('tr', { 'data-id': t.id, class: st.selected.has(t.id) ? 'selected' : null },
@@ -441,6 +449,19 @@ export function mount(root, app) {
         await load(editing ? st.page : 0);
       } catch (err) {
         showProblem(area, err, { form });
+        if (err.status === 412) {
+          area.append(h('button', { type: 'button', class: 'secondary small', onclick: async () => {
+            try {
+              const fresh = await app.api.get(`${TX}/${encodeURIComponent(t.id)}`);
+              dialog.close();
+              replaceItem(fresh);
+              render();
+              openEditor(fresh);
+            } catch (e) {
+              showProblem(area, e, { form });
+            }
+          } }, 'Load the current version'));
+        }
       } finally {
         save.disabled = false;
       }
@@ -453,12 +474,17 @@ export function mount(root, app) {
   // ---- live events ----
   const offCreated = app.on('transaction.created', (msg) => {
     const id = msg.data && msg.data.id;
-    if (!id || st.ownCreated.has(id) || st.items.some((t) => t.id === id)) return;
+    // The event of a transaction added in this page may come before the
+    // answer to its POST: decide a moment later.
+    if (id) setTimeout(() => arrived(id), 1500);
+  });
+  function arrived(id) {
+    if (!alive || st.ownCreated.has(id) || st.items.some((t) => t.id === id)) return;
     st.unseen = (st.unseen || 0) + 1;
     replace(banner, `${st.unseen} new transaction${st.unseen > 1 ? 's' : ''} arrived. `,
       h('button', { type: 'button', class: 'secondary small', onclick: () => { st.unseen = 0; banner.hidden = true; st.cursors = ['']; load(0); } }, 'Show them'));
     banner.hidden = false;
-  });
+  }
   const offCategorized = app.on('transaction.categorized', (msg) => {
     const t = msg.data;
     const cur = t && st.items.find((x) => x.id === t.id);
