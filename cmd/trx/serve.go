@@ -174,6 +174,9 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	httpMetrics := metrics.NewHTTP(reg)
 
 	users := auth.NewService(authsql.New(s.db))
+	if err := s.configureTokens(users); err != nil {
+		return err
+	}
 	comps := s.cfg.Components
 	if comps.any(compTransactions, compClassifier, compReport) {
 		s.txs = transaction.NewService(txsql.New(s.db))

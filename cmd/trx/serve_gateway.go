@@ -141,22 +141,31 @@ func (c gatewayConfig) withDefaults() gatewayConfig {
 	return c
 }
 
-// buildGateway sets up the front door of a process that runs the gateway
-// component: JWT verification on users, the keys API and the OpenAPI
-// document on mux, and the gateway middleware in front of mux.
-func (s *server) buildGateway(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler) (http.Handler, error) {
+// configureTokens makes users accept the JWTs the flags describe, in every
+// process: a service behind a split gateway re-checks the credential it is
+// forwarded, so it needs the same --jwt-* flags as the gateway.
+func (s *server) configureTokens(users *auth.Service) error {
 	c := s.cfg.Gateway
-	if c.JWTSecret != "" || c.JWKSURL != "" {
-		v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
-			Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, Now: c.now})
-		if err != nil {
-			return nil, fmt.Errorf("serve: %w", err)
-		}
-		users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate})
-	}
 	if c.now != nil {
 		users.SetClock(c.now)
 	}
+	if c.JWTSecret == "" && c.JWKSURL == "" {
+		return nil
+	}
+	v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
+		Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, Now: c.now})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate})
+	return nil
+}
+
+// buildGateway sets up the front door of a process that runs the gateway
+// component: the keys API and the OpenAPI document on mux, and the gateway
+// middleware in front of mux.
+func (s *server) buildGateway(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler) (http.Handler, error) {
+	c := s.cfg.Gateway
 	proxies, err := gateway.ParseProxies(c.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("serve: --trusted-proxies: %w", err)
