@@ -20,12 +20,13 @@ const (
 
 func runBench(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: trx bench crud|ws [flags]\n\n"+
+		fmt.Fprintln(e.stderr, "Usage: trx bench crud|ws|report [flags]\n\n"+
 			"Benchmarks:\n  crud     create and get transactions through a running trx's API, against a database driver baseline\n"+
-			"  ws       WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS\n\n"+
-			"Run 'trx bench crud --help' or 'trx bench ws --help' for their flags.")
+			"  ws       WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS\n"+
+			"  report   the report function's CLI and HTTP endpoint on N generated transactions, against an encoding/json floor\n\n"+
+			"Run 'trx bench NAME --help' for the flags of one.")
 		if len(args) == 0 {
-			return errors.New("bench: name a benchmark: crud or ws")
+			return errors.New("bench: name a benchmark: crud, ws or report")
 		}
 		return nil
 	}
@@ -34,8 +35,10 @@ func runBench(ctx context.Context, e env, args []string) error {
 		return runBenchCrud(ctx, e, args[1:])
 	case "ws":
 		return runBenchWS(ctx, e, args[1:])
+	case "report":
+		return runBenchReport(ctx, e, args[1:])
 	}
-	return fmt.Errorf("bench: unknown benchmark %q; want crud or ws", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q; want crud, ws or report", args[0])
 }
 
 // benchCrudConfig is the configuration of `trx bench crud`.

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/report"
+	"github.com/trx-platform/trx/internal/report/reportapi"
+	"github.com/trx-platform/trx/internal/report/reporttest"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// The targets of issue 4's benchmark.
+const (
+	targetReportCLI  = 3.0      // CLI throughput / encoding/json floor
+	targetReportHTTP = 2.0      // HTTP endpoint throughput / floor
+	targetReportRSS  = 64 << 20 // peak RSS of the CLI and the HTTP path, bytes
+)
+
+// benchReportConfig is the configuration of `trx bench report`.
+type benchReportConfig struct {
+	Gen     int
+	Out     string
+	Runs    int
+	Seed    int
+	GroupBy string
+
+	// exe and exeArgs run `trx` for the CLI path; tests point them at a
+	// helper process.
+	exe     string
+	exeArgs []string
+}
+
+const benchReportSynopsis = `bench report --gen N [--out FILE] [flags]
+
+Writes N generated transactions shaped like the transactions API output (id,
+amount, currency, description, booked_at, category; about 170 bytes each) as a
+JSON array to FILE, then measures, --runs times and interleaved, the report
+function end to end on that file:
+
+  floor  encoding/json Unmarshal of the file's bytes (read beforehand, not
+         timed) into a slice of structs, no arithmetic: the issue's floor
+  cli    'trx report FILE --json' as a child process (this binary), from its
+         start to its exit; peak RSS is the child's (rusage maxrss)
+  http   POST /api/v1/report streaming FILE to an in-process server on
+         127.0.0.1 (reportapi behind the request ID and access log
+         middleware; authentication stubbed; the body limit raised to the
+         file's size); peak RSS is this process's VmHWM during the run
+         (the generator's and the floor's memory are not in it)
+
+and prints, per path, the best and median time, MB/s, items/s, the ratio to
+the floor, CPU time and peak RSS, then issue 4's targets. The CLI's and the
+HTTP answers must be equal and count N items, or the run fails.
+
+Example:
+  trx bench report --gen 1000000 --out /tmp/report-1m.json`
+
+func parseBenchReport(e env, args []string) (benchReportConfig, error) {
+	var cfg benchReportConfig
+	fs := newFlagSet("bench report", benchReportSynopsis, e)
+	fs.intVar(&cfg.Gen, "gen", 0, "transactions to generate; required")
+	fs.stringVar(&cfg.Out, "out", "", "file to write them to, kept afterwards; empty: a temporary file, removed")
+	fs.intVar(&cfg.Runs, "runs", 3, "measurements of each path, interleaved")
+	fs.intVar(&cfg.Seed, "seed", 1, "seed of the generator (the same seed gives the same file)")
+	fs.stringVar(&cfg.GroupBy, "group-by", "", "group_by of the reports: category, month or category,month; empty: totals only")
+	if err := fs.parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("bench report: unexpected arguments %q", fs.Args())
+	}
+	var errs []string
+	if cfg.Gen < 1 || cfg.Gen > 100_000_000 {
+		errs = append(errs, fmt.Sprintf("--gen %d: want 1 to 100000000 transactions", cfg.Gen))
+	}
+	if cfg.Runs < 1 || cfg.Runs > 100 {
+		errs = append(errs, fmt.Sprintf("--runs %d: want 1 to 100", cfg.Runs))
+	}
+	if _, err := report.ParseGroupBy(cfg.GroupBy); err != nil {
+		errs = append(errs, "--group-by: "+err.Error())
+	}
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("bench report: %s", strings.Join(errs, "; "))
+	}
+	return cfg, nil
+}
+
+func runBenchReport(ctx context.Context, e env, args []string) error {
+	cfg, err := parseBenchReport(e, args)
+	if err != nil {
+		return err
+	}
+	if cfg.exe == "" {
+		if cfg.exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("bench report: find this program to run trx report: %w", err)
+		}
+	}
+	return benchReport(ctx, e, cfg)
+}
+
+// reportRun is one measurement of one path.
+type reportRun struct {
+	wall, cpu time.Duration
+	rss       int64 // peak RSS, bytes; 0 when unknown
+}
+
+// reportPath is every measurement of one path.
+type reportPath struct {
+	name string
+	runs []reportRun
+}
+
+func (p *reportPath) best() reportRun {
+	return slices.MinFunc(p.runs, func(a, b reportRun) int { return int(a.wall - b.wall) })
+}
+
+func (p *reportPath) median() time.Duration {
+	w := make([]time.Duration, len(p.runs))
+	for i, r := range p.runs {
+		w[i] = r.wall
+	}
+	slices.Sort(w)
+	return w[len(w)/2]
+}
+
+func (p *reportPath) peakRSS() int64 {
+	var m int64
+	for _, r := range p.runs {
+		m = max(m, r.rss)
+	}
+	return m
+}
+
+func benchReport(ctx context.Context, e env, cfg benchReportConfig) error {
+	file := cfg.Out
+	if file == "" {
+		f, err := os.CreateTemp("", "trx-bench-report-*.json")
+		if err != nil {
+			return fmt.Errorf("bench report: %w", err)
+		}
+		f.Close()
+		file = f.Name()
+		defer os.Remove(file)
+	}
+	start := time.Now()
+	size, err := generateReportInput(file, cfg.Gen, uint64(cfg.Seed))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "trx bench report: %d transactions, %.1f MB of JSON in %s (generated in %s)\n",
+		cfg.Gen, float64(size)/1e6, file, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "machine: %s/%s, %d CPUs, %s; load average at start %s\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAverage())
+	if cfg.GroupBy != "" {
+		fmt.Fprintf(e.stdout, "group_by: %s\n", cfg.GroupBy)
+	}
+
+	srv, url, err := startReportServer(size)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	floor := &reportPath{name: "floor: encoding/json Unmarshal"}
+	cli := &reportPath{name: "CLI: trx report --json"}
+	api := &reportPath{name: "HTTP: POST /api/v1/report"}
+	var cliOut, apiOut []byte
+	for i := range cfg.Runs {
+		fmt.Fprintf(e.stderr, "bench report: run %d of %d\n", i+1, cfg.Runs)
+		r, err := reportFloor(file, cfg.Gen)
+		if err != nil {
+			return err
+		}
+		floor.runs = append(floor.runs, r)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r, cliOut, err = reportCLI(ctx, cfg, file)
+		if err != nil {
+			return err
+		}
+		cli.runs = append(cli.runs, r)
+		r, apiOut, err = reportHTTP(ctx, url, cfg.GroupBy, file, size)
+		if err != nil {
+			return err
+		}
+		api.runs = append(api.runs, r)
+	}
+	if err := sameReport(cliOut, apiOut, cfg.Gen); err != nil {
+		return err
+	}
+	writeReportBench(e.stdout, cfg, size, floor, cli, api)
+	return nil
+}
+
+// generateReportInput writes n transactions to file and returns its size.
+func generateReportInput(file string, n int, seed uint64) (int64, error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return 0, fmt.Errorf("bench report: %w", err)
+	}
+	if err := reporttest.WriteJSON(f, n, seed); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("bench report: write %s: %w", file, err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("bench report: write %s: %w", file, err)
+	}
+	st, err := os.Stat(file)
+	if err != nil {
+		return 0, fmt.Errorf("bench report: %w", err)
+	}
+	return st.Size(), nil
+}
+
+// floorTx is one transaction as the floor decodes it: every field the
+// generator writes, as plain strings.
+type floorTx struct {
+	ID, Amount, Currency, Description, BookedAt string
+	Category                                    *string
+}
+
+// reportFloor measures encoding/json Unmarshal of the file's bytes into
+// a slice, then gives the memory back so that the next paths' peak RSS
+// does not include it.
+func reportFloor(file string, n int) (reportRun, error) {
+	resetPeakRSS()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return reportRun{}, fmt.Errorf("bench report: %w", err)
+	}
+	cpu := processCPU()
+	start := time.Now()
+	var txs []floorTx
+	err = json.Unmarshal(data, &txs)
+	r := reportRun{wall: time.Since(start), cpu: processCPU() - cpu, rss: peakRSS()}
+	if err != nil || len(txs) != n {
+		return r, fmt.Errorf("bench report: floor: decoded %d of %d transactions: %v", len(txs), n, err)
+	}
+	txs, data = nil, nil
+	debug.FreeOSMemory()
+	return r, nil
+}
+
+// reportCLI runs `trx report FILE --json` as a child process.
+func reportCLI(ctx context.Context, cfg benchReportConfig, file string) (reportRun, []byte, error) {
+	args := append(slices.Clone(cfg.exeArgs), "report", file, "--json")
+	if cfg.GroupBy != "" {
+		args = append(args, "--group-by", cfg.GroupBy)
+	}
+	cmd := exec.CommandContext(ctx, cfg.exe, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Linux starts the child in this process's memory (vfork) and keeps
+	// that memory's peak in the child's rusage: with the peak reset to
+	// this process's current RSS, the child's maxrss is its own peak or
+	// this process's RSS at the start, whichever is larger.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
+	start := time.Now()
+	err := cmd.Run()
+	r := reportRun{wall: time.Since(start)}
+	if err != nil {
+		return r, nil, fmt.Errorf("bench report: trx report: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rss = ru.Maxrss << 10 // KiB on Linux
+	}
+	return r, stdout.Bytes(), nil
+}
+
+// startReportServer serves the report routes on a loopback port, the body
+// limit raised to size.
+func startReportServer(size int64) (*http.Server, string, error) {
+	log := slog.New(slog.DiscardHandler)
+	mux := http.NewServeMux()
+	authn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := auth.Principal{UserID: "bench", Scopes: []string{auth.ScopeRead, auth.ScopeWrite}}
+			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		})
+	}
+	reportapi.Routes(mux, noStored{}, authn, log, reportapi.Config{MaxBody: max(size, report.DefaultMaxBody)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("bench report: listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           web.WithRequestID(web.AccessLog(log)(mux)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Minute,
+		WriteTimeout:      30 * time.Minute,
+	}
+	go srv.Serve(ln) //nolint:errcheck // ends with srv.Close
+	return srv, "http://" + ln.Addr().String() + "/api/v1/report", nil
+}
+
+// noStored is the StoredSource of the benchmark server, which only
+// serves POST.
+type noStored struct{}
+
+func (noStored) Each(context.Context, string, time.Time, time.Time, func(transaction.Transaction) error) error {
+	return errors.New("no stored transactions in the benchmark")
+}
+
+// reportHTTP posts the file to the server, streaming it.
+func reportHTTP(ctx context.Context, url, groupBy, file string, size int64) (reportRun, []byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return reportRun{}, nil, fmt.Errorf("bench report: %w", err)
+	}
+	defer f.Close()
+	if groupBy != "" {
+		url += "?group_by=" + groupBy
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bufio.NewReaderSize(f, 64<<10))
+	if err != nil {
+		return reportRun{}, nil, fmt.Errorf("bench report: %w", err)
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/json")
+	runtime.GC()
+	resetPeakRSS()
+	cpu := processCPU()
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return reportRun{}, nil, fmt.Errorf("bench report: POST: %w", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	r := reportRun{wall: time.Since(start), cpu: processCPU() - cpu, rss: peakRSS()}
+	if err != nil {
+		return r, nil, fmt.Errorf("bench report: POST: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return r, nil, fmt.Errorf("bench report: POST: %s: %s", resp.Status, body)
+	}
+	return r, body, nil
+}
+
+// sameReport checks that the CLI and the HTTP endpoint gave the same
+// report, of n items.
+func sameReport(cliOut, apiOut []byte, n int) error {
+	var a, b report.Result
+	if err := json.Unmarshal(cliOut, &a); err != nil {
+		return fmt.Errorf("bench report: the CLI's output is not a report: %w", err)
+	}
+	if err := json.Unmarshal(apiOut, &b); err != nil {
+		return fmt.Errorf("bench report: the HTTP answer is not a report: %w", err)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) {
+		return fmt.Errorf("bench report: the CLI and HTTP reports differ:\n%s\n%s", ja, jb)
+	}
+	if a.Count != int64(n) {
+		return fmt.Errorf("bench report: the report counts %d transactions, not %d", a.Count, n)
+	}
+	return nil
+}
+
+func writeReportBench(w io.Writer, cfg benchReportConfig, size int64, floor, cli, api *reportPath) {
+	fmt.Fprintf(w, "runs: %d of each path, interleaved (floor, CLI, HTTP); MB/s, items/s and ratio from the best run\n\n", cfg.Runs)
+	fmt.Fprintf(w, "%-31s %9s %9s %8s %11s %8s %8s %10s\n", "path", "best s", "median s", "MB/s", "items/s", "x floor", "CPU s", "peak RSS")
+	floorBest := floor.best().wall.Seconds()
+	for _, p := range []*reportPath{floor, cli, api} {
+		b := p.best()
+		fmt.Fprintf(w, "%-31s %9.3f %9.3f %8.1f %11.0f %8.2f %8.3f %10s\n", p.name, b.wall.Seconds(), p.median().Seconds(),
+			float64(size)/1e6/b.wall.Seconds(), float64(cfg.Gen)/b.wall.Seconds(), floorBest/b.wall.Seconds(), b.cpu.Seconds(), rssText(p.peakRSS()))
+	}
+	ratio := func(p *reportPath) (best, median float64) {
+		return floorBest / p.best().wall.Seconds(), floor.median().Seconds() / p.median().Seconds()
+	}
+	cb, cm := ratio(cli)
+	hb, hm := ratio(api)
+	rss := max(cli.peakRSS(), api.peakRSS())
+	fmt.Fprintf(w, "\ntargets (issue 4, for 1,000,000 transactions; this run: %d):\n", cfg.Gen)
+	fmt.Fprintf(w, "  CLI  >= %.0fx the floor: %.2fx best, %.2fx median (%s)\n", targetReportCLI, cb, cm, metText(cb >= targetReportCLI))
+	fmt.Fprintf(w, "  HTTP >= %.0fx the floor: %.2fx best, %.2fx median (%s)\n", targetReportHTTP, hb, hm, metText(hb >= targetReportHTTP))
+	fmt.Fprintf(w, "  peak RSS < %s: CLI %s, HTTP %s (%s)\n", rssText(targetReportRSS), rssText(cli.peakRSS()), rssText(api.peakRSS()),
+		metText(rss > 0 && rss < targetReportRSS))
+	fmt.Fprintf(w, "load average at end %s\n", loadAverage())
+}
+
+// rssText shows a peak RSS in MiB, or n/a when unknown.
+func rssText(b int64) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return mib(b)
+}
+
+// processCPU returns the user and system CPU time of this process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// resetPeakRSS sets this process's peak RSS (VmHWM) back to its current
+// RSS, where Linux allows it.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS returns this process's VmHWM in bytes, or 0 when unknown.
+func peakRSS() int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
