@@ -65,17 +65,19 @@ export function field(labelText, control, { hint, name, className } = {}) {
   return h('div', { class: `field ${className || ''}`.trim() }, h('label', { for: id }, labelText), control, hintEl, err);
 }
 
-// select builds a <select> from [{value, label}] with value selected.
-export function select(options, value, attrs = {}) {
-  return h(
-    'select',
-    attrs,
-    options.map((o) =>
-      o.group
-        ? h('optgroup', { label: o.group }, o.options.map((x) => h('option', { value: x.value, selected: x.value === value }, x.label)))
-        : h('option', { value: o.value, selected: o.value === value }, o.label),
-    ),
+// options builds <option>s (and <optgroup>s: {group, options}) from
+// [{value, label}], with value selected.
+export function options(list, value) {
+  return list.map((o) =>
+    o.group
+      ? h('optgroup', { label: o.group }, options(o.options, value))
+      : h('option', { value: o.value, selected: o.value === value }, o.label),
   );
+}
+
+// select builds a <select> from options(list, value).
+export function select(list, value, attrs = {}) {
+  return h('select', attrs, options(list, value));
 }
 
 // announce tells screen readers about something that happened elsewhere.

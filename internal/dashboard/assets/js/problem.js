@@ -126,6 +126,11 @@ export function showProblem(area, err, { form, mapField = (f) => f } = {}) {
       unplaced.push(f); // one field error is the detail already
     }
   }
+  if (ex.fields.length > 1) {
+    // The server's detail only counts them ("see errors"): say where they are.
+    const marked = ex.fields.length - unplaced.length;
+    ex.message = `That was not accepted: ${ex.fields.length} things need correcting${marked ? `; ${marked === ex.fields.length ? 'they are' : `${marked} are`} marked below their fields` : ''}.`;
+  }
   if (area) {
     const extra = unplaced.length
       ? h('ul', {}, unplaced.map((f) => h('li', {}, f.field ? `${fieldLabel(f.field)}${f.index != null ? ` (item ${f.index + 1})` : ''}: ` : '', f.text)))

@@ -189,6 +189,11 @@ test('categories and a rule with a dry-run preview', async () => {
   await page.getByRole('button', { name: 'Create category' }).click();
   await page.getByLabel('Name of Coffee shops').waitFor();
 
+  // An empty rule: every problem is marked at its field.
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  await page.locator('.problem', { hasText: '2 things need correcting; they are marked below their fields' }).waitFor();
+  assert.equal(await page.getByLabel('Set category to').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Condition 1: value').getAttribute('aria-invalid'), 'true');
   await page.getByLabel('Rule name').fill('Starbucks is coffee');
   await page.getByLabel('Set category to').selectOption({ label: 'Coffee shops' });
   await page.getByLabel('Condition 1: value').fill('starbucks');

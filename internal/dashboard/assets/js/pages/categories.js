@@ -1,8 +1,8 @@
 // Categories and rules: create, rename and delete categories; rules with a
 // dry-run preview of what they would change, then apply; classifier
 // settings.
-import { h, field, select, replace, announce, formatDate, uid } from '../dom.js';
-import { ifMatch } from '../api.js';
+import { h, field, select, options, replace, announce, formatDate, uid } from '../dom.js';
+import { ApiError, ifMatch } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
 import { categoryOptions, categoryName } from '../categories.js';
@@ -58,7 +58,7 @@ export function mount(root, app) {
   });
 
   function renderCategories() {
-    replace(newParent, ...[{ value: '', label: 'None' }, ...cats.items.map((c) => ({ value: c.id, label: c.name }))].map((o) => h('option', { value: o.value }, o.label)));
+    replace(newParent, ...options([{ value: '', label: 'None' }, ...cats.items.map((c) => ({ value: c.id, label: c.name }))], newParent.value));
     replace(catList, ...(cats.own.length ? cats.own.map(catRow) : [h('li', { class: 'empty' }, 'No categories of your own yet: the built-in ones below are always there.')]));
     replace(builtinList, ...cats.builtin.map((c) => h('span', { class: 'chip' }, c.name)));
   }
@@ -282,7 +282,11 @@ export function mount(root, app) {
     }
     const id = uid('cond');
     const err = h('p', { class: 'field-error', id: `${id}-err`, hidden: true });
-    for (const p of parts) if (p.dataset.field) p.id = id;
+    for (const p of parts) {
+      if (!p.dataset.field) continue;
+      p.id = id;
+      p.setAttribute('aria-describedby', err.id);
+    }
     return h('div', { class: 'condition' }, ...parts,
       conditions.length > 1 ? h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove condition ${i + 1}`, onclick: () => { conditions.splice(i, 1); redraw(); } }, 'Remove') : null,
       err);
@@ -301,6 +305,12 @@ export function mount(root, app) {
   setForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearProblem(setProblem, setForm);
+    const pct = Number(threshold.value);
+    if (threshold.value === '' || !(pct >= 0 && pct <= 100)) {
+      showProblem(setProblem, new ApiError(400, { detail: 'the threshold is a percentage between 0 and 100',
+        errors: [{ field: 'threshold', detail: 'must be a percentage between 0 and 100' }] }), { form: setForm });
+      return;
+    }
     try {
       const s = await app.api.patch('/api/v1/classifier/settings', { auto_on_create: auto.checked, threshold: Number(threshold.value) / 100 });
       showSettings(s);

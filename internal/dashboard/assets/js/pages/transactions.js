@@ -1,7 +1,7 @@
 // Transactions: list with filters and paging, add, edit, delete; inline
 // category picker; suggestions (one or many) to accept or correct; a
 // background job that categorizes everything uncategorized, with progress.
-import { h, field, select, replace, announce, formatDate, percent, uid } from '../dom.js';
+import { h, field, select, options, replace, announce, formatDate, percent, uid } from '../dom.js';
 import { ifMatch, newIdempotencyKey } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
@@ -166,8 +166,7 @@ export function mount(root, app) {
   function render() {
     const f = filterForm.categorySelect;
     const keep = f.value;
-    replace(f, ...categoryOptions(cats, [{ value: '', label: 'All' }, { value: '-', label: 'Uncategorized' }]).map(opt));
-    f.value = keep;
+    replace(f, ...options(categoryOptions(cats, [{ value: '', label: 'All' }, { value: '-', label: 'Uncategorized' }]), keep));
     // Rows are rebuilt; the focus goes back to the same control (or to the
     // row's category picker if that control is gone), never to the page.
     const key = tbody.contains(document.activeElement) ? document.activeElement.dataset.key : null;
@@ -186,12 +185,6 @@ export function mount(root, app) {
     const pending = [...st.suggestions.entries()].filter(([, r]) => suggested(r));
     acceptAll.hidden = pending.length < 2;
     acceptAll.textContent = `Accept all ${pending.length} suggestions`;
-  }
-
-  function opt(o) {
-    return o.group
-      ? h('optgroup', { label: o.group }, o.options.map((x) => h('option', { value: x.value }, x.label)))
-      : h('option', { value: o.value }, o.label);
   }
 
   function row(t) {
