@@ -14,6 +14,7 @@ const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screensho
 const PAGES = ['transactions', 'categories', 'report', 'stocks', 'metrics'];
 
 let server, browser, context, page;
+const sockets = []; // the WebSocket URLs the page opened
 const problems = []; // CSP violations and uncaught errors, from every page
 
 function watch(p) {
@@ -60,6 +61,7 @@ before(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   watch(page);
+  page.on('websocket', (ws) => sockets.push(ws.url()));
 });
 
 after(async () => {
@@ -315,6 +317,7 @@ test('stocks: a price changed through the API shows in the ticker within 2 s; re
 
   // An administrator disconnects the dashboard; a change made meanwhile
   // arrives by resume, and the state is visible throughout.
+  const opened = sockets.length;
   const conns = await server.api('GET', '/api/v1/connections');
   assert.ok(conns.count >= 1);
   for (const c of conns.items) await server.api('DELETE', `/api/v1/connections/${c.connection_id}`);
@@ -324,6 +327,9 @@ test('stocks: a price changed through the API shows in the ticker within 2 s; re
   await shoot(page, 'stocks-reconnecting-desktop');
   await page.locator('#live[data-state="live"]').waitFor({ timeout: 10000 });
   await tick.locator('.price', { hasText: '99.00' }).waitFor({ timeout: 5000 });
+  const again = new URL(sockets[opened]);
+  assert.equal(again.pathname, '/ws');
+  assert.ok(Number(again.searchParams.get('since')) >= 2, `reconnected with ${again.search.replace(/token=[^&]+/, 'token=…')}`);
   await tick.locator('.chg', { hasText: '\u221210.00%' }).waitFor();
   assert.match(await tick.getAttribute('class'), /\bdown\b/);
 
