@@ -33,11 +33,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run trx: HTTP API, metrics and every component", runServe},
-		"migrate": {"apply database migrations, or show their status", runMigrate},
-		"users":   {"manage users and their API keys", runUsers},
-		"keys":    {"create, list and revoke API keys", runKeys},
-		"bench":   {"load-test a running trx against a database baseline", runBench},
+		"serve":       {"run trx: HTTP API, metrics and every component", runServe},
+		"healthcheck": {"exit 0 if a running trx answers /healthz (or /readyz): a probe for shell-less containers", runHealthcheck},
+		"migrate":     {"apply database migrations, or show their status", runMigrate},
+		"users":       {"manage users and their API keys", runUsers},
+		"keys":        {"create, list and revoke API keys", runKeys},
+		"bench":       {"load-test a running trx against a database baseline", runBench},
 		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
 			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
 		}},

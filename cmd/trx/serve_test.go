@@ -270,3 +270,17 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("scopes %q, args %q", got, fs.Args())
 	}
 }
+
+func TestHealthcheckCommand(t *testing.T) {
+	addr, _, _ := startServe(t, t.TempDir())
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"healthcheck", "--addr", addr, "--ready"}, testEnv(nil, &out, &errOut)); err != nil {
+		t.Fatalf("healthcheck of a running server: %v", err)
+	}
+	if !strings.Contains(out.String(), "ready") {
+		t.Fatalf("healthcheck printed %q", out.String())
+	}
+	if err := run(context.Background(), []string{"healthcheck", "--addr", "127.0.0.1:1"}, testEnv(nil, &out, &errOut)); err == nil {
+		t.Fatal("healthcheck of nothing succeeded")
+	}
+}
