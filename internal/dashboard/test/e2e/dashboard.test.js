@@ -88,13 +88,15 @@ test('the page carries a strict CSP and the usual security headers', async () =>
 test('sign in: a wrong key is explained, the right one opens the dashboard', async () => {
   await page.goto(server.url);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.locator('main .notice').count(), 0);
+  assert.doesNotMatch(await page.locator('main').textContent(), /null|undefined/);
   await shoot(page, 'signin-desktop');
   const key = page.getByLabel('API key');
   await key.fill('trx_not-a-real-key-000000000000000');
   await key.press('Enter');
   const err = page.locator('form .field-error');
   await err.waitFor();
-  assert.match(await err.textContent(), /unknown API key/i);
+  assert.match(await err.textContent(), /does not know that key/);
   assert.equal(await key.getAttribute('aria-invalid'), 'true');
   assert.match(await page.locator('.problem').textContent(), /Your API key was not accepted/);
   await shoot(page, 'signin-error-desktop');
@@ -378,6 +380,7 @@ test('every page at 375 px: no sideways scrolling, every control labelled', asyn
     const width = await p.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `${name}: the page is ${width} px wide`);
     assert.deepEqual(await unlabelled(p), [], name);
+    assert.doesNotMatch(await p.locator('main').textContent(), /\bnull\b|\bundefined\b|\bNaN\b|\[object /, name);
     await shoot(p, `${name}-375`);
   }
   await mobile.close();
@@ -386,6 +389,7 @@ test('every page at 375 px: no sideways scrolling, every control labelled', asyn
 test('sign out forgets the key', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.match(await page.locator('main .notice').textContent(), /You are signed out/);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('trx.apiKey')), null);
   await page.reload();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();

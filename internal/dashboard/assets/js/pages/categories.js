@@ -1,7 +1,7 @@
 // Categories and rules: create, rename and delete categories; rules with a
 // dry-run preview of what they would change, then apply; classifier
 // settings.
-import { h, field, select, options, replace, announce, formatDate, uid } from '../dom.js';
+import { h, append, field, select, options, replace, announce, formatDate, uid } from '../dom.js';
 import { ApiError, ifMatch } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
@@ -324,7 +324,7 @@ export function mount(root, app) {
     threshold.value = String(Math.round(s.threshold * 100));
   }
 
-  root.append(
+  append(root, [
     h('h1', {}, 'Categories & rules'),
     h('section', { class: 'card' },
       h('h2', {}, 'Your categories'),
@@ -340,8 +340,7 @@ export function mount(root, app) {
       ruleList,
       preview,
       ruleFormBox),
-    setForm,
-  );
+    setForm]);
 
   loadCategories();
   loadRules();

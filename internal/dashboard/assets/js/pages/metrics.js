@@ -2,7 +2,7 @@
 // GET /api/v1/metrics/summary every few seconds: WebSocket connections,
 // messages sent, integration latency, requests and latency per route,
 // 4xx/5xx, and the database pool.
-import { h, replace } from '../dom.js';
+import { h, append, replace } from '../dom.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import { rate, percentiles, formatSeconds, formatRate, formatBytes } from '../stats.js';
 import { lineChart } from '../chart.js';
@@ -24,15 +24,14 @@ export function mount(root, app) {
   const updated = h('p', { class: 'muted', 'aria-live': 'off' });
   const cards = h('div', { class: 'metric-grid' });
   const routes = h('div', { class: 'table-wrap' });
-  root.append(
+  append(root, [
     h('h1', {}, 'Metrics'),
     h('p', { class: 'muted' }, `This server, sampled every ${EVERY / 1000} s; rates and percentiles are over the last interval. The same numbers are in Prometheus form at /metrics.`),
     area,
     updated,
     cards,
     h('h2', {}, 'Requests by route'),
-    routes,
-  );
+    routes]);
 
   function card(id, title, value, chart, note) {
     return h('section', { class: 'card metric', 'data-metric': id, 'aria-label': title },

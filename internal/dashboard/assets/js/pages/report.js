@@ -1,6 +1,6 @@
 // Report: totals spent and received per currency for a period, and charts
 // by category and by month, from GET /api/v1/report.
-import { h, field, select, replace } from '../dom.js';
+import { h, append, field, select, replace } from '../dom.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
 import { categoryName } from '../categories.js';
@@ -59,7 +59,7 @@ export function mount(root, app) {
   const currencyPick = h('div', { class: 'currency-pick' });
   const charts = h('div', { class: 'charts' });
 
-  root.append(h('h1', {}, 'Report'), form, totals, currencyPick, charts);
+  append(root, [h('h1', {}, 'Report'), form, totals, currencyPick, charts]);
 
   async function load() {
     clearProblem(area, form);

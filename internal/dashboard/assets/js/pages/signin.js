@@ -1,7 +1,7 @@
 // Sign in with an API key. The key is checked against the API, then kept
 // in sessionStorage: for this tab only, forgotten when it closes.
 import { Api, ApiError, isAdmin } from '../api.js';
-import { h, field } from '../dom.js';
+import { h, append, field } from '../dom.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 
 export function mount(root, { message, onSignedIn }) {
@@ -32,17 +32,20 @@ export function mount(root, { message, onSignedIn }) {
       await api.get('/api/v1/transactions', { limit: 1 });
       onSignedIn(k, await isAdmin(api));
     } catch (err) {
-      if (err.status === 401) err.problem.errors = [{ field: 'key', detail: err.problem.detail || 'not accepted' }];
+      if (err.status === 401) {
+        // The server's words are for API clients ("send Authorization: …").
+        err = new ApiError(401, { ...err.problem, detail: 'this server does not know that key',
+          errors: [{ field: 'key', detail: 'this server does not know that key: check that it was copied whole' }] });
+      }
       showProblem(area, err, { form });
     } finally {
       button.disabled = false;
     }
   });
-  root.append(
+  append(root, [
     h('h1', {}, 'Sign in'),
     message ? h('p', { class: 'notice', role: 'status' }, message) : null,
     h('p', { class: 'lead' }, 'trx: transactions, their categories, reports, live stock prices and the system\u2019s own metrics.'),
-    form,
-  );
+    form]);
   key.focus();
 }

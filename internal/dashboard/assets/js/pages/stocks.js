@@ -1,7 +1,7 @@
 // Stocks: a live ticker over the WebSocket (price, change, up or down),
 // with the connection's state shown; admins edit prices and watch them
 // arrive.
-import { h, field, replace, announce, formatTime } from '../dom.js';
+import { h, append, field, replace, announce, formatTime } from '../dom.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
 import { CLOSE_REASONS } from '../feed.js';
@@ -18,7 +18,7 @@ export function mount(root, app) {
   const listProblem = problemArea();
   const empty = h('p', { class: 'empty', hidden: true }, app.admin ? 'No stocks yet: list one below.' : 'No stocks are listed yet.');
 
-  root.append(
+  append(root, [
     h('h1', {}, 'Stocks'),
     state,
     ticker,
@@ -31,8 +31,7 @@ export function mount(root, app) {
         app.admin ? h('th', { scope: 'col' }, 'Set price') : null)),
       tbody)),
     empty,
-    app.admin ? addForm() : h('p', { class: 'muted' }, 'Prices can be changed with an API key that has the admin scope.'),
-  );
+    app.admin ? addForm() : h('p', { class: 'muted' }, 'Prices can be changed with an API key that has the admin scope.')]);
 
   // ---- feed state ----
   function showState(s, detail) {

@@ -1,7 +1,7 @@
 // Transactions: list with filters and paging, add, edit, delete; inline
 // category picker; suggestions (one or many) to accept or correct; a
 // background job that categorizes everything uncategorized, with progress.
-import { h, field, select, options, replace, announce, formatDate, percent, uid } from '../dom.js';
+import { h, append, field, select, options, replace, announce, formatDate, percent, uid } from '../dom.js';
 import { ifMatch, newIdempotencyKey } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
@@ -63,7 +63,7 @@ export function mount(root, app) {
   } });
 
   const filterForm = buildFilters();
-  root.append(
+  append(root, [
     h('div', { class: 'page-head' },
       h('h1', {}, 'Transactions'),
       h('button', { type: 'button', onclick: () => openEditor(null), id: 'add-tx' }, '+ Add transaction')),
@@ -77,8 +77,7 @@ export function mount(root, app) {
     toolbarProblem,
     h('div', { class: 'table-wrap' }, table),
     empty,
-    h('div', { class: 'pager' }, prevBtn, pageInfo, nextBtn),
-  );
+    h('div', { class: 'pager' }, prevBtn, pageInfo, nextBtn)]);
 
   // ---- filters ----
   function buildFilters() {
