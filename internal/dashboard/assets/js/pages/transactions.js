@@ -111,7 +111,6 @@ export function mount(root, app) {
     form.addEventListener('reset', () => {
       setTimeout(() => form.requestSubmit(), 0);
     });
-    form.categorySelect = category;
     const box = h('details', { class: 'filters card', open: window.matchMedia('(min-width: 701px)').matches }, h('summary', {}, 'Filters'), form);
     box.form = form;
     box.categorySelect = category;
