@@ -10,10 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
@@ -36,7 +32,7 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, k auth.Key) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)`, u.ID, u.Name, sqldb.FormatTime(u.CreatedAt))
-	if isDuplicate(err) {
+	if sqldb.IsDuplicate(err) {
 		return auth.ErrUserExists
 	}
 	if err != nil {
@@ -233,16 +229,4 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("authsql: count users: %w", err)
 	}
 	return n, nil
-}
-
-func isDuplicate(err error) bool {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1062
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
 }

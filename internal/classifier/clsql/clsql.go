@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
@@ -28,15 +26,6 @@ var _ classifier.Store = (*Store)(nil)
 
 // New returns a Store on db.
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
-
-// duplicate reports whether err is a unique-key violation.
-func (s *Store) duplicate(err error) bool {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1062
-	}
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
@@ -102,7 +91,7 @@ func (s *Store) CreateCategory(ctx context.Context, c classifier.Category) error
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO categories (id, user_id, name, name_key, parent_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.UserID, c.Name, nameKey(c.Name), nullable(c.ParentID),
 		sqldb.FormatTime(c.CreatedAt), sqldb.FormatTime(c.UpdatedAt))
-	if s.duplicate(err) {
+	if sqldb.IsDuplicate(err) {
 		return classifier.ErrCategoryExists
 	}
 	if err != nil {
@@ -115,7 +104,7 @@ func (s *Store) CreateCategory(ctx context.Context, c classifier.Category) error
 func (s *Store) UpdateCategory(ctx context.Context, c classifier.Category) error {
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE categories SET name = ?, name_key = ?, parent_id = ?, updated_at = ?
 		WHERE user_id = ? AND id = ?`, c.Name, nameKey(c.Name), nullable(c.ParentID), sqldb.FormatTime(c.UpdatedAt), c.UserID, c.ID)
-	if s.duplicate(err) {
+	if sqldb.IsDuplicate(err) {
 		return classifier.ErrCategoryExists
 	}
 	if err != nil {
@@ -425,7 +414,7 @@ func (s *Store) SaveModel(ctx context.Context, userID string, blob []byte, examp
 	if prev == 0 {
 		res, err = s.db.Write.ExecContext(ctx, `INSERT INTO classifier_models (user_id, version, examples, model, updated_at) VALUES (?, 1, ?, ?, ?)`,
 			userID, examples, blob, sqldb.FormatTime(at))
-		if s.duplicate(err) {
+		if sqldb.IsDuplicate(err) {
 			return classifier.ErrModelConflict
 		}
 	} else {
@@ -457,7 +446,7 @@ func (s *Store) CreateJob(ctx context.Context, j classifier.Job, staleAfter time
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO classifier_jobs (`+jobColumns+`, active_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		j.ID, j.UserID, j.State, timeOrNull(j.From), timeOrNull(j.To), j.Total, j.Done, j.Categorized, nullable(j.Error),
 		sqldb.FormatTime(j.CreatedAt), sqldb.FormatTime(j.UpdatedAt), j.UserID)
-	if s.duplicate(err) {
+	if sqldb.IsDuplicate(err) {
 		return classifier.ErrJobRunning
 	}
 	if err != nil {

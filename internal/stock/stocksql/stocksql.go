@@ -11,10 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/stock"
@@ -34,7 +30,7 @@ func New(db *sqldb.DB) *Store { return &Store{db: db} }
 func (s *Store) Insert(ctx context.Context, st stock.Stock) error {
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO stocks (symbol, name, price_micros, currency, updated_at) VALUES (?, ?, ?, ?, ?)`,
 		st.Symbol, st.Name, st.Price, st.Currency, sqldb.FormatTime(st.UpdatedAt))
-	if isDuplicate(err) {
+	if sqldb.IsDuplicate(err) {
 		return stock.ErrExists
 	}
 	if err != nil {
@@ -164,16 +160,4 @@ func scan(r scanner) (stock.Stock, error) {
 	var err error
 	st.UpdatedAt, err = sqldb.ParseTime(at)
 	return st, err
-}
-
-func isDuplicate(err error) bool {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1062
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-	}
-	return false
 }
