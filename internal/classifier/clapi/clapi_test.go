@@ -43,7 +43,7 @@ func TestCategories(t *testing.T) {
 				if r := e.do(e.alice, "POST", "/api/v1/categories", tc.body); r.Status != tc.status {
 					t.Errorf("%s: status %d, want %d: %s", tc.name, r.Status, tc.status, r.Body)
 				} else {
-					r.problem(t)
+					r.Problem(t)
 				}
 			}
 			// Bob may use the name; he cannot see or touch Alice's.
@@ -68,7 +68,7 @@ func TestCategories(t *testing.T) {
 			// Delete in use: 409, unless reassigned.
 			tx := e.createTx(e.alice, "Dog food", "-20.00", "category_id", vet.ID)
 			r := e.must(409, e.alice, "DELETE", "/api/v1/categories/"+vet.ID, nil, nil)
-			r.problem(t)
+			r.Problem(t)
 			e.must(422, e.alice, "DELETE", "/api/v1/categories/"+vet.ID+"?reassign_to=nope", nil, nil)
 			e.must(204, e.alice, "DELETE", "/api/v1/categories/"+vet.ID+"?reassign_to="+pets.ID, nil, nil)
 			if got := e.getTx(e.alice, tx.ID); str(got.CategoryID) != pets.ID || str(got.CategorySource) != "manual" {
@@ -119,7 +119,7 @@ func TestManualCategorization(t *testing.T) {
 				if r := e.do(tc.key, "PUT", tc.path, tc.body, hdr...); r.Status != tc.status {
 					t.Errorf("%s: status %d, want %d: %s", tc.name, r.Status, tc.status, r.Body)
 				} else {
-					r.problem(t)
+					r.Problem(t)
 				}
 			}
 
@@ -306,7 +306,7 @@ func TestRules(t *testing.T) {
 					t.Errorf("%s: status %d: %s", tc.name, r.Status, r.Body)
 					continue
 				}
-				if p := r.problem(t); len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
+				if p := r.Problem(t); len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
 					t.Errorf("%s: errors %+v, want field %s", tc.name, p.Errors, tc.field)
 				}
 			}
@@ -339,12 +339,12 @@ func TestClassifyLimits(t *testing.T) {
 		t.Fatalf("%d results", len(res.Items))
 	}
 	items = append(items, item)
-	if r := e.must(400, e.alice, "POST", "/api/v1/classify", map[string]any{"items": items}, nil); r.problem(t).Errors[0].Rule != "max_items" {
+	if r := e.must(400, e.alice, "POST", "/api/v1/classify", map[string]any{"items": items}, nil); r.Problem(t).Errors[0].Rule != "max_items" {
 		t.Fatalf("1,001 items: %s", r.Body)
 	}
 	e.must(400, e.alice, "POST", "/api/v1/classify", map[string]any{"items": []any{}}, nil)
 	r := e.must(400, e.alice, "POST", "/api/v1/classify", map[string]any{"items": []map[string]any{{"description": "x", "amount": "1.001", "currency": "EUR"}}}, nil)
-	if p := r.problem(t); p.Errors[0].Field != "items[0].amount" {
+	if p := r.Problem(t); p.Errors[0].Field != "items[0].amount" {
 		t.Fatalf("bad amount: %+v", p)
 	}
 }

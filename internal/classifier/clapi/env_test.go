@@ -1,10 +1,8 @@
 package clapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +20,7 @@ import (
 	"github.com/trx-platform/trx/internal/transaction/txapi"
 	"github.com/trx-platform/trx/internal/transaction/txsql"
 	"github.com/trx-platform/trx/internal/web"
+	"github.com/trx-platform/trx/internal/web/webtest"
 )
 
 // apiEnv is the transactions and classifier APIs on a fresh database with
@@ -63,62 +62,12 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	return &apiEnv{t: t, srv: srv, svc: cls, alice: alice, bob: bob}
 }
 
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+type response = webtest.Response
 
-func (r response) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
-	}
-}
-
-func (r response) problem(t *testing.T) web.Problem {
-	t.Helper()
-	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("status %d: Content-Type %q, want application/problem+json; body %s", r.Status, ct, r.Body)
-	}
-	var p web.Problem
-	r.decode(t, &p)
-	return p
-}
-
-// do sends a request with body (nil, or a value sent as JSON) and header
-// pairs.
+// do sends a request as the holder of key; see webtest.Do for body and hdr.
 func (e *apiEnv) do(key, method, path string, body any, hdr ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, hdr...)
 }
 
 // must sends a request and fails the test unless the status is want; it
@@ -130,7 +79,7 @@ func (e *apiEnv) must(want int, key, method, path string, body, out any, hdr ...
 		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
 	}
 	if out != nil {
-		r.decode(e.t, out)
+		r.Decode(e.t, out)
 	}
 	return r
 }

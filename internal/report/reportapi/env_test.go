@@ -1,10 +1,8 @@
 package reportapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +18,7 @@ import (
 	"github.com/trx-platform/trx/internal/transaction/txapi"
 	"github.com/trx-platform/trx/internal/transaction/txsql"
 	"github.com/trx-platform/trx/internal/web"
+	"github.com/trx-platform/trx/internal/web/webtest"
 )
 
 // apiEnv is the transactions and report APIs on a fresh database, as
@@ -58,59 +57,13 @@ func newEnv(t *testing.T, d sqldb.Dialect, cfg reportapi.Config) *apiEnv {
 	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob, aliceRead: aliceRead}
 }
 
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+type response = webtest.Response
 
-func (r response) decode(t *testing.T, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.Body, err)
-	}
-}
-
-// do sends a request; body may be nil, a string or []byte (sent as is,
-// as contentType) or a value (sent as JSON).
+// do sends a request as the holder of key (none if empty) with a body of
+// contentType (none if empty); see webtest.Do for body.
 func (e *apiEnv) do(key, method, path, contentType string, body any) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	case io.Reader:
-		rd = b
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, "Content-Type", contentType)
 }
 
 // indent returns b, a JSON value, re-encoded with sorted members and

@@ -89,7 +89,7 @@ func reportProblem(t *testing.T, r response) string {
 		t.Fatalf("status %d: Content-Type %q, want application/problem+json; body %s", r.Status, ct, r.Body)
 	}
 	var p map[string]any
-	r.decode(t, &p)
+	r.Decode(t, &p)
 	if p["request_id"] == "" || p["instance"] != "/api/v1/report" {
 		t.Errorf("problem lacks request_id or instance: %s", r.Body)
 	}
@@ -124,7 +124,7 @@ func TestBadItems(t *testing.T) {
 		t.Errorf("problem differs from the Lambda's (-lambda +http):\n%s", diff)
 	}
 	var p report.Problem
-	r.decode(t, &p)
+	r.Decode(t, &p)
 	if len(p.Errors) != report.MaxProblems || p.Errors[0].Index != 1 || p.Errors[0].Field != "amount" ||
 		p.Errors[1].Index != 2 || p.Errors[1].Field != "booked_at" || !strings.Contains(p.Detail, "30 transactions are invalid; the first 20") {
 		t.Errorf("problem = %+v", p)
@@ -163,7 +163,7 @@ func TestBadRequests(t *testing.T) {
 				Type, Title, Detail string
 				Status              int
 			}
-			r.decode(t, &p)
+			r.Decode(t, &p)
 			if !strings.Contains(p.Detail, tt.detail) || p.Status != tt.status || !strings.HasPrefix(p.Type, report.ProblemBase) || p.Title == "" {
 				t.Errorf("problem %s, want detail containing %q", r.Body, tt.detail)
 			}

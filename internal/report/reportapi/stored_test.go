@@ -73,7 +73,7 @@ func (e *apiEnv) list(key string, query url.Values) []json.RawMessage {
 			Items      []json.RawMessage `json:"items"`
 			NextCursor *string           `json:"next_cursor"`
 		}
-		r.decode(e.t, &page)
+		r.Decode(e.t, &page)
 		all = append(all, page.Items...)
 		if page.NextCursor == nil {
 			return all
@@ -166,7 +166,7 @@ func TestStored(t *testing.T) {
 							t.Fatalf("report: %d %s", r.Status, r.Body)
 						}
 						var got report.Result
-						r.decode(t, &got)
+						r.Decode(t, &got)
 						listed := e.list(key, q)
 						if got.Count != int64(len(listed)) {
 							t.Fatalf("report counts %d transactions, the listing shows %d", got.Count, len(listed))
@@ -242,7 +242,7 @@ func TestStoredBadParams(t *testing.T) {
 				Status int
 				Errors []struct{ Field, Rule, Detail string }
 			}
-			r.decode(t, &p)
+			r.Decode(t, &p)
 			if r.Status != tt.status || p.Status != tt.status || r.Header.Get("Content-Type") != "application/problem+json" ||
 				len(p.Errors) != 1 || p.Errors[0].Field != tt.field {
 				t.Errorf("status %d: %s; want %d naming %s", r.Status, r.Body, tt.status, tt.field)

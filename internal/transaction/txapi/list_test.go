@@ -25,7 +25,7 @@ func (e *apiEnv) pageAll(key, query string, pageSize int, between func()) []stri
 			e.t.Fatalf("list %s: %d %s", q.Encode(), r.Status, r.Body)
 		}
 		var p listPage
-		r.decode(e.t, &p)
+		r.Decode(e.t, &p)
 		for _, it := range p.Items {
 			ids = append(ids, it.ID)
 		}
@@ -54,7 +54,7 @@ func TestPaginationUnderInserts(t *testing.T) {
 				items = append(items, tx("-1.00", "EUR", fmt.Sprintf("seed %d", i), fmt.Sprintf("2026-05-%02d", 1+i%10)))
 			}
 			var created listPage
-			e.do(e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": items}).decode(t, &created)
+			e.do(e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": items}).Decode(t, &created)
 			want := map[string]bool{}
 			for _, it := range created.Items {
 				want[it.ID] = true
@@ -162,7 +162,7 @@ func TestListFilters(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					r := e.do(e.alice, "GET", "/api/v1/transactions?"+tc.query, nil)
-					p := r.problem(t)
+					p := r.Problem(t)
 					if r.Status != 400 || len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
 						t.Fatalf("%d %+v, want 400 on field %q", r.Status, p, tc.field)
 					}
@@ -171,9 +171,9 @@ func TestListFilters(t *testing.T) {
 
 			// A cursor is bound to the filters it was made with.
 			var first listPage
-			e.do(e.alice, "GET", "/api/v1/transactions?limit=1&currency=EUR", nil).decode(t, &first)
+			e.do(e.alice, "GET", "/api/v1/transactions?limit=1&currency=EUR", nil).Decode(t, &first)
 			r := e.do(e.alice, "GET", "/api/v1/transactions?limit=1&currency=JPY&cursor="+*first.NextCursor, nil)
-			if p := r.problem(t); r.Status != 400 || p.Errors[0].Field != "cursor" {
+			if p := r.Problem(t); r.Status != 400 || p.Errors[0].Field != "cursor" {
 				t.Fatalf("cursor with other filters: %d %+v", r.Status, p)
 			}
 

@@ -32,7 +32,7 @@ func TestCRUD(t *testing.T) {
 				t.Fatalf("get: %d ETag %q", r.Status, r.Header.Get("ETag"))
 			}
 			var got txapi.Resource
-			r.decode(t, &got)
+			r.Decode(t, &got)
 			if diff := cmp.Diff(created, got); diff != "" {
 				t.Fatalf("get differs from create (-create +get):\n%s", diff)
 			}
@@ -45,7 +45,7 @@ func TestCRUD(t *testing.T) {
 			if r.Status != 200 || r.Header.Get("ETag") != `"2"` {
 				t.Fatalf("patch: %d %s", r.Status, r.Body)
 			}
-			r.decode(t, &got)
+			r.Decode(t, &got)
 			if got.CategoryID == nil || *got.CategoryID != "food_and_drink" || got.Counterparty != nil || got.Amount != "-12.50" || got.Version != 2 {
 				t.Fatalf("patched = %+v", got)
 			}
@@ -53,7 +53,7 @@ func TestCRUD(t *testing.T) {
 			// Changing the currency alone keeps the decimal value, and is
 			// refused when the value does not fit the new currency.
 			r = e.do(e.alice, "PATCH", "/api/v1/transactions/"+created.ID, map[string]any{"currency": "JPY"})
-			if p := r.problem(t); r.Status != 400 || p.Errors[0].Field != "amount" || p.Errors[0].Rule != "scale" {
+			if p := r.Problem(t); r.Status != 400 || p.Errors[0].Field != "amount" || p.Errors[0].Rule != "scale" {
 				t.Fatalf("patch currency to JPY: %d %+v", r.Status, p)
 			}
 
@@ -62,7 +62,7 @@ func TestCRUD(t *testing.T) {
 			if r.Status != 200 {
 				t.Fatalf("put: %d %s", r.Status, r.Body)
 			}
-			r.decode(t, &got)
+			r.Decode(t, &got)
 			if got.Amount != "1000" || got.Currency != "JPY" || got.CategoryID != nil || got.Version != 3 || got.CreatedAt != created.CreatedAt {
 				t.Fatalf("replaced = %+v", got)
 			}
@@ -94,7 +94,7 @@ func TestAuthentication(t *testing.T) {
 			if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
 				t.Fatalf("status %d, WWW-Authenticate %q", r.Status, r.Header.Get("WWW-Authenticate"))
 			}
-			r.problem(t)
+			r.Problem(t)
 		})
 	}
 }
@@ -120,13 +120,13 @@ func TestIsolation(t *testing.T) {
 				}
 			}
 			var page listPage
-			e.do(e.bob, "GET", "/api/v1/transactions", nil).decode(t, &page)
+			e.do(e.bob, "GET", "/api/v1/transactions", nil).Decode(t, &page)
 			if len(page.Items) != 0 {
 				t.Errorf("bob lists %d transactions, want 0", len(page.Items))
 			}
 			r := e.do(e.alice, "GET", path, nil)
 			var still txapi.Resource
-			r.decode(t, &still)
+			r.Decode(t, &still)
 			if still.Description != "alice's" || still.Version != 1 {
 				t.Errorf("alice's transaction changed: %+v", still)
 			}
@@ -176,7 +176,7 @@ func TestIfMatchConcurrent(t *testing.T) {
 				}
 			}
 			var got txapi.Resource
-			e.do(e.alice, "GET", path, nil).decode(t, &got)
+			e.do(e.alice, "GET", path, nil).Decode(t, &got)
 			if got.Version != 4 {
 				t.Fatalf("final version %d, want 4", got.Version)
 			}
@@ -190,7 +190,7 @@ func TestIfMatchConcurrent(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			e.do(e.alice, "GET", path, nil).decode(t, &got)
+			e.do(e.alice, "GET", path, nil).Decode(t, &got)
 			if got.Version != 12 {
 				t.Fatalf("after 8 unconditional patches version %d, want 12", got.Version)
 			}
@@ -216,7 +216,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 						return
 					}
 					var res txapi.Resource
-					r.decode(t, &res)
+					r.Decode(t, &res)
 					ids[i] = res.ID
 				})
 			}
@@ -227,7 +227,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 				}
 			}
 			var page listPage
-			e.do(e.alice, "GET", "/api/v1/transactions", nil).decode(t, &page)
+			e.do(e.alice, "GET", "/api/v1/transactions", nil).Decode(t, &page)
 			if len(page.Items) != 1 {
 				t.Fatalf("%d rows stored, want 1", len(page.Items))
 			}
@@ -235,7 +235,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 			r := e.do(e.alice, "POST", "/api/v1/transactions",
 				`{ "booked_at":"2026-03-01", "description":"rent share", "currency":"GBP", "amount":"-99.99" }`, "Idempotency-Key", "pay-rent-2026-03")
 			var res txapi.Resource
-			r.decode(t, &res)
+			r.Decode(t, &res)
 			if r.Status != 201 || res.ID != ids[0] {
 				t.Fatalf("replay: %d %s", r.Status, r.Body)
 			}
@@ -245,7 +245,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 			if r.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("same key, other body: %d %s", r.Status, r.Body)
 			}
-			r.problem(t)
+			r.Problem(t)
 			// A batch with a key replays too.
 			items := map[string]any{"items": []any{tx("-1", "JPY", "a", "2026-03-02"), tx("-2", "JPY", "b", "2026-03-02")}}
 			r1 := e.do(e.alice, "POST", "/api/v1/transactions/batch", items, "Idempotency-Key", "batch-1")
@@ -253,7 +253,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 			if r1.Status != 201 || r2.Status != 201 || string(r1.Body) != string(r2.Body) {
 				t.Fatalf("batch replay: %d %d\n%s\n%s", r1.Status, r2.Status, r1.Body, r2.Body)
 			}
-			e.do(e.alice, "GET", "/api/v1/transactions", nil).decode(t, &page)
+			e.do(e.alice, "GET", "/api/v1/transactions", nil).Decode(t, &page)
 			if len(page.Items) != 3 {
 				t.Fatalf("%d rows after batch replay, want 3", len(page.Items))
 			}
@@ -274,24 +274,24 @@ func TestBatch(t *testing.T) {
 				t.Fatalf("batch of 1000: %d %s", r.Status, r.Body[:min(len(r.Body), 500)])
 			}
 			var page listPage
-			r.decode(t, &page)
+			r.Decode(t, &page)
 			if len(page.Items) != 1000 || page.Items[999].Description != "item 999" {
 				t.Fatalf("batch returned %d items", len(page.Items))
 			}
 
 			r = e.do(e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": append(items, tx("1", "EUR", "one too many", "2026-04-01"))})
-			if p := r.problem(t); r.Status != 400 || p.Errors[0].Rule != "max_items" {
+			if p := r.Problem(t); r.Status != 400 || p.Errors[0].Rule != "max_items" {
 				t.Fatalf("batch of 1001: %d %+v", r.Status, p)
 			}
 
 			bad := []any{tx("-1.00", "EUR", "fine", "2026-04-02"), tx("-1.001", "EUR", "bad", "2026-04-02"), tx("-1.00", "EUR", "", "2026-04-02")}
 			r = e.do(e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": bad})
-			p := r.problem(t)
+			p := r.Problem(t)
 			if r.Status != 400 || len(p.Errors) != 2 || p.Errors[0].Field != "items[1].amount" || p.Errors[1].Field != "items[2].description" {
 				t.Fatalf("batch with bad items: %d %+v", r.Status, p)
 			}
 			var all listPage
-			e.do(e.alice, "GET", "/api/v1/transactions?from=2026-04-02", nil).decode(t, &all)
+			e.do(e.alice, "GET", "/api/v1/transactions?from=2026-04-02", nil).Decode(t, &all)
 			if len(all.Items) != 0 {
 				t.Fatalf("a refused batch stored %d rows", len(all.Items))
 			}
@@ -338,7 +338,7 @@ func TestValidation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(e.alice, "POST", "/api/v1/transactions", tc.body)
-			p := r.problem(t)
+			p := r.Problem(t)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
@@ -358,7 +358,7 @@ func TestValidation(t *testing.T) {
 		if r.Status != 400 {
 			t.Fatalf("status %d", r.Status)
 		}
-		r.problem(t)
+		r.Problem(t)
 	})
 	created := e.create(e.alice, tx("1.00", "EUR", "x", "2026-01-01"))
 	path := "/api/v1/transactions/" + created.ID
@@ -380,7 +380,7 @@ func TestValidation(t *testing.T) {
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
-			r.problem(t)
+			r.Problem(t)
 		})
 	}
 	for _, id := range []string{"nope", "01a21f45-32c2-796e-b8b6-574ffcc5db04", strings.ToUpper(created.ID)} {
