@@ -60,7 +60,8 @@ function end to end on that file:
   floor  encoding/json Unmarshal of the file's bytes (read beforehand, not
          timed) into a slice of structs, no arithmetic: the issue's floor
   cli    'trx report FILE --json' as a child process (this binary), from its
-         start to its exit; peak RSS is the child's (rusage maxrss)
+         start to its exit; peak RSS is the child's VmHWM, read from /proc
+         every 5 ms while it runs
   http   POST /api/v1/report streaming FILE to an in-process server on
          127.0.0.1 (reportapi behind the request ID and access log
          middleware; authentication stubbed; the body limit raised to the
@@ -271,20 +272,45 @@ func reportCLI(ctx context.Context, cfg benchReportConfig, file string) (reportR
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Linux starts the child in this process's memory (vfork) and keeps
-	// that memory's peak in the child's rusage: with the peak reset to
-	// this process's current RSS, the child's maxrss is its own peak or
-	// this process's RSS at the start, whichever is larger.
+	// that memory's peak in the child's rusage maxrss, which is therefore
+	// the child's own peak or this process's RSS, whichever is larger. The
+	// child's own VmHWM, read from /proc while it runs, is exact but for
+	// its last milliseconds; maxrss (with this process's peak reset to its
+	// current RSS) is the fallback.
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return reportRun{}, nil, fmt.Errorf("bench report: trx report: %w", err)
+	}
+	done := make(chan struct{})
+	polled := make(chan int64, 1)
+	go func() {
+		var hwm int64
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := procPeakRSS(cmd.Process.Pid); v > hwm {
+				hwm = v
+			}
+			select {
+			case <-done:
+				polled <- hwm
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
 	r := reportRun{wall: time.Since(start)}
+	close(done)
+	r.rss = <-polled
 	if err != nil {
 		return r, nil, fmt.Errorf("bench report: trx report: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && r.rss == 0 {
 		r.rss = ru.Maxrss << 10 // KiB on Linux
 	}
 	return r, stdout.Bytes(), nil
@@ -428,8 +454,14 @@ func resetPeakRSS() {
 }
 
 // peakRSS returns this process's VmHWM in bytes, or 0 when unknown.
-func peakRSS() int64 {
-	status, err := os.ReadFile("/proc/self/status")
+func peakRSS() int64 { return readPeakRSS("/proc/self/status") }
+
+// procPeakRSS returns the VmHWM of process pid in bytes, or 0 when unknown
+// (or once it has exited).
+func procPeakRSS(pid int) int64 { return readPeakRSS("/proc/" + strconv.Itoa(pid) + "/status") }
+
+func readPeakRSS(file string) int64 {
+	status, err := os.ReadFile(file)
 	if err != nil {
 		return 0
 	}
