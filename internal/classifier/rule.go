@@ -62,11 +62,17 @@ func Compile(v *fault.Validation, prefix string, conds []Condition) *Matcher {
 		v.Addf(prefix, "max_items", "holds %d conditions; the limit is %d", len(conds), MaxConditions)
 		return m
 	}
+	broken := len(v.Fields)
 	for i, c := range conds {
 		f := fmt.Sprintf("%s[%d]", prefix, i)
 		if t := compileOne(v, f, c); t != nil {
 			m.tests = append(m.tests, t)
 		}
+	}
+	if len(v.Fields) > broken {
+		// A rule with a broken condition matches nothing, even where the
+		// conditions that compiled would match: never half a rule.
+		m.tests = nil
 	}
 	return m
 }
