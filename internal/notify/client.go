@@ -25,13 +25,16 @@ type frame struct {
 	changedAt time.Time // zero for replies
 }
 
-// client is one WebSocket connection.
+// client is one WebSocket connection. It holds no goroutine of its own
+// while idle but its reader: frames wait in queue, which is allocated when
+// something is queued and dropped when written, and a writer goroutine
+// runs only while the queue is not empty. Keepalive pings run on a timer.
 type client struct {
 	id     string
 	userID string
 	node   *Node
 	conn   *websocket.Conn
-	send   chan frame
+	raw    *batchConn // the socket under conn (nil in unit tests)
 
 	mu        sync.Mutex
 	all       bool            // subscribed to every symbol
@@ -39,15 +42,19 @@ type client struct {
 	lastSeq   uint64          // last stream sequence queued
 	replaying bool            // a resume is running: live messages wait in pending
 	pending   []Message
+	queue     []frame       // frames to write, at most cfg.QueueSize
+	writing   bool          // a writer goroutine runs (or conn is nil: none may)
+	room      chan struct{} // closed when the writer takes the queue; made by enqueue when the queue is full
 	closed    bool
 	code      websocket.StatusCode
 	reason    string
 	done      chan struct{}
 	connected time.Time
+	ping      *time.Timer
 }
 
 func newClient(n *Node, id, userID string, conn *websocket.Conn) *client {
-	return &client{id: id, userID: userID, node: n, conn: conn, send: make(chan frame, n.cfg.QueueSize),
+	return &client{id: id, userID: userID, node: n, conn: conn, writing: conn == nil,
 		all: true, symbols: map[string]bool{}, done: make(chan struct{}), connected: time.Now()}
 }
 
@@ -56,15 +63,6 @@ func (c *client) match(m Message) bool {
 	if m.UserID != "" {
 		return m.UserID == c.userID
 	}
-	return c.all || c.symbols[m.Symbol]
-}
-
-func (c *client) wants(m Message) bool {
-	if m.UserID != "" {
-		return m.UserID == c.userID
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	return c.all || c.symbols[m.Symbol]
 }
 
@@ -77,22 +75,42 @@ func (c *client) offer(m Message) {
 		return
 	}
 	if c.replaying {
-		if len(c.pending) >= 4*cap(c.send) {
+		if len(c.pending) >= 4*c.node.cfg.QueueSize {
 			c.kill(StatusTooSlow, "too slow during resume; reconnect with ?since=last sequence")
 			return
 		}
 		c.pending = append(c.pending, m)
 		return
 	}
-	select {
-	case c.send <- frame{data: m.Data, changedAt: m.ChangedAt}:
-		c.lastSeq = m.Seq
-	default:
+	if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
 		c.kill(StatusTooSlow, "too slow: the send queue is full; reconnect with ?since=last sequence")
+		return
+	}
+	c.lastSeq = m.Seq
+}
+
+// push queues f if the queue has room and makes sure a writer runs; c.mu
+// must be held.
+func (c *client) push(f frame) bool {
+	if len(c.queue) >= c.node.cfg.QueueSize {
+		return false
+	}
+	c.queue = append(c.queue, f)
+	c.wakeWriter()
+	return true
+}
+
+// wakeWriter starts the writer goroutine unless it runs; c.mu must be held.
+func (c *client) wakeWriter() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
 	}
 }
 
-// kill closes the client with code; c.mu must be held.
+// kill closes the client with code; c.mu must be held. The writer sends
+// what is queued (unless the client is too slow for it), then the close
+// frame.
 func (c *client) kill(code websocket.StatusCode, reason string) {
 	if c.closed {
 		return
@@ -102,6 +120,7 @@ func (c *client) kill(code websocket.StatusCode, reason string) {
 		c.node.metrics.slowCloses.Inc()
 	}
 	close(c.done)
+	c.wakeWriter()
 }
 
 // close closes the client with code.
@@ -115,18 +134,37 @@ func (c *client) close(code websocket.StatusCode, reason string) {
 // messages, which a client asked for); it gives up when the client closes
 // or after the write timeout.
 func (c *client) enqueue(ctx context.Context, f frame) error {
-	t := time.NewTimer(c.node.cfg.WriteTimeout)
-	defer t.Stop()
-	select {
-	case c.send <- f:
-		return nil
-	case <-c.done:
-		return errors.New("client closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		c.close(StatusTooSlow, "too slow to receive what it asked for")
-		return errors.New("client too slow")
+	var timeout <-chan time.Time
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return errors.New("client closed")
+		}
+		if c.push(f) {
+			c.mu.Unlock()
+			return nil
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		room := c.room
+		c.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(c.node.cfg.WriteTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-room:
+		case <-c.done:
+			return errors.New("client closed")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timeout:
+			c.close(StatusTooSlow, "too slow to receive what it asked for")
+			return errors.New("client too slow")
+		}
 	}
 }
 
@@ -138,44 +176,108 @@ func (c *client) reply(ctx context.Context, v any) {
 	_ = c.enqueue(ctx, frame{data: data})
 }
 
-// writeLoop writes queued frames and pings until the client closes.
-func (c *client) writeLoop(ctx context.Context) {
-	ping := time.NewTicker(c.node.cfg.PingInterval)
-	defer ping.Stop()
-	defer c.conn.CloseNow() //nolint:errcheck // already closing
+// writeLoop writes the queue until it is empty, then ends; once the client
+// is closed, it sends the close frame.
+func (c *client) writeLoop() {
 	for {
-		select {
-		case f := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, c.node.cfg.WriteTimeout)
-			err := c.conn.Write(wctx, websocket.MessageText, f.data)
-			cancel()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "write failed")
-				return
-			}
-			if !f.changedAt.IsZero() {
-				c.node.metrics.sent.Inc()
-				c.node.metrics.latency.Observe(time.Since(f.changedAt).Seconds())
-			}
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, c.node.cfg.PingTimeout)
-			err := c.conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "no pong within the ping timeout")
-				return
-			}
-		case <-c.done:
-			c.mu.Lock()
-			code, reason := c.code, c.reason
+		c.mu.Lock()
+		batch, closed := c.queue, c.closed
+		c.queue = nil
+		if c.room != nil {
+			close(c.room)
+			c.room = nil
+		}
+		if closed && c.code == StatusTooSlow {
+			batch = nil // it could not keep up: the close frame goes now
+		}
+		if len(batch) == 0 && !closed {
+			c.writing = false
 			c.mu.Unlock()
-			_ = c.conn.Close(code, reason)
-			return
-		case <-ctx.Done():
-			_ = c.conn.Close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 			return
 		}
+		c.mu.Unlock()
+		if len(batch) > 0 {
+			if err := c.write(batch); err != nil {
+				c.close(websocket.StatusGoingAway, "write failed")
+				c.finish()
+				return
+			}
+			continue // more may have come; the close frame goes last
+		}
+		c.finish()
+		return
 	}
+}
+
+// finish sends the close frame of a closed client (waiting for the
+// client's reply, as the close handshake wants, within the library's
+// bounds) and stops its pings. c.writing stays set: no writer starts again.
+func (c *client) finish() {
+	c.mu.Lock()
+	code, reason, ping := c.code, c.reason, c.ping
+	c.mu.Unlock()
+	if ping != nil {
+		ping.Stop()
+	}
+	_ = c.conn.Close(code, reason)
+	c.conn.CloseNow() //nolint:errcheck // already closing
+}
+
+// write writes batch in one socket write (see batchConn) within the write
+// timeout, then records the notifications sent and their latency.
+func (c *client) write(batch []frame) error {
+	if c.raw != nil {
+		c.raw.cork(c.node.cfg.WriteTimeout)
+	}
+	var err error
+	for _, f := range batch {
+		// The socket's deadline bounds the write: no context per frame.
+		if err = c.conn.Write(context.Background(), websocket.MessageText, f.data); err != nil {
+			break
+		}
+	}
+	if c.raw != nil {
+		if uerr := c.raw.uncork(); err == nil {
+			err = uerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	sent := 0
+	for _, f := range batch {
+		if !f.changedAt.IsZero() {
+			sent++
+			c.node.metrics.latency.Observe(now.Sub(f.changedAt).Seconds())
+		}
+	}
+	if sent > 0 {
+		c.node.metrics.sent.Add(float64(sent))
+	}
+	return nil
+}
+
+// startPings sends a ping every PingInterval; a client that does not
+// answer within PingTimeout is closed. The timer holds no goroutine
+// between pings.
+func (c *client) startPings(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(c.node.cfg.PingInterval, func() {
+		pctx, cancel := context.WithTimeout(ctx, c.node.cfg.PingTimeout)
+		err := c.conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			c.close(websocket.StatusGoingAway, "no pong within the ping timeout")
+			return
+		}
+		c.mu.Lock()
+		if !c.closed {
+			c.ping.Reset(c.node.cfg.PingInterval)
+		}
+		c.mu.Unlock()
+	})
 }
 
 // subscriptions returns c's subscriptions for the connections table.

@@ -76,8 +76,9 @@ func (n *Node) apply(req control) controlReply {
 				return
 			}
 			c.mu.Lock()
-			select {
-			case c.send <- frame{data: frameOf()}:
+			switch {
+			case c.closed:
+			case c.push(frame{data: frameOf()}):
 				out.Delivered++
 			default:
 				c.kill(StatusTooSlow, "too slow: the send queue is full")
@@ -94,10 +95,9 @@ func (n *Node) apply(req control) controlReply {
 		n.hub.each(func(c *client) {
 			c.mu.Lock()
 			if !c.closed {
-				select {
-				case c.send <- frame{data: data}:
+				if c.push(frame{data: data}) {
 					out.Delivered++
-				default:
+				} else {
 					c.kill(StatusTooSlow, "too slow: the send queue is full")
 				}
 			}

@@ -46,9 +46,7 @@ func (h *Hub) Broadcast(m Message) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.clients {
-		if c.wants(m) {
-			c.offer(m)
-		}
+		c.offer(m)
 	}
 }
 

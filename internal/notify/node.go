@@ -129,6 +129,9 @@ func (n *Node) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			n.hub.each(func(c *client) {
+				c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
+			})
 			n.wg.Wait()
 			_ = n.registry.RemoveNode(context.WithoutCancel(ctx), n.cfg.Node)
 			return nil
@@ -215,12 +218,14 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: n.cfg.OriginPatterns})
+	hw := &hijackWriter{ResponseWriter: w}
+	conn, err := websocket.Accept(hw, r, &websocket.AcceptOptions{OriginPatterns: n.cfg.OriginPatterns})
 	if err != nil {
 		return // Accept wrote the error (e.g. 403 for a foreign origin)
 	}
 	conn.SetReadLimit(n.cfg.MaxMessage)
 	c := newClient(n, newConnID(), p.UserID, conn)
+	c.raw = hw.conn
 	ctx := n.ctx
 	if err := n.registry.Add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
 		n.log.Error("notify_register_failed", "err", err)
@@ -231,7 +236,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	n.metrics.connects.Inc()
 	n.wg.Add(1)
 	defer n.wg.Done()
-	go c.writeLoop(ctx)
+	c.startPings(ctx)
 	c.reply(ctx, map[string]any{"type": "welcome", "connection_id": c.id, "node": n.cfg.Node})
 	if since > 0 {
 		n.resume(ctx, c, since)
@@ -388,12 +393,11 @@ func (n *Node) resume(ctx context.Context, c *client, since uint64) {
 			if m.Seq <= c.lastSeq || c.closed {
 				continue
 			}
-			select {
-			case c.send <- frame{data: m.Data, changedAt: m.ChangedAt}:
-				c.lastSeq = m.Seq
-			default:
+			if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
 				c.kill(StatusTooSlow, "too slow after resume; reconnect with ?since=last sequence")
+				continue
 			}
+			c.lastSeq = m.Seq
 		}
 		c.pending, c.replaying = nil, false
 	}

@@ -1,0 +1,145 @@
+package notify
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// batchConn is the TCP connection under a WebSocket. The WebSocket library
+// flushes every frame to the socket on its own; while a batchConn is
+// corked it gathers those writes in one buffer, and uncork sends them in
+// one system call. A client that has several notifications queued (it fell
+// behind for a moment, or a burst came) gets them in one write instead of
+// one each, and the write deadline is set once per batch rather than a
+// context being made per frame.
+type batchConn struct {
+	net.Conn
+
+	mu      sync.Mutex // serializes socket writes and guards what follows
+	corked  bool
+	buf     *[]byte       // from batchPool while corked
+	timeout time.Duration // while corked: the longest a socket write may go without progress
+
+	early []byte // bytes the client sent before the upgrade completed, read first
+}
+
+// connBufSize is the size of a connection's read and write buffers, which
+// it keeps for its whole life. Notifications are a few hundred bytes and
+// client messages are small; writes are gathered by cork anyway, and a
+// bigger read or write goes to the socket directly.
+const connBufSize = 512
+
+// Read reads what came early, then the socket.
+func (c *batchConn) Read(p []byte) (int, error) {
+	if len(c.early) > 0 {
+		n := copy(p, c.early)
+		c.early = c.early[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// maxBatchBytes is where a corked batch is written out before it grows on.
+const maxBatchBytes = 64 << 10
+
+var batchPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 8<<10)
+	return &b
+}}
+
+// Write writes p to the socket, or gathers it while corked.
+func (c *batchConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.corked {
+		return c.Conn.Write(p)
+	}
+	if len(*c.buf) > 0 && len(*c.buf)+len(p) > maxBatchBytes {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+	}
+	*c.buf = append(*c.buf, p...)
+	return len(p), nil
+}
+
+// cork starts gathering writes. When they go to the socket, each write
+// must make progress within timeout, as a frame written on its own had to
+// be written within it.
+func (c *batchConn) cork(timeout time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked, c.timeout = true, timeout
+	if c.buf == nil {
+		c.buf = batchPool.Get().(*[]byte)
+	}
+}
+
+// uncork writes what was gathered and goes back to writing through.
+func (c *batchConn) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.corked {
+		return nil
+	}
+	err := c.flushLocked()
+	c.corked = false
+	if cap(*c.buf) <= 2*maxBatchBytes {
+		*c.buf = (*c.buf)[:0]
+		batchPool.Put(c.buf)
+	}
+	c.buf = nil
+	return err
+}
+
+// flushLocked writes the gathered bytes; it fails when the socket takes
+// nothing for the timeout.
+func (c *batchConn) flushLocked() error {
+	b := *c.buf
+	*c.buf = b[:0]
+	if len(b) == 0 {
+		return nil
+	}
+	defer c.Conn.SetWriteDeadline(time.Time{}) //nolint:errcheck // a closed socket fails the write anyway
+	for {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+		n, err := c.Conn.Write(b)
+		b = b[n:]
+		if err == nil || len(b) == 0 {
+			return nil
+		}
+		if n == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+	}
+}
+
+// hijackWriter hands websocket.Accept a batchConn and small buffers when
+// it hijacks the HTTP connection, instead of net/http's 4 KiB reader and
+// writer: a connection keeps them as long as it lives.
+type hijackWriter struct {
+	http.ResponseWriter
+	conn *batchConn
+}
+
+func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = &batchConn{Conn: conn}
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		w.conn.early = bytes.Clone(b)
+	}
+	// net/http's writer is new and empty: nothing is lost in replacing it.
+	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, connBufSize), bufio.NewWriterSize(w.conn, connBufSize)), nil
+}
+
+func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
