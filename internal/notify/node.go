@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,6 +74,7 @@ type Node struct {
 	hub      *Hub
 	bus      *event.Bus
 	registry Registry
+	batch    *registryBatcher // the registry's connects and disconnects, grouped
 	authn    Authenticator
 	metrics  *metrics
 	log      *slog.Logger
@@ -84,7 +86,8 @@ type Node struct {
 // NewNode returns a notifier node; call Run, then serve Handler.
 func NewNode(cfg Config, bus *event.Bus, registry Registry, authn Authenticator, reg prometheus.Registerer, log *slog.Logger) *Node {
 	cfg.defaults()
-	n := &Node{cfg: cfg, hub: NewHub(), bus: bus, registry: registry, authn: authn, log: log.With("node", cfg.Node), ready: make(chan struct{})}
+	n := &Node{cfg: cfg, hub: NewHub(), bus: bus, registry: registry, batch: &registryBatcher{reg: registry},
+		authn: authn, log: log.With("node", cfg.Node), ready: make(chan struct{})}
 	n.metrics = newMetrics(reg, n.hub)
 	return n
 }
@@ -227,7 +230,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := newClient(n, newConnID(), p.UserID, conn)
 	c.raw = hw.conn
 	ctx := n.ctx
-	if err := n.registry.Add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
+	if err := n.batch.add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
 		n.log.Error("notify_register_failed", "err", err)
 		_ = conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
 		return
@@ -244,7 +247,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	reason := n.readLoop(ctx, c)
 	n.hub.unregister(c)
 	n.metrics.disconnects.WithLabelValues(reason).Inc()
-	if err := n.registry.Remove(context.WithoutCancel(ctx), c.id); err != nil {
+	if err := n.batch.remove(ctx, c.id); err != nil {
 		n.log.Warn("notify_unregister_failed", "err", err, "connection_id", c.id)
 	}
 }
@@ -329,6 +332,7 @@ func (n *Node) handle(ctx context.Context, c *client, req request) {
 				return
 			}
 		}
+		prev := c.subscriptions()
 		c.mu.Lock()
 		switch {
 		case req.Action == "subscribe" && len(req.Symbols) == 0:
@@ -353,8 +357,10 @@ func (n *Node) handle(ctx context.Context, c *client, req request) {
 		}
 		c.mu.Unlock()
 		subs := c.subscriptions()
-		if err := n.registry.SetSubscriptions(ctx, c.id, subs); err != nil {
-			n.log.Warn("notify_subscriptions_not_saved", "err", err, "connection_id", c.id)
+		if !slices.Equal(subs, prev) { // e.g. subscribing to all, the default, changes nothing
+			if err := n.registry.SetSubscriptions(ctx, c.id, subs); err != nil {
+				n.log.Warn("notify_subscriptions_not_saved", "err", err, "connection_id", c.id)
+			}
 		}
 		c.reply(ctx, map[string]any{"type": req.Action + "d", "id": req.ID, "symbols": subs})
 	case "resume":

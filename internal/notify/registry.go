@@ -28,6 +28,8 @@ type Record struct {
 type Registry interface {
 	Add(ctx context.Context, r Record) error
 	Remove(ctx context.Context, id string) error
+	// Apply adds and removes connections in one write (one transaction).
+	Apply(ctx context.Context, adds []Record, removes []string) error
 	SetSubscriptions(ctx context.Context, id string, subs []string) error
 	Get(ctx context.Context, id string) (Record, error)
 	List(ctx context.Context, userID string, limit int) ([]Record, error)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trx-platform/trx/internal/notify"
@@ -17,6 +18,9 @@ import (
 // Registry is a notify.Registry on a sqldb.DB.
 type Registry struct {
 	db *sqldb.DB
+
+	mu       sync.Mutex
+	ins, del *sql.Stmt // Apply's statements, prepared once on the write pool
 }
 
 var _ notify.Registry = (*Registry)(nil)
@@ -42,6 +46,70 @@ func (r *Registry) Remove(ctx context.Context, id string) error {
 		return fmt.Errorf("notifysql: remove connection: %w", err)
 	}
 	return nil
+}
+
+const (
+	insertSQL = `INSERT INTO connections (id, node, user_id, connected_at, subscriptions) VALUES (?, ?, ?, ?, ?)`
+	deleteSQL = `DELETE FROM connections WHERE id = ?`
+)
+
+// statements returns Apply's statements, preparing them on first use (and
+// again after a failure).
+func (r *Registry) statements(ctx context.Context) (ins, del *sql.Stmt, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ins == nil {
+		if r.ins, err = r.db.Write.PrepareContext(ctx, insertSQL); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.del == nil {
+		if r.del, err = r.db.Write.PrepareContext(ctx, deleteSQL); err != nil {
+			return nil, nil, err
+		}
+	}
+	return r.ins, r.del, nil
+}
+
+// Apply records adds and deletes removes in one transaction: the notifier
+// gathers the connects and disconnects that come while a write runs into
+// the next one. The statements are prepared once, not per call.
+func (r *Registry) Apply(ctx context.Context, adds []notify.Record, removes []string) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("notifysql: apply: %w", err)
+		}
+	}()
+	ins, del, err := r.statements(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := r.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if len(adds) > 0 {
+		st := tx.StmtContext(ctx, ins)
+		for _, rec := range adds {
+			if _, err := st.ExecContext(ctx, rec.ID, rec.Node, rec.UserID, sqldb.FormatTime(rec.ConnectedAt), strings.Join(rec.Subscriptions, ",")); err != nil {
+				return err
+			}
+		}
+	}
+	if len(removes) > 0 {
+		st := tx.StmtContext(ctx, del)
+		for _, id := range removes {
+			if _, err := st.ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit()
 }
 
 // SetSubscriptions records a connection's subscriptions.
