@@ -26,9 +26,9 @@ type frame struct {
 }
 
 // client is one WebSocket connection. It holds no goroutine of its own
-// while idle but its reader: frames wait in queue, which is allocated when
-// something is queued and dropped when written, and a writer goroutine
-// runs only while the queue is not empty. Keepalive pings run on a timer.
+// but its reader: frames wait in queue, which is allocated when something
+// is queued and dropped when written, and the node's writer pool writes
+// them. Keepalive pings run on a timer.
 type client struct {
 	id     string
 	userID string
@@ -43,7 +43,7 @@ type client struct {
 	replaying bool            // a resume is running: live messages wait in pending
 	pending   []Message
 	queue     []frame       // frames to write, at most cfg.QueueSize
-	writing   bool          // a writer goroutine runs (or conn is nil: none may)
+	writing   bool          // in the writer pool's line or being written (or conn is nil: never)
 	room      chan struct{} // closed when the writer takes the queue; made by enqueue when the queue is full
 	closed    bool
 	code      websocket.StatusCode
@@ -100,11 +100,12 @@ func (c *client) push(f frame) bool {
 	return true
 }
 
-// wakeWriter starts the writer goroutine unless it runs; c.mu must be held.
+// wakeWriter puts c in the writer pool's line unless it is there or being
+// written; c.mu must be held.
 func (c *client) wakeWriter() {
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		c.node.writers.push(c)
 	}
 }
 
@@ -176,42 +177,90 @@ func (c *client) reply(ctx context.Context, v any) {
 	_ = c.enqueue(ctx, frame{data: data})
 }
 
-// writeLoop writes the queue until it is empty, then ends; once the client
-// is closed, it sends the close frame.
-func (c *client) writeLoop() {
-	for {
-		c.mu.Lock()
-		batch, closed := c.queue, c.closed
-		c.queue = nil
+// writeOnce writes one batch of c's queue (on a pool goroutine), then
+// puts c back in the pool's line if more is queued. A batch the socket
+// cannot take at once is finished by a goroutine of c's own, which waits
+// for the socket; a closed client's close frame goes the same way, since
+// the close handshake waits for the client.
+func (c *client) writeOnce() {
+	batch, closed := c.take()
+	switch {
+	case batch == nil && !closed:
+		return // nothing to write: c.writing was cleared
+	case batch == nil:
+		go c.finish()
+		return
+	}
+	stalled, err := c.write(batch)
+	switch {
+	case err != nil:
+		c.close(websocket.StatusGoingAway, "write failed")
+		go c.finish()
+	case stalled:
+		go c.writeSlow(batch)
+	default:
+		c.next()
+	}
+}
+
+// take takes up to maxBatchBytes of queued frames. It returns nil and
+// clears c.writing when there is nothing to do; closed with a nil batch
+// means the close frame is due.
+func (c *client) take() (batch []frame, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed && c.code == StatusTooSlow {
+		c.queue = nil // it could not keep up: the close frame goes now
+	}
+	size, n := 0, 0
+	for n < len(c.queue) && (n == 0 || size+len(c.queue[n].data) <= maxBatchBytes) {
+		size += len(c.queue[n].data)
+		n++
+	}
+	if n > 0 {
+		batch = c.queue[:n:n]
+		c.queue = c.queue[n:]
+		if len(c.queue) == 0 {
+			c.queue = nil // the queue's memory goes with the batch
+		}
 		if c.room != nil {
 			close(c.room)
 			c.room = nil
 		}
-		if closed && c.code == StatusTooSlow {
-			batch = nil // it could not keep up: the close frame goes now
-		}
-		if len(batch) == 0 && !closed {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		if len(batch) > 0 {
-			if err := c.write(batch); err != nil {
-				c.close(websocket.StatusGoingAway, "write failed")
-				c.finish()
-				return
-			}
-			continue // more may have come; the close frame goes last
-		}
+	}
+	if batch == nil && !c.closed {
+		c.writing = false
+	}
+	return batch, c.closed
+}
+
+// next puts c back in the pool's line if it has more to write or is
+// closed (its close frame is due), and otherwise leaves it idle.
+func (c *client) next() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.queue) > 0 || c.closed {
+		c.node.writers.push(c)
+		return
+	}
+	c.writing = false
+}
+
+// writeSlow finishes writing batch, waiting for the socket (within the
+// write timeout for progress), then goes back to the pool.
+func (c *client) writeSlow(batch []frame) {
+	if err := c.raw.uncork(); err != nil {
+		c.close(websocket.StatusGoingAway, "write failed")
 		c.finish()
 		return
 	}
+	c.sent(batch)
+	c.next()
 }
 
 // finish sends the close frame of a closed client (waiting for the
 // client's reply, as the close handshake wants, within the library's
-// bounds) and stops its pings. c.writing stays set: no writer starts again.
+// bounds) and stops its pings. c.writing stays set: no write starts again.
 func (c *client) finish() {
 	c.mu.Lock()
 	code, reason, ping := c.code, c.reason, c.ping
@@ -223,39 +272,45 @@ func (c *client) finish() {
 	c.conn.CloseNow() //nolint:errcheck // already closing
 }
 
-// write writes batch in one socket write (see batchConn) within the write
-// timeout, then records the notifications sent and their latency.
-func (c *client) write(batch []frame) error {
+// write gathers batch and writes it to the socket in one write, without
+// waiting: stalled means the socket did not take it all, and writeSlow
+// must finish it.
+func (c *client) write(batch []frame) (stalled bool, err error) {
 	if c.raw != nil {
 		c.raw.cork(c.node.cfg.WriteTimeout)
 	}
-	var err error
 	for _, f := range batch {
-		// The socket's deadline bounds the write: no context per frame.
+		// Corked, this only copies into the batch: no context per frame.
 		if err = c.conn.Write(context.Background(), websocket.MessageText, f.data); err != nil {
 			break
 		}
 	}
 	if c.raw != nil {
-		if uerr := c.raw.uncork(); err == nil {
-			err = uerr
+		s, uerr := c.raw.tryUncork()
+		if err == nil {
+			stalled, err = s, uerr
 		}
 	}
-	if err != nil {
-		return err
+	if err != nil || stalled {
+		return stalled, err
 	}
+	c.sent(batch)
+	return false, nil
+}
+
+// sent records the notifications of a written batch and their latency.
+func (c *client) sent(batch []frame) {
 	now := time.Now()
-	sent := 0
+	n := 0
 	for _, f := range batch {
 		if !f.changedAt.IsZero() {
-			sent++
+			n++
 			c.node.metrics.latency.Observe(now.Sub(f.changedAt).Seconds())
 		}
 	}
-	if sent > 0 {
-		c.node.metrics.sent.Add(float64(sent))
+	if n > 0 {
+		c.node.metrics.sent.Add(float64(n))
 	}
-	return nil
 }
 
 // startPings sends a ping every PingInterval; a client that does not

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +21,8 @@ import (
 // context being made per frame.
 type batchConn struct {
 	net.Conn
+
+	raw syscall.RawConn // for writes that must not wait (nil if not a socket)
 
 	mu      sync.Mutex // serializes socket writes and guards what follows
 	corked  bool
@@ -45,8 +48,16 @@ func (c *batchConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
-// maxBatchBytes is where a corked batch is written out before it grows on.
+// maxBatchBytes is about the most a batch gathers (see client.take).
 const maxBatchBytes = 64 << 10
+
+func newBatchConn(conn net.Conn) *batchConn {
+	c := &batchConn{Conn: conn}
+	if sc, ok := conn.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return c
+}
 
 var batchPool = sync.Pool{New: func() any {
 	b := make([]byte, 0, 8<<10)
@@ -59,11 +70,6 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	if !c.corked {
 		return c.Conn.Write(p)
-	}
-	if len(*c.buf) > 0 && len(*c.buf)+len(p) > maxBatchBytes {
-		if err := c.flushLocked(); err != nil {
-			return 0, err
-		}
 	}
 	*c.buf = append(*c.buf, p...)
 	return len(p), nil
@@ -81,7 +87,8 @@ func (c *batchConn) cork(timeout time.Duration) {
 	}
 }
 
-// uncork writes what was gathered and goes back to writing through.
+// uncork writes what was gathered, waiting for the socket (within the
+// timeout for progress), and goes back to writing through.
 func (c *batchConn) uncork() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -89,13 +96,71 @@ func (c *batchConn) uncork() error {
 		return nil
 	}
 	err := c.flushLocked()
+	c.release()
+	return err
+}
+
+// tryUncork is uncork without waiting: it writes what the socket takes at
+// once. If some is left (the client is not reading fast enough), the
+// connection stays corked, keeping the rest, and stalled is true: uncork
+// must follow. Writes meanwhile queue behind the rest.
+func (c *batchConn) tryUncork() (stalled bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.corked {
+		return false, nil
+	}
+	b := *c.buf
+	n, err := c.writeNow(b)
+	if err != nil {
+		c.release()
+		return false, err
+	}
+	if n < len(b) {
+		*c.buf = b[:copy(b, b[n:])]
+		return true, nil
+	}
+	c.release()
+	return false, nil
+}
+
+// writeNow writes what the socket takes of b without waiting.
+func (c *batchConn) writeNow(b []byte) (int, error) {
+	if c.raw == nil { // not a socket (tests): an ordinary write
+		return c.Conn.Write(b)
+	}
+	n := 0
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				if err != syscall.EAGAIN {
+					werr = err
+				}
+				break
+			}
+			n += m
+		}
+		return true // done either way: never wait here
+	})
+	if werr == nil {
+		werr = err
+	}
+	return n, werr
+}
+
+// release goes back to writing through; c.mu must be held.
+func (c *batchConn) release() {
 	c.corked = false
 	if cap(*c.buf) <= 2*maxBatchBytes {
 		*c.buf = (*c.buf)[:0]
 		batchPool.Put(c.buf)
 	}
 	c.buf = nil
-	return err
 }
 
 // flushLocked writes the gathered bytes; it fails when the socket takes
@@ -133,7 +198,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &batchConn{Conn: conn}
+	w.conn = newBatchConn(conn)
 	if n := brw.Reader.Buffered(); n > 0 {
 		b, _ := brw.Reader.Peek(n)
 		w.conn.early = bytes.Clone(b)

@@ -34,7 +34,7 @@ func (c *recConn) SetWriteDeadline(time.Time) error { return nil }
 
 func TestBatchConnGathersWhileCorked(t *testing.T) {
 	rc := &recConn{}
-	c := &batchConn{Conn: rc}
+	c := newBatchConn(rc)
 	_, _ = c.Write([]byte("a")) // not corked: straight through
 	c.cork(time.Second)
 	_, _ = c.Write([]byte("b"))
@@ -54,24 +54,61 @@ func TestBatchConnGathersWhileCorked(t *testing.T) {
 	}
 }
 
-func TestBatchConnFlushesBigBatches(t *testing.T) {
-	rc := &recConn{}
-	c := &batchConn{Conn: rc}
-	c.cork(time.Second)
-	chunk := bytes.Repeat([]byte("x"), 1000)
-	for range 100 {
-		_, _ = c.Write(chunk)
+// TestBatchConnTryUncork: on a real socket whose reader has stopped,
+// tryUncork writes what the socket takes and keeps the rest; what is
+// written meanwhile queues behind it; uncork then writes it all, in order.
+func TestBatchConnTryUncork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	_ = c.uncork()
-	total := 0
-	for _, w := range rc.writes {
-		if len(w) > maxBatchBytes {
-			t.Fatalf("a write of %d bytes, more than %d", len(w), maxBatchBytes)
-		}
-		total += len(w)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		conn, _ := ln.Accept()
+		accepted <- conn
+	}()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if total != 100_000 || len(rc.writes) != 2 {
-		t.Fatalf("%d bytes in %d writes, want 100000 in 2", total, len(rc.writes))
+	defer client.Close()
+	server := <-accepted
+	defer server.Close()
+	// Small socket buffers, so that a few MiB are sure not to fit.
+	_ = client.(*net.TCPConn).SetReadBuffer(16 << 10)
+	_ = server.(*net.TCPConn).SetWriteBuffer(16 << 10)
+	c := newBatchConn(server)
+	if c.raw == nil {
+		t.Fatal("no raw connection under a TCP socket")
+	}
+
+	// Small: all of it goes at once.
+	c.cork(5 * time.Second)
+	_, _ = c.Write([]byte("hello "))
+	if stalled, err := c.tryUncork(); stalled || err != nil {
+		t.Fatalf("small batch: stalled %v, %v", stalled, err)
+	}
+	// More than the socket holds while no one reads.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 256<<10) // 4 MiB
+	c.cork(5 * time.Second)
+	_, _ = c.Write(big)
+	stalled, err := c.tryUncork()
+	if err != nil || !stalled {
+		t.Fatalf("4 MiB to a socket no one reads: stalled %v, %v", stalled, err)
+	}
+	_, _ = c.Write([]byte(" bye")) // behind the rest
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(client, int64(6+len(big)+4)))
+		got <- b
+	}()
+	if err := c.uncork(); err != nil {
+		t.Fatal(err)
+	}
+	b := <-got
+	if !bytes.Equal(b, append(append([]byte("hello "), big...), " bye"...)) {
+		t.Fatalf("read %d bytes, not the %d written in order", len(b), 6+len(big)+4)
 	}
 }
 
@@ -79,7 +116,7 @@ func TestBatchConnFlushesBigBatches(t *testing.T) {
 // failure: the timeout is for no progress at all.
 func TestBatchConnTimeoutIsForNoProgress(t *testing.T) {
 	rc := &recConn{stall: 3}
-	c := &batchConn{Conn: rc}
+	c := newBatchConn(rc)
 	c.cork(time.Second)
 	_, _ = c.Write([]byte("0123456789"))
 	if err := c.uncork(); err != nil {
@@ -91,7 +128,8 @@ func TestBatchConnTimeoutIsForNoProgress(t *testing.T) {
 }
 
 func TestBatchConnReadsEarlyBytesFirst(t *testing.T) {
-	c := &batchConn{Conn: &recConn{r: strings.NewReader("socket")}, early: []byte("early,")}
+	c := newBatchConn(&recConn{r: strings.NewReader("socket")})
+	c.early = []byte("early,")
 	got, err := io.ReadAll(io.LimitReader(c, 12))
 	if err != nil || string(got) != "early,socket" {
 		t.Fatalf("read %q, %v", got, err)

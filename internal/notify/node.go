@@ -75,6 +75,7 @@ type Node struct {
 	bus      *event.Bus
 	registry Registry
 	batch    *registryBatcher // the registry's connects and disconnects, grouped
+	writers  *writerPool
 	authn    Authenticator
 	metrics  *metrics
 	log      *slog.Logger
@@ -86,7 +87,7 @@ type Node struct {
 // NewNode returns a notifier node; call Run, then serve Handler.
 func NewNode(cfg Config, bus *event.Bus, registry Registry, authn Authenticator, reg prometheus.Registerer, log *slog.Logger) *Node {
 	cfg.defaults()
-	n := &Node{cfg: cfg, hub: NewHub(), bus: bus, registry: registry, batch: &registryBatcher{reg: registry},
+	n := &Node{cfg: cfg, hub: NewHub(), bus: bus, registry: registry, batch: &registryBatcher{reg: registry}, writers: newWriterPool(),
 		authn: authn, log: log.With("node", cfg.Node), ready: make(chan struct{})}
 	n.metrics = newMetrics(reg, n.hub)
 	return n
@@ -136,6 +137,7 @@ func (n *Node) Run(ctx context.Context) error {
 				c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 			})
 			n.wg.Wait()
+			n.writers.stop()
 			_ = n.registry.RemoveNode(context.WithoutCancel(ctx), n.cfg.Node)
 			return nil
 		case <-tick.C:
