@@ -240,6 +240,16 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	n.hub.register(c)
 	n.metrics.connects.Inc()
 	n.wg.Add(1)
+	// The connection goes on in a goroutine of its own and this handler
+	// returns: net/http then frees the request, its 4 KiB read and write
+	// buffers and this goroutine's stack (grown by authentication's
+	// database query), which would otherwise live as long as the
+	// connection. The access log and HTTP metrics see the upgrade (101).
+	go n.serveClient(ctx, c, since)
+}
+
+// serveClient runs an upgraded connection until it ends.
+func (n *Node) serveClient(ctx context.Context, c *client, since uint64) {
 	defer n.wg.Done()
 	c.startPings(ctx)
 	c.reply(ctx, map[string]any{"type": "welcome", "connection_id": c.id, "node": n.cfg.Node})
