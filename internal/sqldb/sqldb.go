@@ -175,6 +175,9 @@ func MySQLConfig(rawURL string) (*mysql.Config, error) {
 	c.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'"
 	c.Params["time_zone"] = "'+00:00'"
 	c.Collation = "utf8mb4_unicode_ci"
+	// Interpolate arguments in the driver (safe with utf8mb4): a query with
+	// arguments is then one round trip instead of prepare, execute, close.
+	c.InterpolateParams = true
 	return c, nil
 }
 

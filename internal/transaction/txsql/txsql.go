@@ -56,6 +56,14 @@ func retryable(err error) bool {
 }
 
 func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
+	if idem == nil && len(txs) <= insertChunk {
+		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
+		q, args := insertStatement(txs)
+		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
+			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
+		}
+		return nil, nil
+	}
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("txsql: insert: begin: %w", err)
@@ -79,20 +87,8 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		}
 	}
 	for start := 0; start < len(txs); start += insertChunk {
-		end := min(start+insertChunk, len(txs))
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO transactions (" + columns + ") VALUES ")
-		args := make([]any, 0, (end-start)*14)
-		for i, t := range txs[start:end] {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, t.ID, t.UserID, t.Amount, t.Currency, t.Description, nullable(t.Counterparty),
-				sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version,
-				nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID))
-		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		q, args := insertStatement(txs[start:min(start+insertChunk, len(txs))])
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
 		}
 	}
@@ -100,6 +96,23 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		return nil, fmt.Errorf("txsql: insert: commit: %w", err)
 	}
 	return nil, nil
+}
+
+// insertStatement is one multi-row INSERT of txs.
+func insertStatement(txs []transaction.Transaction) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO transactions (" + columns + ") VALUES ")
+	args := make([]any, 0, len(txs)*14)
+	for i, t := range txs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, t.ID, t.UserID, t.Amount, t.Currency, t.Description, nullable(t.Counterparty),
+			sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version,
+			nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID))
+	}
+	return sb.String(), args
 }
 
 // claimKey inserts the idempotency record unless the key exists; it reports
