@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/trx-platform/trx/internal/auth"
-	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/auth/authtest"
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/clapi"
 	"github.com/trx-platform/trx/internal/classifier/clsql"
@@ -36,16 +36,9 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
 	log := slog.New(slog.DiscardHandler)
-	users := auth.NewService(authsql.New(db))
+	users, keys := authtest.Users(t, db, "alice", "bob")
+	alice, bob := keys[0], keys[1]
 	ctx, cancel := context.WithCancel(context.Background())
-	_, alice, err := users.AddUser(ctx, "alice", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, bob, err := users.AddUser(ctx, "bob", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	txs := transaction.NewService(txsql.New(db))
 	cls := classifier.NewService(ctx, clsql.New(db), txs, nil, log)
 	txs.SetClassifier(cls)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/trx-platform/trx/internal/auth"
-	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/auth/authtest"
 	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
@@ -34,17 +34,10 @@ func newEnv(t *testing.T, d sqldb.Dialect, cfg reportapi.Config) *apiEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
 	log := slog.New(slog.DiscardHandler)
-	users := auth.NewService(authsql.New(db))
+	users, keys := authtest.Users(t, db, "alice", "bob")
+	alice, bob := keys[0], keys[1]
 	ctx := context.Background()
-	_, alice, err := users.AddUser(ctx, "alice", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	aliceRead, err := users.AddKey(ctx, "alice", []string{auth.ScopeRead})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, bob, err := users.AddUser(ctx, "bob", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,13 @@
 package txapi_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/trx-platform/trx/internal/auth"
-	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/auth/authtest"
 	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
@@ -30,16 +29,8 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
 	log := slog.New(slog.DiscardHandler)
-	users := auth.NewService(authsql.New(db))
-	ctx := context.Background()
-	_, alice, err := users.AddUser(ctx, "alice", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, bob, err := users.AddUser(ctx, "bob", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	users, keys := authtest.Users(t, db, "alice", "bob")
+	alice, bob := keys[0], keys[1]
 	mux := http.NewServeMux()
 	txapi.Routes(mux, transaction.NewService(txsql.New(db)), auth.Require(users, log), log)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
