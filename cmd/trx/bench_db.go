@@ -15,9 +15,9 @@ import (
 // benchUserName names the user that owns the baseline's rows.
 const benchUserName = "trx-bench-baseline"
 
-// The baseline's SQL is the API's, as txsql writes it for one row: the
+// The baseline's SQL is the API's, as transactionsql writes it for one row: the
 // same columns, the same placeholders, the same WHERE of a get. Keep them
-// in step with txsql's columns when the schema grows.
+// in step with transactionsql's columns when the schema grows.
 const (
 	benchColumns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, ` +
 		`category_source, category_confidence, category_rule_id`

@@ -15,20 +15,20 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
-	"github.com/trx-platform/trx/internal/classifier/clapi"
-	"github.com/trx-platform/trx/internal/classifier/clsql"
+	"github.com/trx-platform/trx/internal/classifier/classifierapi"
+	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/dashboard"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/proxy"
+	"github.com/trx-platform/trx/internal/relay"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
-	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
-	"github.com/trx-platform/trx/internal/transaction/txsql"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -134,7 +134,7 @@ type server struct {
 	http *http.Server
 
 	bus   *event.Bus
-	relay *stock.Relay
+	relay *relay.Relay
 	node  *notify.Node
 	proxy *proxy.Proxy
 }
@@ -179,14 +179,14 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	}
 	comps := s.cfg.Components
 	if comps.any(compTransactions, compClassifier, compReport) {
-		s.txs = transaction.NewService(txsql.New(s.db))
+		s.txs = transaction.NewService(transactionsql.New(s.db))
 	}
 	if comps.has(compClassifier) {
 		builtin, err := classifier.BuiltinModel()
 		if err != nil {
 			return err
 		}
-		s.cls = classifier.NewService(ctx, clsql.New(s.db), s.txs, builtin, s.log)
+		s.cls = classifier.NewService(ctx, classifiersql.New(s.db), s.txs, builtin, s.log)
 		s.txs.SetClassifier(s.cls)
 	}
 
@@ -230,10 +230,10 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	if err := s.buildProxy(reg); err != nil {
 		return err
 	}
-	mount(compTransactions, comps.has(compTransactions), func(a func(http.Handler) http.Handler) { txapi.Routes(mux, s.txs, a, s.log) })
-	mount(compClassifier, comps.has(compClassifier), func(a func(http.Handler) http.Handler) { clapi.Routes(mux, s.cls, a, s.log) })
+	mount(compTransactions, comps.has(compTransactions), func(a func(http.Handler) http.Handler) { transactionapi.Routes(mux, s.txs, a, s.log) })
+	mount(compClassifier, comps.has(compClassifier), func(a func(http.Handler) http.Handler) { classifierapi.Routes(mux, s.cls, a, s.log) })
 	mount(compReport, comps.has(compReport), func(a func(http.Handler) http.Handler) {
-		reportapi.Routes(mux, txsql.New(s.db), a, s.log, reportapi.Config{})
+		reportapi.Routes(mux, transactionsql.New(s.db), a, s.log, reportapi.Config{})
 	})
 	if comps.has(compNotifier) || (comps.any(compTransactions, compClassifier) && s.cfg.Notify.NATS != "") {
 		if err := s.buildBus(ctx); err != nil {

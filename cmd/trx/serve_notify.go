@@ -15,11 +15,12 @@ import (
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/notify/notifysql"
+	"github.com/trx-platform/trx/internal/relay"
 	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/stock/stocksql"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 )
 
 // notifyConfig is the part of serveConfig for stocks, the change stream and
@@ -74,7 +75,7 @@ func (s *server) buildNotifier(mux *http.ServeMux, users *auth.Service, authn fu
 	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
 		Heartbeat: cfg.Heartbeat},
 		s.bus, notifysql.New(s.db), users.Authenticate, reg, s.log)
-	s.relay = stock.NewRelay(stock.RelayConfig{Node: node.Name(), Retention: cfg.EventRetention},
+	s.relay = relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention},
 		stocksql.NewChanges(s.db), s.bus, s.db, s.log)
 	s.node = node
 	stockapi.Routes(mux, stock.NewService(stocksql.New(s.db), s.relay.Wake), authn, s.log)
@@ -132,7 +133,7 @@ func (u userEvents) publish(ctx context.Context, userID, typ string, txs []trans
 	es := make([]event.UserEvent, 0, len(txs))
 	now := time.Now().UTC()
 	for _, t := range txs {
-		data, err := json.Marshal(txapi.NewResource(t))
+		data, err := json.Marshal(transactionapi.NewResource(t))
 		if err != nil {
 			continue
 		}

@@ -1,7 +1,7 @@
 // Package event defines trx's event stream once: the JetStream stream and
-// its subjects, the payloads on them, the embedded NATS server used when no
-// cluster is configured, and the relay that publishes captured database
-// changes to the stream.
+// its subjects, the payloads on them, and the embedded NATS server used when
+// no cluster is configured. The relay (internal/relay) publishes to it; the
+// notifier (internal/notify) consumes it.
 package event
 
 import (

@@ -15,8 +15,8 @@ import (
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
-	"github.com/trx-platform/trx/internal/transaction/txsql"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
@@ -43,8 +43,8 @@ func newEnv(t *testing.T, d sqldb.Dialect, cfg reportapi.Config) *apiEnv {
 	}
 	mux := http.NewServeMux()
 	authn := auth.Require(users, log)
-	txapi.Routes(mux, transaction.NewService(txsql.New(db)), authn, log)
-	reportapi.Routes(mux, txsql.New(db), authn, log, cfg)
+	transactionapi.Routes(mux, transaction.NewService(transactionsql.New(db)), authn, log)
+	reportapi.Routes(mux, transactionsql.New(db), authn, log, cfg)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(srv.Close)
 	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob, aliceRead: aliceRead}

@@ -36,7 +36,7 @@ import (
 )
 
 // StoredSource reads a user's stored transactions for GET /api/v1/report.
-// txsql.Store is one.
+// transactionsql.Store is one.
 type StoredSource interface {
 	// Each calls fn for each transaction of userID booked in [from, to) (a
 	// zero bound is open), one at a time, without holding them all. Only

@@ -1,4 +1,4 @@
-package clapi_test
+package classifierapi_test
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authtest"
 	"github.com/trx-platform/trx/internal/classifier"
-	"github.com/trx-platform/trx/internal/classifier/clapi"
-	"github.com/trx-platform/trx/internal/classifier/clsql"
+	"github.com/trx-platform/trx/internal/classifier/classifierapi"
+	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
-	"github.com/trx-platform/trx/internal/transaction/txsql"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
@@ -39,13 +39,13 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	users, keys := authtest.Users(t, db, "alice", "bob")
 	alice, bob := keys[0], keys[1]
 	ctx, cancel := context.WithCancel(context.Background())
-	txs := transaction.NewService(txsql.New(db))
-	cls := classifier.NewService(ctx, clsql.New(db), txs, nil, log)
+	txs := transaction.NewService(transactionsql.New(db))
+	cls := classifier.NewService(ctx, classifiersql.New(db), txs, nil, log)
 	txs.SetClassifier(cls)
 	mux := http.NewServeMux()
 	authn := auth.Require(users, log)
-	txapi.Routes(mux, txs, authn, log)
-	clapi.Routes(mux, cls, authn, log)
+	transactionapi.Routes(mux, txs, authn, log)
+	classifierapi.Routes(mux, cls, authn, log)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(func() {
 		srv.Close()
@@ -77,20 +77,20 @@ func (e *apiEnv) must(want int, key, method, path string, body, out any, hdr ...
 	return r
 }
 
-func (e *apiEnv) createTx(key, desc, amount string, extra ...string) txapi.Resource {
+func (e *apiEnv) createTx(key, desc, amount string, extra ...string) transactionapi.Resource {
 	e.t.Helper()
 	in := map[string]any{"amount": amount, "currency": "EUR", "description": desc, "booked_at": "2026-11-27"}
 	for i := 0; i+1 < len(extra); i += 2 {
 		in[extra[i]] = extra[i+1]
 	}
-	var res txapi.Resource
+	var res transactionapi.Resource
 	e.must(http.StatusCreated, key, "POST", "/api/v1/transactions", in, &res)
 	return res
 }
 
-func (e *apiEnv) getTx(key, id string) txapi.Resource {
+func (e *apiEnv) getTx(key, id string) transactionapi.Resource {
 	e.t.Helper()
-	var res txapi.Resource
+	var res transactionapi.Resource
 	e.must(http.StatusOK, key, "GET", "/api/v1/transactions/"+id, nil, &res)
 	return res
 }

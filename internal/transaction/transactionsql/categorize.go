@@ -1,4 +1,4 @@
-package txsql
+package transactionsql
 
 import (
 	"context"
@@ -23,20 +23,20 @@ func (s *Store) GetMany(ctx context.Context, userID string, ids []string) ([]tra
 		rows, err := s.db.Read.QueryContext(ctx, `SELECT `+columns+` FROM transactions WHERE user_id = ? AND id IN (`+
 			placeholders(len(chunk))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("txsql: get many: %w", err)
+			return nil, fmt.Errorf("transactionsql: get many: %w", err)
 		}
 		for rows.Next() {
 			t, err := scan(rows)
 			if err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("txsql: get many: %w", err)
+				return nil, fmt.Errorf("transactionsql: get many: %w", err)
 			}
 			out = append(out, t)
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, fmt.Errorf("txsql: get many: %w", err)
+			return nil, fmt.Errorf("transactionsql: get many: %w", err)
 		}
 	}
 	return out, nil
@@ -57,7 +57,7 @@ func (s *Store) SetCategories(ctx context.Context, userID string, changes []tran
 func (s *Store) setCategories(ctx context.Context, userID string, changes []transaction.CategoryChange, at time.Time) ([]string, error) {
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("txsql: set categories: begin: %w", err)
+		return nil, fmt.Errorf("transactionsql: set categories: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	const set = `UPDATE transactions SET category_id = ?, category_source = ?, category_confidence = ?, category_rule_id = ?,
@@ -73,18 +73,18 @@ func (s *Store) setCategories(ctx context.Context, userID string, changes []tran
 		}
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
-			return nil, fmt.Errorf("txsql: set category: %w", err)
+			return nil, fmt.Errorf("transactionsql: set category: %w", err)
 		}
 		n, err := res.RowsAffected()
 		if err != nil {
-			return nil, fmt.Errorf("txsql: set category: %w", err)
+			return nil, fmt.Errorf("transactionsql: set category: %w", err)
 		}
 		if n == 1 {
 			changed = append(changed, c.ID)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("txsql: set categories: commit: %w", err)
+		return nil, fmt.Errorf("transactionsql: set categories: commit: %w", err)
 	}
 	return changed, nil
 }
@@ -95,7 +95,7 @@ func (s *Store) CountCategory(ctx context.Context, userID, categoryID string) (i
 	err := s.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM transactions WHERE user_id = ? AND category_id = ?`,
 		userID, categoryID).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("txsql: count category: %w", err)
+		return 0, fmt.Errorf("transactionsql: count category: %w", err)
 	}
 	return n, nil
 }
@@ -112,7 +112,7 @@ func (s *Store) ReassignCategory(ctx context.Context, userID, from, to string, a
 	res, err := s.db.Write.ExecContext(ctx, q+` WHERE user_id = ? AND category_id = ?`,
 		nullable(to), sqldb.FormatTime(at), userID, from)
 	if err != nil {
-		return 0, fmt.Errorf("txsql: reassign category: %w", err)
+		return 0, fmt.Errorf("transactionsql: reassign category: %w", err)
 	}
 	return res.RowsAffected()
 }

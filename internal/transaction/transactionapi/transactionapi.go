@@ -1,6 +1,6 @@
-// Package txapi is the HTTP API of the transactions service under
+// Package transactionapi is the HTTP API of the transactions service under
 // /api/v1/transactions.
-package txapi
+package transactionapi
 
 import (
 	"crypto/sha256"

@@ -1,6 +1,6 @@
-// Package clapi is the HTTP API of the classifier: categories, manual
+// Package classifierapi is the HTTP API of the classifier: categories, manual
 // categorization, rules, classification, jobs and settings, under /api/v1.
-package clapi
+package classifierapi
 
 import (
 	"log/slog"
@@ -13,7 +13,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/money"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -198,7 +198,7 @@ func (h *handler) setCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, txapi.NewResource(t))
+	web.Respond(w, http.StatusOK, transactionapi.NewResource(t))
 }
 
 func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +213,7 @@ func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, txapi.NewResource(t))
+	web.Respond(w, http.StatusOK, transactionapi.NewResource(t))
 }
 
 type bulkInput struct {
@@ -295,7 +295,7 @@ func (h *handler) autoCategorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, map[string]any{"transaction": txapi.NewResource(t), "result": resultResource(res)})
+	web.Respond(w, http.StatusOK, map[string]any{"transaction": transactionapi.NewResource(t), "result": resultResource(res)})
 }
 
 // ---- classify ----

@@ -1,4 +1,4 @@
-package txapi_test
+package transactionapi_test
 
 import (
 	"fmt"

@@ -1,13 +1,13 @@
-package clapi_test
+package classifierapi_test
 
 import (
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/trx-platform/trx/internal/classifier/clapi"
+	"github.com/trx-platform/trx/internal/classifier/classifierapi"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 )
 
 type list[T any] struct {
@@ -18,12 +18,12 @@ func TestCategories(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			e := newEnv(t, d)
-			var all list[clapi.CategoryResource]
+			var all list[classifierapi.CategoryResource]
 			e.must(200, e.alice, "GET", "/api/v1/categories", nil, &all)
 			if len(all.Items) != 16 || all.Items[0].ID != "income" || !all.Items[0].Builtin {
 				t.Fatalf("built-in taxonomy: %+v", all.Items)
 			}
-			var pets, vet clapi.CategoryResource
+			var pets, vet classifierapi.CategoryResource
 			e.must(201, e.alice, "POST", "/api/v1/categories", map[string]any{"name": "  Pets "}, &pets)
 			e.must(201, e.alice, "POST", "/api/v1/categories", map[string]any{"name": "Vet", "parent_id": pets.ID}, &vet)
 			if pets.Name != "Pets" || str(vet.ParentID) != pets.ID {
@@ -90,11 +90,11 @@ func TestManualCategorization(t *testing.T) {
 			e := newEnv(t, d)
 			a := e.createTx(e.alice, "Starbucks 1234 Seattle", "-4.50")
 			b := e.createTx(e.bob, "Starbucks", "-4.50")
-			var bobCat clapi.CategoryResource
+			var bobCat classifierapi.CategoryResource
 			e.must(201, e.bob, "POST", "/api/v1/categories", map[string]any{"name": "Coffee"}, &bobCat)
 
 			path := "/api/v1/transactions/" + a.ID + "/category"
-			var got txapi.Resource
+			var got transactionapi.Resource
 			e.must(200, e.alice, "PUT", path, map[string]any{"category_id": "food_and_drink"}, &got, "If-Match", `"1"`)
 			if str(got.CategoryID) != "food_and_drink" || str(got.CategorySource) != "manual" || got.Version != 2 || got.CategoryConfidence != nil {
 				t.Fatalf("after PUT: %+v", got)
@@ -125,7 +125,7 @@ func TestManualCategorization(t *testing.T) {
 
 			// Automation never overwrites it: not a rule applied to existing
 			// transactions, not auto-categorize, not the model.
-			var rule clapi.RuleResource
+			var rule classifierapi.RuleResource
 			e.must(201, e.alice, "POST", "/api/v1/rules", map[string]any{"name": "coffee", "category_id": "travel",
 				"conditions": []map[string]any{{"field": "description", "op": "contains", "value": "starbucks"}}}, &rule)
 			var run struct {
@@ -207,8 +207,8 @@ func TestRules(t *testing.T) {
 			uber := e.createTx(e.alice, "UBER *TRIP HELP.UBER.COM", "-12.40")
 			eats := e.createTx(e.alice, "UBER *EATS PENDING", "-25.00")
 			salary := e.createTx(e.alice, "ACME Corp salary", "2500.00")
-			mk := func(body map[string]any) clapi.RuleResource {
-				var r clapi.RuleResource
+			mk := func(body map[string]any) classifierapi.RuleResource {
+				var r classifierapi.RuleResource
 				e.must(201, e.alice, "POST", "/api/v1/rules", body, &r)
 				return r
 			}
@@ -218,13 +218,13 @@ func TestRules(t *testing.T) {
 			specific := mk(map[string]any{"name": "uber eats", "category_id": "food_and_drink", "position": 1,
 				"conditions": []map[string]any{{"field": "description", "op": "regex", "value": `^uber \*eats\b`},
 					{"field": "direction", "op": "equals", "value": "debit"}, {"field": "amount", "op": "between", "max": "100"}}})
-			var rules list[clapi.RuleResource]
+			var rules list[classifierapi.RuleResource]
 			e.must(200, e.alice, "GET", "/api/v1/rules", nil, &rules)
 			if len(rules.Items) != 2 || rules.Items[0].ID != specific.ID || rules.Items[0].Position != 1 || rules.Items[1].ID != general.ID || rules.Items[1].Position != 2 {
 				t.Fatalf("order: %+v", rules.Items)
 			}
 			var res struct {
-				Items []clapi.ResultResource `json:"items"`
+				Items []classifierapi.ResultResource `json:"items"`
 			}
 			e.must(200, e.alice, "POST", "/api/v1/classify", map[string]any{"items": []map[string]any{
 				{"description": "UBER *EATS PENDING", "amount": "-25.00", "currency": "EUR"},
@@ -240,8 +240,8 @@ func TestRules(t *testing.T) {
 			type run struct {
 				Total int `json:"total"`
 				Items []struct {
-					Transaction txapi.Resource `json:"transaction"`
-					To          string         `json:"to_category_id"`
+					Transaction transactionapi.Resource `json:"transaction"`
+					To          string                  `json:"to_category_id"`
 				} `json:"items"`
 			}
 			var dry, applied run
@@ -271,7 +271,7 @@ func TestRules(t *testing.T) {
 			}
 
 			// Update with If-Match, move, disable, delete.
-			var upd clapi.RuleResource
+			var upd classifierapi.RuleResource
 			e.must(412, e.alice, "PATCH", "/api/v1/rules/"+general.ID, map[string]any{"enabled": false}, nil, "If-Match", `"7"`)
 			e.must(200, e.alice, "PATCH", "/api/v1/rules/"+general.ID, map[string]any{"position": 1}, &upd, "If-Match", `"1"`)
 			e.must(200, e.alice, "GET", "/api/v1/rules", nil, &rules)
@@ -332,7 +332,7 @@ func TestClassifyLimits(t *testing.T) {
 		items[i] = item
 	}
 	var res struct {
-		Items []clapi.ResultResource `json:"items"`
+		Items []classifierapi.ResultResource `json:"items"`
 	}
 	e.must(200, e.alice, "POST", "/api/v1/classify", map[string]any{"items": items}, &res)
 	if len(res.Items) != 1000 {
@@ -355,9 +355,9 @@ func TestLearning(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			e := newEnv(t, d)
-			classify := func(desc string) clapi.ResultResource {
+			classify := func(desc string) classifierapi.ResultResource {
 				var res struct {
-					Items []clapi.ResultResource `json:"items"`
+					Items []classifierapi.ResultResource `json:"items"`
 				}
 				e.must(200, e.alice, "POST", "/api/v1/classify", map[string]any{"items": []map[string]any{
 					{"description": desc, "amount": "-30.00", "currency": "EUR"}}}, &res)
@@ -400,7 +400,7 @@ func TestJob(t *testing.T) {
 			}
 			e.must(201, e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": items}, nil)
 			e.must(201, e.alice, "POST", "/api/v1/transactions/batch", map[string]any{"items": items[:200]}, nil)
-			var job clapi.JobResource
+			var job classifierapi.JobResource
 			r := e.must(202, e.alice, "POST", "/api/v1/classifier/jobs", map[string]any{}, &job)
 			second := e.do(e.alice, "POST", "/api/v1/classifier/jobs", map[string]any{})
 			if second.Status != 409 && second.Status != 202 {

@@ -1,10 +1,10 @@
-// Package txsql is the transaction.Store on SQL, for SQLite and for
+// Package transactionsql is the transaction.Store on SQL, for SQLite and for
 // MySQL/MariaDB. The two engines share one implementation because trx's
 // queries are written in the SQL they have in common (the same '?'
 // placeholders, types and keyset conditions); where they differ — how to
 // insert-or-ignore, how to detect a duplicate key — the dialect decides, in
 // plain sight in this file. The schemas are separate, in sqldb/migrations.
-package txsql
+package transactionsql
 
 import (
 	"context"
@@ -60,13 +60,13 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
 		q, args := insertStatement(txs)
 		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
-			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
+			return nil, fmt.Errorf("transactionsql: insert transactions: %w", err)
 		}
 		return nil, nil
 	}
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("txsql: insert: begin: %w", err)
+		return nil, fmt.Errorf("transactionsql: insert: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	if idem != nil {
@@ -89,11 +89,11 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 	for start := 0; start < len(txs); start += insertChunk {
 		q, args := insertStatement(txs[start:min(start+insertChunk, len(txs))])
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, fmt.Errorf("txsql: insert transactions: %w", err)
+			return nil, fmt.Errorf("transactionsql: insert transactions: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("txsql: insert: commit: %w", err)
+		return nil, fmt.Errorf("transactionsql: insert: commit: %w", err)
 	}
 	return nil, nil
 }
@@ -127,11 +127,11 @@ func (s *Store) claimKey(ctx context.Context, tx *sql.Tx, r *transaction.Idempot
 	}
 	res, err := tx.ExecContext(ctx, q, r.UserID, r.Key, r.RequestHash, r.Response, sqldb.FormatTime(r.CreatedAt))
 	if err != nil {
-		return false, fmt.Errorf("txsql: claim idempotency key: %w", err)
+		return false, fmt.Errorf("transactionsql: claim idempotency key: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("txsql: claim idempotency key: %w", err)
+		return false, fmt.Errorf("transactionsql: claim idempotency key: %w", err)
 	}
 	return n == 1, nil
 }
@@ -143,7 +143,7 @@ func (s *Store) idempotencyRecord(ctx context.Context, userID, key string) (*tra
 		`SELECT request_hash, response, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`, userID, key,
 	).Scan(&r.RequestHash, &r.Response, &created)
 	if err != nil {
-		return nil, fmt.Errorf("txsql: read idempotency key: %w", err)
+		return nil, fmt.Errorf("transactionsql: read idempotency key: %w", err)
 	}
 	if r.CreatedAt, err = sqldb.ParseTime(created); err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (s *Store) Get(ctx context.Context, userID, id string) (transaction.Transac
 		return t, transaction.ErrNotFound
 	}
 	if err != nil {
-		return t, fmt.Errorf("txsql: get: %w", err)
+		return t, fmt.Errorf("transactionsql: get: %w", err)
 	}
 	return t, nil
 }
@@ -174,7 +174,7 @@ func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
 		sqldb.FormatTime(t.UpdatedAt), t.Version, nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID),
 		t.ID, t.UserID, t.Version-1)
 	if err != nil {
-		return fmt.Errorf("txsql: update: %w", err)
+		return fmt.Errorf("transactionsql: update: %w", err)
 	}
 	return s.missed(ctx, res, t.UserID, t.ID)
 }
@@ -189,7 +189,7 @@ func (s *Store) Delete(ctx context.Context, userID, id string, ifVersion int64) 
 	}
 	res, err := s.db.Write.ExecContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("txsql: delete: %w", err)
+		return fmt.Errorf("transactionsql: delete: %w", err)
 	}
 	return s.missed(ctx, res, userID, id)
 }
@@ -198,7 +198,7 @@ func (s *Store) Delete(ctx context.Context, userID, id string, ifVersion int64) 
 func (s *Store) missed(ctx context.Context, res sql.Result, userID, id string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("txsql: rows affected: %w", err)
+		return fmt.Errorf("transactionsql: rows affected: %w", err)
 	}
 	if n == 1 {
 		return nil
@@ -209,7 +209,7 @@ func (s *Store) missed(ctx context.Context, res sql.Result, userID, id string) e
 		return transaction.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("txsql: check row: %w", err)
+		return fmt.Errorf("transactionsql: check row: %w", err)
 	}
 	return transaction.ErrVersionMismatch
 }
@@ -279,19 +279,19 @@ func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Tr
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+columns+` FROM transactions WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY booked_at DESC, id DESC LIMIT ?`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("txsql: list: %w", err)
+		return nil, fmt.Errorf("transactionsql: list: %w", err)
 	}
 	defer rows.Close()
 	out := make([]transaction.Transaction, 0, min(q.Limit, 64))
 	for rows.Next() {
 		t, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("txsql: list: %w", err)
+			return nil, fmt.Errorf("transactionsql: list: %w", err)
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("txsql: list: %w", err)
+		return nil, fmt.Errorf("transactionsql: list: %w", err)
 	}
 	return out, nil
 }
@@ -300,7 +300,7 @@ func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Tr
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, sqldb.FormatTime(before))
 	if err != nil {
-		return 0, fmt.Errorf("txsql: purge idempotency keys: %w", err)
+		return 0, fmt.Errorf("transactionsql: purge idempotency keys: %w", err)
 	}
 	return res.RowsAffected()
 }

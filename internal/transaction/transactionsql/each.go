@@ -1,4 +1,4 @@
-package txsql
+package transactionsql
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func (s *Store) Each(ctx context.Context, userID string, from, to time.Time, fn 
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT id, amount_minor, currency, booked_at, category_id FROM transactions WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY booked_at, id`, args...)
 	if err != nil {
-		return fmt.Errorf("txsql: each: %w", err)
+		return fmt.Errorf("transactionsql: each: %w", err)
 	}
 	defer rows.Close()
 	var (
@@ -41,10 +41,10 @@ func (s *Store) Each(ctx context.Context, userID string, from, to time.Time, fn 
 	)
 	for rows.Next() {
 		if err := rows.Scan(&t.ID, &t.Amount, &t.Currency, &bookedAt, &category); err != nil {
-			return fmt.Errorf("txsql: each: %w", err)
+			return fmt.Errorf("transactionsql: each: %w", err)
 		}
 		if t.BookedAt, err = sqldb.ParseTime(bookedAt); err != nil {
-			return fmt.Errorf("txsql: each: %w", err)
+			return fmt.Errorf("transactionsql: each: %w", err)
 		}
 		t.CategoryID = category.String
 		if err := fn(t); err != nil {
@@ -52,7 +52,7 @@ func (s *Store) Each(ctx context.Context, userID string, from, to time.Time, fn 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("txsql: each: %w", err)
+		return fmt.Errorf("transactionsql: each: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package clsql_test
+package classifiersql_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
-	"github.com/trx-platform/trx/internal/classifier/clsql"
+	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 )
 
@@ -29,7 +29,7 @@ func TestOneJobPerUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := clsql.New(db)
+			s := classifiersql.New(db)
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			job := func(id, user string, at time.Time) classifier.Job {
 				return classifier.Job{ID: id, UserID: user, State: classifier.JobRunning, CreatedAt: at, UpdatedAt: at}
@@ -76,7 +76,7 @@ func TestModelVersions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := clsql.New(db)
+			s := classifiersql.New(db)
 			now := time.Now()
 			if err := s.SaveModel(ctx, u.ID, []byte("v1"), 1, 0, now); err != nil {
 				t.Fatal(err)

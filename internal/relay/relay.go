@@ -1,4 +1,8 @@
-package stock
+// Package relay is the second step of change capture: it reads the change
+// rows that the stores wrote in the same transaction as the change, publishes
+// them to the event stream in order, and marks them published. One relay
+// publishes at a time (a database lease); the others stand by.
+package relay
 
 import (
 	"context"
@@ -6,12 +10,12 @@ import (
 	"time"
 
 	"github.com/trx-platform/trx/internal/event"
-	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/stock"
 )
 
 // ChangeSource is where the relay reads captured changes.
 type ChangeSource interface {
-	Pending(ctx context.Context, limit int) ([]Change, error)
+	Pending(ctx context.Context, limit int) ([]stock.Change, error)
 	MarkPublished(ctx context.Context, ids []int64, at time.Time) error
 	PurgePublished(ctx context.Context, before time.Time) (int64, error)
 }
@@ -27,10 +31,8 @@ type Leaser interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
-var _ Leaser = (*sqldb.DB)(nil)
-
-// RelayConfig tunes the relay.
-type RelayConfig struct {
+// Config tunes the relay.
+type Config struct {
 	Node      string        // this process's name, the lease holder
 	Poll      time.Duration // how often to look for changes written by plain SQL (default 25ms)
 	Batch     int           // changes per round (default 500)
@@ -41,7 +43,7 @@ type RelayConfig struct {
 // them published. Only the holder of the "stock-relay" lease publishes;
 // other processes stand by and take over when it stops renewing.
 type Relay struct {
-	cfg  RelayConfig
+	cfg  Config
 	src  ChangeSource
 	pub  Publisher
 	db   Leaser
@@ -51,8 +53,8 @@ type Relay struct {
 
 const relayLease = "stock-relay"
 
-// NewRelay returns a relay; run it with Run.
-func NewRelay(cfg RelayConfig, src ChangeSource, pub Publisher, db Leaser, log *slog.Logger) *Relay {
+// New returns a relay; run it with Run.
+func New(cfg Config, src ChangeSource, pub Publisher, db Leaser, log *slog.Logger) *Relay {
 	if cfg.Poll <= 0 {
 		cfg.Poll = 25 * time.Millisecond
 	}
@@ -166,8 +168,8 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 }
 
 // ToEvent turns a captured change into its stream payload.
-func ToEvent(ch Change) event.StockChanged {
-	img := func(s *Image) *event.Image {
+func ToEvent(ch stock.Change) event.StockChanged {
+	img := func(s *stock.Image) *event.Image {
 		if s == nil {
 			return nil
 		}

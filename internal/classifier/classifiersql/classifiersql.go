@@ -1,8 +1,8 @@
-// Package clsql is the classifier.Store on SQL, for SQLite and for
+// Package classifiersql is the classifier.Store on SQL, for SQLite and for
 // MySQL/MariaDB, in the SQL both engines share (the schema is in
 // sqldb/migrations, 0002_classifier.sql); where they differ — upserts and
 // duplicate keys — the dialect decides, in plain sight.
-package clsql
+package classifiersql
 
 import (
 	"context"
@@ -55,19 +55,19 @@ func scanCategory(r interface{ Scan(...any) error }) (classifier.Category, error
 func (s *Store) ListCategories(ctx context.Context, userID string) ([]classifier.Category, error) {
 	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+catColumns+` FROM categories WHERE user_id = ? ORDER BY name_key, id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("clsql: list categories: %w", err)
+		return nil, fmt.Errorf("classifiersql: list categories: %w", err)
 	}
 	defer rows.Close()
 	var out []classifier.Category
 	for rows.Next() {
 		c, err := scanCategory(rows)
 		if err != nil {
-			return nil, fmt.Errorf("clsql: list categories: %w", err)
+			return nil, fmt.Errorf("classifiersql: list categories: %w", err)
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clsql: list categories: %w", err)
+		return nil, fmt.Errorf("classifiersql: list categories: %w", err)
 	}
 	return out, nil
 }
@@ -79,7 +79,7 @@ func (s *Store) GetCategory(ctx context.Context, userID, id string) (classifier.
 		return c, classifier.ErrCategoryNotFound
 	}
 	if err != nil {
-		return c, fmt.Errorf("clsql: get category: %w", err)
+		return c, fmt.Errorf("classifiersql: get category: %w", err)
 	}
 	return c, nil
 }
@@ -95,7 +95,7 @@ func (s *Store) CreateCategory(ctx context.Context, c classifier.Category) error
 		return classifier.ErrCategoryExists
 	}
 	if err != nil {
-		return fmt.Errorf("clsql: create category: %w", err)
+		return fmt.Errorf("classifiersql: create category: %w", err)
 	}
 	return nil
 }
@@ -108,7 +108,7 @@ func (s *Store) UpdateCategory(ctx context.Context, c classifier.Category) error
 		return classifier.ErrCategoryExists
 	}
 	if err != nil {
-		return fmt.Errorf("clsql: update category: %w", err)
+		return fmt.Errorf("classifiersql: update category: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		if _, err := s.GetCategory(ctx, c.UserID, c.ID); err != nil {
@@ -124,7 +124,7 @@ func (s *Store) CategoryUse(ctx context.Context, userID, id string) (rules, chil
 		(SELECT COUNT(*) FROM category_rules WHERE user_id = ? AND category_id = ?),
 		(SELECT COUNT(*) FROM categories WHERE user_id = ? AND parent_id = ?)`, userID, id, userID, id).Scan(&rules, &children)
 	if err != nil {
-		return 0, 0, fmt.Errorf("clsql: category use: %w", err)
+		return 0, 0, fmt.Errorf("classifiersql: category use: %w", err)
 	}
 	return rules, children, nil
 }
@@ -134,27 +134,27 @@ func (s *Store) CategoryUse(ctx context.Context, userID, id string) (rules, chil
 func (s *Store) DeleteCategory(ctx context.Context, userID, id, moveRulesTo string) error {
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("clsql: delete category: %w", err)
+		return fmt.Errorf("classifiersql: delete category: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	if moveRulesTo != "" {
 		if _, err := tx.ExecContext(ctx, `UPDATE category_rules SET category_id = ?, version = version + 1 WHERE user_id = ? AND category_id = ?`,
 			moveRulesTo, userID, id); err != nil {
-			return fmt.Errorf("clsql: delete category: move rules: %w", err)
+			return fmt.Errorf("classifiersql: delete category: move rules: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE categories SET parent_id = NULL WHERE user_id = ? AND parent_id = ?`, userID, id); err != nil {
-		return fmt.Errorf("clsql: delete category: move children: %w", err)
+		return fmt.Errorf("classifiersql: delete category: move children: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM categories WHERE user_id = ? AND id = ?`, userID, id)
 	if err != nil {
-		return fmt.Errorf("clsql: delete category: %w", err)
+		return fmt.Errorf("classifiersql: delete category: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return classifier.ErrCategoryNotFound
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("clsql: delete category: commit: %w", err)
+		return fmt.Errorf("classifiersql: delete category: commit: %w", err)
 	}
 	return nil
 }
@@ -196,19 +196,19 @@ type querier interface {
 func (s *Store) listRules(ctx context.Context, q querier, userID string) ([]classifier.Rule, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+ruleColumns+` FROM category_rules WHERE user_id = ? ORDER BY position, id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("clsql: list rules: %w", err)
+		return nil, fmt.Errorf("classifiersql: list rules: %w", err)
 	}
 	defer rows.Close()
 	var out []classifier.Rule
 	for rows.Next() {
 		r, err := scanRule(rows)
 		if err != nil {
-			return nil, fmt.Errorf("clsql: list rules: %w", err)
+			return nil, fmt.Errorf("classifiersql: list rules: %w", err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clsql: list rules: %w", err)
+		return nil, fmt.Errorf("classifiersql: list rules: %w", err)
 	}
 	return out, nil
 }
@@ -220,7 +220,7 @@ func (s *Store) GetRule(ctx context.Context, userID, id string) (classifier.Rule
 		return r, classifier.ErrRuleNotFound
 	}
 	if err != nil {
-		return r, fmt.Errorf("clsql: get rule: %w", err)
+		return r, fmt.Errorf("classifiersql: get rule: %w", err)
 	}
 	return r, nil
 }
@@ -245,7 +245,7 @@ func (s *Store) renumber(ctx context.Context, tx *sql.Tx, userID, moved string, 
 	for i, id := range order {
 		if _, err := tx.ExecContext(ctx, `UPDATE category_rules SET position = ? WHERE user_id = ? AND id = ? AND position <> ?`,
 			i+1, userID, id, i+1); err != nil {
-			return fmt.Errorf("clsql: renumber rules: %w", err)
+			return fmt.Errorf("classifiersql: renumber rules: %w", err)
 		}
 	}
 	return nil
@@ -254,7 +254,7 @@ func (s *Store) renumber(ctx context.Context, tx *sql.Tx, userID, moved string, 
 func conditionsJSON(r classifier.Rule) (string, error) {
 	b, err := json.Marshal(r.Conditions)
 	if err != nil {
-		return "", fmt.Errorf("clsql: encode conditions: %w", err)
+		return "", fmt.Errorf("classifiersql: encode conditions: %w", err)
 	}
 	return string(b), nil
 }
@@ -267,19 +267,19 @@ func (s *Store) CreateRule(ctx context.Context, r classifier.Rule) error {
 	}
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("clsql: create rule: %w", err)
+		return fmt.Errorf("classifiersql: create rule: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	if _, err := tx.ExecContext(ctx, `INSERT INTO category_rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.UserID, r.Position, r.Name, conds, r.CategoryID, r.Enabled,
 		sqldb.FormatTime(r.CreatedAt), sqldb.FormatTime(r.UpdatedAt), r.Version); err != nil {
-		return fmt.Errorf("clsql: create rule: %w", err)
+		return fmt.Errorf("classifiersql: create rule: %w", err)
 	}
 	if err := s.renumber(ctx, tx, r.UserID, r.ID, r.Position); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("clsql: create rule: commit: %w", err)
+		return fmt.Errorf("classifiersql: create rule: commit: %w", err)
 	}
 	return nil
 }
@@ -292,14 +292,14 @@ func (s *Store) UpdateRule(ctx context.Context, r classifier.Rule) error {
 	}
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("clsql: update rule: %w", err)
+		return fmt.Errorf("classifiersql: update rule: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	res, err := tx.ExecContext(ctx, `UPDATE category_rules SET name = ?, conditions = ?, category_id = ?, enabled = ?, updated_at = ?, version = ?
 		WHERE user_id = ? AND id = ? AND version = ?`, r.Name, conds, r.CategoryID, r.Enabled, sqldb.FormatTime(r.UpdatedAt), r.Version,
 		r.UserID, r.ID, r.Version-1)
 	if err != nil {
-		return fmt.Errorf("clsql: update rule: %w", err)
+		return fmt.Errorf("classifiersql: update rule: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		_ = tx.Rollback()
@@ -312,7 +312,7 @@ func (s *Store) UpdateRule(ctx context.Context, r classifier.Rule) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("clsql: update rule: commit: %w", err)
+		return fmt.Errorf("classifiersql: update rule: commit: %w", err)
 	}
 	return nil
 }
@@ -321,12 +321,12 @@ func (s *Store) UpdateRule(ctx context.Context, r classifier.Rule) error {
 func (s *Store) DeleteRule(ctx context.Context, userID, id string) error {
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("clsql: delete rule: %w", err)
+		return fmt.Errorf("classifiersql: delete rule: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
 	res, err := tx.ExecContext(ctx, `DELETE FROM category_rules WHERE user_id = ? AND id = ?`, userID, id)
 	if err != nil {
-		return fmt.Errorf("clsql: delete rule: %w", err)
+		return fmt.Errorf("classifiersql: delete rule: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return classifier.ErrRuleNotFound
@@ -335,7 +335,7 @@ func (s *Store) DeleteRule(ctx context.Context, userID, id string) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("clsql: delete rule: commit: %w", err)
+		return fmt.Errorf("classifiersql: delete rule: commit: %w", err)
 	}
 	return nil
 }
@@ -352,7 +352,7 @@ func (s *Store) Settings(ctx context.Context, userID string) (classifier.Setting
 		return set, nil
 	}
 	if err != nil {
-		return set, fmt.Errorf("clsql: settings: %w", err)
+		return set, fmt.Errorf("classifiersql: settings: %w", err)
 	}
 	set.UpdatedAt, err = sqldb.ParseTime(updated)
 	return set, err
@@ -368,7 +368,7 @@ func (s *Store) SaveSettings(ctx context.Context, set classifier.Settings) error
 		q += ` ON DUPLICATE KEY UPDATE auto_on_create = VALUES(auto_on_create), threshold_bp = VALUES(threshold_bp), updated_at = VALUES(updated_at)`
 	}
 	if _, err := s.db.Write.ExecContext(ctx, q, set.UserID, set.AutoOnCreate, set.Threshold, sqldb.FormatTime(set.UpdatedAt)); err != nil {
-		return fmt.Errorf("clsql: save settings: %w", err)
+		return fmt.Errorf("classifiersql: save settings: %w", err)
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (s *Store) ModelVersion(ctx context.Context, userID string) (int64, error) 
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("clsql: model version: %w", err)
+		return 0, fmt.Errorf("classifiersql: model version: %w", err)
 	}
 	return v, nil
 }
@@ -400,7 +400,7 @@ func (s *Store) LoadModel(ctx context.Context, userID string) ([]byte, int64, er
 		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("clsql: load model: %w", err)
+		return nil, 0, fmt.Errorf("classifiersql: load model: %w", err)
 	}
 	return blob, v, nil
 }
@@ -422,7 +422,7 @@ func (s *Store) SaveModel(ctx context.Context, userID string, blob []byte, examp
 			WHERE user_id = ? AND version = ?`, prev+1, examples, blob, sqldb.FormatTime(at), userID, prev)
 	}
 	if err != nil {
-		return fmt.Errorf("clsql: save model: %w", err)
+		return fmt.Errorf("classifiersql: save model: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return classifier.ErrModelConflict
@@ -441,7 +441,7 @@ func (s *Store) CreateJob(ctx context.Context, j classifier.Job, staleAfter time
 	if _, err := s.db.Write.ExecContext(ctx, `UPDATE classifier_jobs SET active_user = NULL, state = ?, error = ?
 		WHERE active_user = ? AND updated_at < ?`, classifier.JobFailed, "stopped reporting progress (the server restarted?)",
 		j.UserID, sqldb.FormatTime(j.CreatedAt.Add(-staleAfter))); err != nil {
-		return fmt.Errorf("clsql: create job: %w", err)
+		return fmt.Errorf("classifiersql: create job: %w", err)
 	}
 	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO classifier_jobs (`+jobColumns+`, active_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		j.ID, j.UserID, j.State, timeOrNull(j.From), timeOrNull(j.To), j.Total, j.Done, j.Categorized, nullable(j.Error),
@@ -450,7 +450,7 @@ func (s *Store) CreateJob(ctx context.Context, j classifier.Job, staleAfter time
 		return classifier.ErrJobRunning
 	}
 	if err != nil {
-		return fmt.Errorf("clsql: create job: %w", err)
+		return fmt.Errorf("classifiersql: create job: %w", err)
 	}
 	return nil
 }
@@ -463,7 +463,7 @@ func (s *Store) UpdateJob(ctx context.Context, j classifier.Job) error {
 		WHERE user_id = ? AND id = ?`, j.State, j.Total, j.Done, j.Categorized, nullable(j.Error), sqldb.FormatTime(j.UpdatedAt), active,
 		j.UserID, j.ID)
 	if err != nil {
-		return fmt.Errorf("clsql: update job: %w", err)
+		return fmt.Errorf("classifiersql: update job: %w", err)
 	}
 	return nil
 }
@@ -481,7 +481,7 @@ func (s *Store) GetJob(ctx context.Context, userID, id string) (classifier.Job, 
 		return j, classifier.ErrJobNotFound
 	}
 	if err != nil {
-		return j, fmt.Errorf("clsql: get job: %w", err)
+		return j, fmt.Errorf("classifiersql: get job: %w", err)
 	}
 	j.Error = msg.String
 	for _, p := range []struct {

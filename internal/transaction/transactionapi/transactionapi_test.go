@@ -1,4 +1,4 @@
-package txapi_test
+package transactionapi_test
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 )
 
 func TestCRUD(t *testing.T) {
@@ -31,7 +31,7 @@ func TestCRUD(t *testing.T) {
 			if r.Status != 200 || r.Header.Get("ETag") != `"1"` {
 				t.Fatalf("get: %d ETag %q", r.Status, r.Header.Get("ETag"))
 			}
-			var got txapi.Resource
+			var got transactionapi.Resource
 			r.Decode(t, &got)
 			if diff := cmp.Diff(created, got); diff != "" {
 				t.Fatalf("get differs from create (-create +get):\n%s", diff)
@@ -125,7 +125,7 @@ func TestIsolation(t *testing.T) {
 				t.Errorf("bob lists %d transactions, want 0", len(page.Items))
 			}
 			r := e.do(e.alice, "GET", path, nil)
-			var still txapi.Resource
+			var still transactionapi.Resource
 			r.Decode(t, &still)
 			if still.Description != "alice's" || still.Version != 1 {
 				t.Errorf("alice's transaction changed: %+v", still)
@@ -175,7 +175,7 @@ func TestIfMatchConcurrent(t *testing.T) {
 					t.Fatalf("version %d: %d winners and %d 412s, want 1 and %d", version, wins, lost, n-1)
 				}
 			}
-			var got txapi.Resource
+			var got transactionapi.Resource
 			e.do(e.alice, "GET", path, nil).Decode(t, &got)
 			if got.Version != 4 {
 				t.Fatalf("final version %d, want 4", got.Version)
@@ -215,7 +215,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 						t.Errorf("attempt %d: %d %s", i, r.Status, r.Body)
 						return
 					}
-					var res txapi.Resource
+					var res transactionapi.Resource
 					r.Decode(t, &res)
 					ids[i] = res.ID
 				})
@@ -234,7 +234,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 			// Same key, same body with other whitespace and key order: a replay.
 			r := e.do(e.alice, "POST", "/api/v1/transactions",
 				`{ "booked_at":"2026-03-01", "description":"rent share", "currency":"GBP", "amount":"-99.99" }`, "Idempotency-Key", "pay-rent-2026-03")
-			var res txapi.Resource
+			var res transactionapi.Resource
 			r.Decode(t, &res)
 			if r.Status != 201 || res.ID != ids[0] {
 				t.Fatalf("replay: %d %s", r.Status, r.Body)

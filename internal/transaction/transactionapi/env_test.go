@@ -1,4 +1,4 @@
-package txapi_test
+package transactionapi_test
 
 import (
 	"log/slog"
@@ -12,8 +12,8 @@ import (
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/txapi"
-	"github.com/trx-platform/trx/internal/transaction/txsql"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
@@ -32,7 +32,7 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	users, keys := authtest.Users(t, db, "alice", "bob")
 	alice, bob := keys[0], keys[1]
 	mux := http.NewServeMux()
-	txapi.Routes(mux, transaction.NewService(txsql.New(db)), auth.Require(users, log), log)
+	transactionapi.Routes(mux, transaction.NewService(transactionsql.New(db)), auth.Require(users, log), log)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(srv.Close)
 	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob}
@@ -46,13 +46,13 @@ func (e *apiEnv) do(key, method, path string, body any, hdr ...string) response 
 	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, hdr...)
 }
 
-func (e *apiEnv) create(key string, in map[string]any, hdr ...string) txapi.Resource {
+func (e *apiEnv) create(key string, in map[string]any, hdr ...string) transactionapi.Resource {
 	e.t.Helper()
 	r := e.do(key, "POST", "/api/v1/transactions", in, hdr...)
 	if r.Status != http.StatusCreated {
 		e.t.Fatalf("create %v: status %d: %s", in, r.Status, r.Body)
 	}
-	var res txapi.Resource
+	var res transactionapi.Resource
 	r.Decode(e.t, &res)
 	return res
 }
@@ -62,6 +62,6 @@ func tx(amount, currency, desc, booked string) map[string]any {
 }
 
 type listPage struct {
-	Items      []txapi.Resource `json:"items"`
-	NextCursor *string          `json:"next_cursor"`
+	Items      []transactionapi.Resource `json:"items"`
+	NextCursor *string                   `json:"next_cursor"`
 }

@@ -1,4 +1,4 @@
-package stock_test
+package relay_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/event/eventtest"
+	"github.com/trx-platform/trx/internal/relay"
 	"github.com/trx-platform/trx/internal/stock"
 )
 
@@ -74,7 +75,7 @@ func testRelayRepublishIsDropped(t *testing.T, bus *event.Bus) {
 		src.changes = append(src.changes, stock.Change{ID: i, Symbol: "ACME", Op: stock.OpUpdate,
 			Old: &stock.Image{Price: i, Currency: "USD"}, New: &stock.Image{Price: i + 1, Currency: "USD"}, ChangedAt: at})
 	}
-	relay := stock.NewRelay(stock.RelayConfig{Node: "t", Poll: time.Millisecond}, src, bus, memLease{}, slog.New(slog.DiscardHandler))
+	relay := relay.New(relay.Config{Node: "t", Poll: time.Millisecond}, src, bus, memLease{}, slog.New(slog.DiscardHandler))
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(rctx) }()
