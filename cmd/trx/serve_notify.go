@@ -20,7 +20,6 @@ import (
 	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/stock/stocksql"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 )
 
 // notifyConfig is the part of serveConfig for stocks, the change stream and
@@ -133,7 +132,7 @@ func (u userEvents) publish(ctx context.Context, userID, typ string, txs []trans
 	es := make([]event.UserEvent, 0, len(txs))
 	now := time.Now().UTC()
 	for _, t := range txs {
-		data, err := json.Marshal(transactionapi.NewResource(t))
+		data, err := json.Marshal(transaction.NewResource(t))
 		if err != nil {
 			continue
 		}

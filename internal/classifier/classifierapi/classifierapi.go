@@ -13,7 +13,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/money"
-	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -198,7 +198,7 @@ func (h *handler) setCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, transactionapi.NewResource(t))
+	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +213,7 @@ func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, transactionapi.NewResource(t))
+	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 type bulkInput struct {
@@ -295,7 +295,7 @@ func (h *handler) autoCategorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
-	web.Respond(w, http.StatusOK, map[string]any{"transaction": transactionapi.NewResource(t), "result": resultResource(res)})
+	web.Respond(w, http.StatusOK, map[string]any{"transaction": transaction.NewResource(t), "result": resultResource(res)})
 }
 
 // ---- classify ----

@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/trx-platform/trx/internal/classifier"
-	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -107,15 +107,15 @@ func (h *handler) deleteRule(w http.ResponseWriter, r *http.Request) {
 }
 
 type ruleChange struct {
-	Transaction transactionapi.Resource `json:"transaction"`
-	From        *string                 `json:"from_category_id"`
-	To          string                  `json:"to_category_id"`
+	Transaction transaction.Resource `json:"transaction"`
+	From        *string              `json:"from_category_id"`
+	To          string               `json:"to_category_id"`
 }
 
 func runResource(run classifier.RuleRun) map[string]any {
 	items := make([]ruleChange, len(run.Changes))
 	for i, c := range run.Changes {
-		items[i] = ruleChange{Transaction: transactionapi.NewResource(c.Transaction), To: c.To}
+		items[i] = ruleChange{Transaction: transaction.NewResource(c.Transaction), To: c.To}
 		if c.From != "" {
 			from := c.From
 			items[i].From = &from

@@ -10,11 +10,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/fault"
-	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -37,55 +35,9 @@ func Routes(mux *http.ServeMux, svc *transaction.Service, authn func(http.Handle
 	handle("DELETE /api/v1/transactions/{id}", h.delete)
 }
 
-// Resource is a transaction as the API shows it.
-type Resource struct {
-	ID           string  `json:"id"`
-	Amount       string  `json:"amount"`
-	Currency     string  `json:"currency"`
-	Description  string  `json:"description"`
-	Counterparty *string `json:"counterparty"`
-	BookedAt     string  `json:"booked_at"`
-	CategoryID   *string `json:"category_id"`
-	// CategorySource says who decided category_id: manual, rule, model or
-	// builtin (null when nobody did); automatic decisions carry a
-	// confidence (0–1) and rules their id.
-	CategorySource     *string  `json:"category_source"`
-	CategoryConfidence *float64 `json:"category_confidence,omitempty"`
-	CategoryRuleID     *string  `json:"category_rule_id,omitempty"`
-	CreatedAt          string   `json:"created_at"`
-	UpdatedAt          string   `json:"updated_at"`
-	Version            int64    `json:"version"`
-}
-
-// NewResource renders t for the API.
-func NewResource(t transaction.Transaction) Resource {
-	r := Resource{
-		ID:             t.ID,
-		Amount:         money.Format(t.Amount, t.Currency),
-		Currency:       t.Currency,
-		Description:    t.Description,
-		Counterparty:   optional(t.Counterparty),
-		BookedAt:       t.BookedAt.UTC().Format(time.RFC3339Nano),
-		CategoryID:     optional(t.CategoryID),
-		CategorySource: optional(t.CategorySource),
-		CategoryRuleID: optional(t.CategoryRuleID),
-		CreatedAt:      t.CreatedAt.UTC().Format(time.RFC3339Nano),
-		UpdatedAt:      t.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		Version:        t.Version,
-	}
-	if transaction.Automatic(t.CategorySource) {
-		c := float64(t.CategoryConfidence) / transaction.MaxConfidence
-		r.CategoryConfidence = &c
-	}
-	return r
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
+// Resource is a transaction as the API shows it (the type lives in the
+// domain package: the event stream shows the same form).
+type Resource = transaction.Resource
 
 // Input is the body of a create or a full update.
 type Input struct {
@@ -136,7 +88,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/transactions/"+t.ID)
 	w.Header().Set("ETag", etag(t.Version))
-	web.Respond(w, http.StatusCreated, NewResource(t))
+	web.Respond(w, http.StatusCreated, transaction.NewResource(t))
 }
 
 func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +108,7 @@ func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := listResponse{Items: make([]Resource, len(txs))}
 	for i, t := range txs {
-		out.Items[i] = NewResource(t)
+		out.Items[i] = transaction.NewResource(t)
 	}
 	web.Respond(w, http.StatusCreated, out)
 }
@@ -173,7 +125,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	web.Respond(w, http.StatusOK, NewResource(t))
+	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +169,7 @@ func (h *handler) written(w http.ResponseWriter, r *http.Request, t transaction.
 		return
 	}
 	w.Header().Set("ETag", etag(t.Version))
-	web.Respond(w, http.StatusOK, NewResource(t))
+	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
@@ -280,7 +232,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	out := listResponse{Items: make([]Resource, len(page.Items))}
 	for i, t := range page.Items {
-		out.Items[i] = NewResource(t)
+		out.Items[i] = transaction.NewResource(t)
 	}
 	if page.Next != "" {
 		out.NextCursor = &page.Next
