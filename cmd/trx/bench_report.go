@@ -24,7 +24,7 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportapi"
-	"github.com/trx-platform/trx/internal/report/reporttest"
+	"github.com/trx-platform/trx/internal/report/reportgen"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -219,7 +219,7 @@ func generateReportInput(file string, n int, seed uint64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bench report: %w", err)
 	}
-	if err := reporttest.WriteJSON(f, n, seed); err != nil {
+	if err := reportgen.WriteJSON(f, n, seed); err != nil {
 		f.Close()
 		return 0, fmt.Errorf("bench report: write %s: %w", file, err)
 	}

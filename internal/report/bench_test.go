@@ -6,7 +6,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/report"
-	"github.com/trx-platform/trx/internal/report/reporttest"
+	"github.com/trx-platform/trx/internal/report/reportgen"
 )
 
 // BenchmarkAggregator measures Aggregator.Add alone, on items already in
@@ -15,7 +15,7 @@ import (
 func BenchmarkAggregator(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		var items, minors []report.Item
-		reporttest.Items(n, 1, func(it reporttest.Item) {
+		reportgen.Items(n, 1, func(it reportgen.Item) {
 			items = append(items, report.Item{Amount: money.Format(it.Minor, it.Currency), Currency: it.Currency, BookedAt: it.BookedAt, Category: it.Category})
 			minors = append(minors, report.Item{Minor: it.Minor, HasMinor: true, Currency: it.Currency, BookedAt: it.BookedAt, Category: it.Category})
 		})

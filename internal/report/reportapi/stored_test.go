@@ -20,7 +20,7 @@ import (
 	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportapi"
-	"github.com/trx-platform/trx/internal/report/reporttest"
+	"github.com/trx-platform/trx/internal/report/reportgen"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
 )
@@ -39,7 +39,7 @@ func (e *apiEnv) createMany(key string, n int, seed uint64) {
 		}
 		items = items[:0]
 	}
-	reporttest.Items(n, seed, func(it reporttest.Item) {
+	reportgen.Items(n, seed, func(it reportgen.Item) {
 		in := map[string]any{"amount": money.Format(it.Minor, it.Currency), "currency": it.Currency,
 			"description": it.Description, "booked_at": it.BookedAt.Format(time.RFC3339)}
 		if it.Category != "" {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportcsv"
+	"github.com/trx-platform/trx/internal/report/reportgen"
 	"github.com/trx-platform/trx/internal/report/reportjson"
-	"github.com/trx-platform/trx/internal/report/reporttest"
 )
 
 // BenchmarkDecode measures the whole streaming path, decoder plus
@@ -24,10 +24,10 @@ import (
 func BenchmarkDecode(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		var js, cs bytes.Buffer
-		if err := reporttest.WriteJSON(&js, n, 1); err != nil {
+		if err := reportgen.WriteJSON(&js, n, 1); err != nil {
 			b.Fatal(err)
 		}
-		if err := reporttest.WriteCSV(&cs, n, 1); err != nil {
+		if err := reportgen.WriteCSV(&cs, n, 1); err != nil {
 			b.Fatal(err)
 		}
 		data, csvData := js.Bytes(), cs.Bytes()

@@ -1,8 +1,8 @@
-// Package reporttest generates report inputs for tests and benchmarks:
-// transactions shaped like the transactions API output (id, amount,
-// currency, description, booked_at, category), about 170 bytes each in
-// JSON, deterministic for a given seed.
-package reporttest
+// Package reportgen generates synthetic report inputs, for tests, Go
+// benchmarks and `trx-bench report`: transactions shaped like the
+// transactions API output (id, amount, currency, description, booked_at,
+// category), about 170 bytes each in JSON, deterministic for a given seed.
+package reportgen
 
 import (
 	"bufio"

@@ -1,4 +1,4 @@
-package reporttest_test
+package reportgen_test
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportcsv"
+	"github.com/trx-platform/trx/internal/report/reportgen"
 	"github.com/trx-platform/trx/internal/report/reportjson"
-	"github.com/trx-platform/trx/internal/report/reporttest"
 )
 
 // TestGeneratedInputs decodes generated JSON and CSV and checks the totals
@@ -18,7 +18,7 @@ func TestGeneratedInputs(t *testing.T) {
 	const n = 5000
 	type want struct{ spent, received big.Int }
 	sums := map[string]*want{}
-	reporttest.Items(n, 1, func(it reporttest.Item) {
+	reportgen.Items(n, 1, func(it reportgen.Item) {
 		w := sums[it.Currency]
 		if w == nil {
 			w = &want{}
@@ -31,10 +31,10 @@ func TestGeneratedInputs(t *testing.T) {
 		}
 	})
 	var js, cs bytes.Buffer
-	if err := reporttest.WriteJSON(&js, n, 1); err != nil {
+	if err := reportgen.WriteJSON(&js, n, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := reporttest.WriteCSV(&cs, n, 1); err != nil {
+	if err := reportgen.WriteCSV(&cs, n, 1); err != nil {
 		t.Fatal(err)
 	}
 	if per := js.Len() / n; per < 150 || per > 200 {
