@@ -12,22 +12,17 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
-	"github.com/trx-platform/trx/internal/classifier/classifierapi"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
-	"github.com/trx-platform/trx/internal/dashboard"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/metrics"
-	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/proxy"
-	"github.com/trx-platform/trx/internal/relay"
-	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
-	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionevent"
 	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -123,20 +118,33 @@ func openDB(ctx context.Context, cfg serveConfig, migrate bool, log *slog.Logger
 	return db, nil
 }
 
-// server is every component of trx in one process, on one listener.
-type server struct {
-	cfg  serveConfig
-	log  *slog.Logger
-	db   *sqldb.DB
-	txs  *transaction.Service
-	cls  *classifier.Service
-	ln   net.Listener
-	http *http.Server
+// shared is what several components use, built once before any of them,
+// and only what the components this process runs need.
+type shared struct {
+	cfg   serveConfig
+	log   *slog.Logger
+	db    *sqldb.DB
+	reg   *prometheus.Registry
+	users *auth.Service
+	authn middleware
+	bus   *event.Bus           // nil: no component here needs the event stream
+	txs   *transaction.Service // nil: no component here needs transactions
+	cls   *classifier.Service  // nil: the classifier does not run here
+	proxy *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
+	// local holds the components that run here by name, for the gateway.
+	local map[string]component
+	mux   *http.ServeMux
+}
 
+// server is the components of trx that this process runs, on one listener.
+type server struct {
+	cfg   serveConfig
+	log   *slog.Logger
+	db    *sqldb.DB
 	bus   *event.Bus
-	relay *relay.Relay
-	node  *notify.Node
-	proxy *proxy.Proxy
+	parts []component
+	ln    net.Listener
+	http  *http.Server
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {
@@ -152,6 +160,11 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	}
 	s := &server{cfg: cfg, log: log, db: db}
 	if err := s.build(ctx, stdout); err != nil {
+		for _, p := range s.parts {
+			if p.stop != nil {
+				p.stop()
+			}
+		}
 		if s.bus != nil {
 			s.bus.Close()
 		}
@@ -161,116 +174,46 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	return s, nil
 }
 
+// build builds the shared pieces, then walks the component table for the
+// components this process runs (and, in a gateway, the ones it forwards),
+// and puts the HTTP server together.
 func (s *server) build(ctx context.Context, stdout io.Writer) error {
-	reg := metrics.NewRegistry()
-	if err := metrics.RegisterDB(reg, "write", s.db.Write); err != nil {
-		return err
-	}
-	if s.db.Read != s.db.Write {
-		if err := metrics.RegisterDB(reg, "read", s.db.Read); err != nil {
-			return err
-		}
-	}
-	httpMetrics := metrics.NewHTTP(reg)
-
-	users := auth.NewService(authsql.New(s.db))
-	if err := s.configureTokens(users); err != nil {
+	sh, err := s.buildShared(ctx)
+	if err != nil {
 		return err
 	}
 	comps := s.cfg.Components
-	if comps.any(compTransactions, compClassifier, compReport) {
-		s.txs = transaction.NewService(transactionsql.New(s.db))
-	}
-	if comps.has(compClassifier) {
-		builtin, err := classifier.BuiltinModel()
-		if err != nil {
-			return err
-		}
-		s.cls = classifier.NewService(ctx, classifiersql.New(s.db), s.txs, builtin, s.log)
-		s.txs.SetClassifier(s.cls)
-	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		web.Respond(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.db.Ping(pctx); err != nil {
-			web.Problemf(w, r, http.StatusServiceUnavailable, "database unreachable: "+err.Error())
-			return
-		}
-		if err := s.notifierReady(); err != nil {
-			web.Problemf(w, r, http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		web.Respond(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		web.Problemf(w, r, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path)
-	})
-	authn := auth.Require(users, s.log)
-	mux.Handle("GET /api/v1/metrics/summary", authn(metrics.SummaryHandler(reg)))
-	if comps.has(compGateway) {
-		dashboard.Routes(mux) // the browser dashboard at /, from the front door
-	}
-	// Each service is mounted here if this process runs it, or, in a
-	// gateway with an upstream for it, forwarded there on the same routes.
-	mount := func(name string, local bool, routes func(authn func(http.Handler) http.Handler)) {
+	for _, row := range componentTable {
+		var c component
 		switch {
-		case local:
-			routes(authn)
-		case comps.has(compGateway) && s.proxy != nil && s.proxy.Has(name):
-			forward := authn(s.proxy.To(name))
-			routes(func(http.Handler) http.Handler { return forward })
+		case comps.has(row.name):
+			if c, err = row.local(ctx, sh); err != nil {
+				return err
+			}
+			sh.local[row.name] = c
+			s.parts = append(s.parts, c)
+		case row.remote != nil && sh.proxy != nil && sh.proxy.Has(row.name):
+			c = row.remote(sh)
+		default:
+			continue
 		}
-	}
-	if err := s.buildProxy(reg); err != nil {
-		return err
-	}
-	mount(compTransactions, comps.has(compTransactions), func(a func(http.Handler) http.Handler) { transactionapi.Routes(mux, s.txs, a, s.log) })
-	mount(compClassifier, comps.has(compClassifier), func(a func(http.Handler) http.Handler) { classifierapi.Routes(mux, s.cls, a, s.log) })
-	mount(compReport, comps.has(compReport), func(a func(http.Handler) http.Handler) {
-		reportapi.Routes(mux, transactionsql.New(s.db), a, s.log, reportapi.Config{})
-	})
-	if comps.has(compNotifier) || (comps.any(compTransactions, compClassifier) && s.cfg.Notify.NATS != "") {
-		if err := s.buildBus(ctx); err != nil {
-			return err
+		if c.routes == nil {
+			continue
 		}
-	}
-	if comps.has(compNotifier) {
-		s.buildNotifier(mux, users, authn, reg)
-	} else if comps.has(compGateway) && s.proxy != nil && s.proxy.Has(compNotifier) {
-		mount(compNotifier, false, func(a func(http.Handler) http.Handler) {
-			stockapi.Routes(mux, nil, a, s.log)
-			notify.Routes(mux, nil, a, s.log)
-		})
-		mux.Handle("GET /ws", s.proxy.To(compNotifier))
-	}
-
-	var h http.Handler = mux
-	if comps.has(compGateway) {
-		gw, err := s.buildGateway(mux, users, authn)
-		if err != nil {
-			return err
+		wrap := sh.authn
+		if !comps.has(row.name) {
+			forward := sh.authn(sh.proxy.To(row.name))
+			wrap = func(http.Handler) http.Handler { return forward }
 		}
-		h = gw
+		c.routes(sh.mux, wrap)
 	}
-	if s.cfg.InternalSecret != "" && !comps.has(compGateway) {
-		h = proxy.Trusted(s.cfg.InternalSecret, h)
-	}
-	h = httpMetrics.Middleware(h)
-	h = web.AccessLog(s.log)(h)
-	h = web.WithRequestID(h)
-
+	h := s.handler(sh)
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
-	if err := firstUser(ctx, users, stdout, s.Addr(), s.log); err != nil {
+	if err := firstUser(ctx, sh.users, stdout, s.Addr(), s.log); err != nil {
 		ln.Close()
 		return err
 	}
@@ -285,6 +228,101 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return nil
+}
+
+// buildShared builds what the components share: metrics, users, the
+// forwarding to upstreams, the event stream and the domain services, each
+// only if a component here needs it.
+func (s *server) buildShared(ctx context.Context) (*shared, error) {
+	sh := &shared{cfg: s.cfg, log: s.log, db: s.db, reg: metrics.NewRegistry(), local: map[string]component{},
+		mux: http.NewServeMux()}
+	if err := metrics.RegisterDB(sh.reg, "write", s.db.Write); err != nil {
+		return nil, err
+	}
+	if s.db.Read != s.db.Write {
+		if err := metrics.RegisterDB(sh.reg, "read", s.db.Read); err != nil {
+			return nil, err
+		}
+	}
+	sh.users = auth.NewService(authsql.New(s.db))
+	if err := s.configureTokens(sh.users); err != nil {
+		return nil, err
+	}
+	sh.authn = auth.Require(sh.users, s.log)
+	var err error
+	if sh.proxy, err = s.buildProxy(sh.reg); err != nil {
+		return nil, err
+	}
+	comps := s.cfg.Components
+	if comps.has(compNotifier) || (comps.any(compTransactions, compClassifier) && s.cfg.Notify.NATS != "") {
+		if s.bus, err = s.openBus(ctx); err != nil {
+			return nil, err
+		}
+		sh.bus = s.bus
+	}
+	if comps.any(compTransactions, compClassifier, compReport) {
+		var opts []transaction.Option
+		if sh.bus != nil {
+			opts = append(opts, transaction.WithObserver(transactionevent.NewPublisher(sh.bus, s.log)))
+		}
+		sh.txs = transaction.NewService(transactionsql.New(s.db), opts...)
+	}
+	if comps.has(compClassifier) {
+		builtin, err := classifier.BuiltinModel()
+		if err != nil {
+			return nil, err
+		}
+		sh.cls = classifier.NewService(ctx, classifiersql.New(s.db), sh.txs, builtin, s.log)
+		sh.txs.SetClassifier(sh.cls)
+	}
+	return sh, nil
+}
+
+// handler is the process's HTTP handler: health, metrics and the
+// components' routes, behind the gateway when this process runs it (or
+// the internal-secret check when it is a service behind one), with
+// metrics, access logs and request ids around everything.
+func (s *server) handler(sh *shared) http.Handler {
+	mux := sh.mux
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		web.Respond(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", metrics.Handler(sh.reg))
+	mux.Handle("GET /api/v1/metrics/summary", sh.authn(metrics.SummaryHandler(sh.reg)))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		web.Problemf(w, r, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path)
+	})
+	var h http.Handler = mux
+	if gw, ok := sh.local[compGateway]; ok {
+		h = gw.wrap(h)
+	} else if s.cfg.InternalSecret != "" {
+		h = proxy.Trusted(s.cfg.InternalSecret, h)
+	}
+	h = metrics.NewHTTP(sh.reg).Middleware(h)
+	h = web.AccessLog(s.log)(h)
+	return web.WithRequestID(h)
+}
+
+// readyz answers 200 when the database answers and every component here is
+// ready, else 503 naming what is not.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		web.Problemf(w, r, http.StatusServiceUnavailable, "database unreachable: "+err.Error())
+		return
+	}
+	for _, p := range s.parts {
+		if p.ready == nil {
+			continue
+		}
+		if err := p.ready(ctx); err != nil {
+			web.Problemf(w, r, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+	}
+	web.Respond(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // firstUser creates the user "admin" with an admin key when the database
@@ -311,21 +349,39 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr 
 // Addr returns the address the server listens on.
 func (s *server) Addr() string { return s.ln.Addr().String() }
 
+// Started is closed once every component here has finished starting (the
+// notifier has joined the event stream).
+func (s *server) Started() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, p := range s.parts {
+			if p.started != nil {
+				<-p.started
+			}
+		}
+	}()
+	return done
+}
+
 // run serves until ctx ends, then shuts down gracefully: it stops
 // accepting, lets in-flight requests finish within the shutdown timeout,
-// and closes the database.
+// stops the components' jobs and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
-	if s.cls != nil {
-		defer s.cls.Wait() // background classifier jobs stop with ctx; wait before closing the database
-	}
 	if s.bus != nil {
 		defer s.bus.Close()
 	}
+	for _, p := range s.parts {
+		if p.stop != nil {
+			defer p.stop()
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	if s.node != nil {
-		g.Go(func() error { return s.node.Run(gctx) })
-		g.Go(func() error { return s.relay.Run(gctx) })
+	for _, p := range s.parts {
+		for _, j := range p.jobs {
+			g.Go(func() error { return j.run(gctx) })
+		}
 	}
 	g.Go(func() error {
 		s.log.Info("listening", "addr", "http://"+s.Addr())
@@ -344,25 +400,23 @@ func (s *server) run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if s.txs != nil {
-		g.Go(func() error {
-			t := time.NewTicker(time.Hour)
-			defer t.Stop()
-			for {
-				if n, err := s.txs.PurgeIdempotency(gctx); err != nil && gctx.Err() == nil {
-					s.log.Warn("idempotency_purge_failed", "err", err)
-				} else if n > 0 {
-					s.log.Info("idempotency_keys_purged", "count", n)
-				}
-				select {
-				case <-gctx.Done():
-					return nil
-				case <-t.C:
-				}
-			}
-		})
-	}
 	err := g.Wait()
 	s.log.Info("stopped")
 	return err
+}
+
+const hour = time.Hour
+
+// every calls f now and then every d until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) error {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		f()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authjwt"
+	"github.com/trx-platform/trx/internal/dashboard"
 	"github.com/trx-platform/trx/internal/gateway"
 )
 
@@ -161,36 +163,38 @@ func (s *server) configureTokens(users *auth.Service) error {
 	return nil
 }
 
-// buildGateway sets up the front door of a process that runs the gateway
-// component: the keys API and the OpenAPI document on mux, and the gateway
-// middleware in front of mux.
-func (s *server) buildGateway(mux *http.ServeMux, users *auth.Service, authn func(http.Handler) http.Handler) (http.Handler, error) {
-	c := s.cfg.Gateway
+// newGateway builds the front door of a process that runs the gateway
+// component: the keys API, the OpenAPI document and the dashboard on the
+// mux, and the gateway's policy (validation, auth by operation scope,
+// throttling, CORS) around the whole handler.
+func newGateway(_ context.Context, sh *shared) (component, error) {
+	c := sh.cfg.Gateway
 	proxies, err := gateway.ParseProxies(c.TrustedProxies)
 	if err != nil {
-		return nil, fmt.Errorf("serve: --trusted-proxies: %w", err)
+		return component{}, fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
 	if c.RateLimit < 0 || c.IPRateLimit < 0 || c.RateBurst < 0 || c.IPRateBurst < 0 {
-		return nil, fmt.Errorf("serve: rate limits and bursts cannot be negative")
+		return component{}, fmt.Errorf("serve: rate limits and bursts cannot be negative")
 	}
 	spec, err := gateway.LoadSpec()
 	if err != nil {
-		return nil, err
+		return component{}, err
 	}
-	authapi.Routes(mux, users, authn, s.log)
-	docsAuthn := authn
+	docsAuthn := sh.authn
 	if c.DocsPublic {
 		docsAuthn = nil
 	}
-	if err := gateway.DocsRoutes(mux, spec, docsAuthn); err != nil {
-		return nil, err
+	// The documentation is rendered (and registered) here, so that a broken
+	// document fails the start rather than the first request.
+	if err := gateway.DocsRoutes(sh.mux, spec, docsAuthn); err != nil {
+		return component{}, err
 	}
-	s.log.Info("gateway_ready", "jwt_hs256", c.JWTSecret != "", "jwks_url", c.JWKSURL, "rate_limit", c.RateLimit,
+	sh.log.Info("gateway_ready", "jwt_hs256", c.JWTSecret != "", "jwks_url", c.JWKSURL, "rate_limit", c.RateLimit,
 		"ip_rate_limit", c.IPRateLimit, "cors_origins", c.CORSOrigins, "validate_requests", !c.NoValidation,
 		"metrics_public", !c.MetricsPrivate, "docs_public", c.DocsPublic)
-	return gateway.New(gateway.Config{
+	cfg := gateway.Config{
 		Spec:         spec,
-		Authenticate: users.Authenticate,
+		Authenticate: sh.users.Authenticate,
 		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
 		KeyLimit:     gateway.Limit{Rate: c.RateLimit, Burst: c.RateBurst},
 		IPLimit:      gateway.Limit{Rate: c.IPRateLimit, Burst: c.IPRateBurst},
@@ -198,6 +202,13 @@ func (s *server) buildGateway(mux *http.ServeMux, users *auth.Service, authn fun
 		CORS:         gateway.CORS{Origins: gateway.ParseOrigins(c.CORSOrigins)},
 		NoValidation: c.NoValidation,
 		Now:          c.now,
-		Log:          s.log,
-	}, mux), nil
+		Log:          sh.log,
+	}
+	return component{
+		routes: func(mux *http.ServeMux, wrap middleware) {
+			authapi.Routes(mux, sh.users, wrap, sh.log)
+			dashboard.Routes(mux) // the browser dashboard at /, from the front door
+		},
+		wrap: func(h http.Handler) http.Handler { return gateway.New(cfg, h) },
+	}, nil
 }

@@ -11,5 +11,5 @@ type Observer interface {
 	Categorized(ctx context.Context, userID string, txs []Transaction)
 }
 
-// SetObserver sets the observer of changes; nil (the default) turns it off.
-func (s *Service) SetObserver(o Observer) { s.observer = o }
+// WithObserver makes the Service tell o of changes (default: nobody).
+func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }

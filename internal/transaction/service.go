@@ -21,13 +21,20 @@ type Service struct {
 	observer   Observer   // nil: nobody is told of changes
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
 // NewService returns a Service over store.
-func NewService(store Store) *Service {
-	return &Service{
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{
 		store: store,
 		now:   func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Create validates d and stores it as a new transaction of userID. With a
