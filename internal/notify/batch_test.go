@@ -8,18 +8,25 @@ import (
 	"time"
 )
 
-// fakeRegistry records Apply calls; each waits on gate, so that rows pile
-// up behind a running write.
+// fakeRegistry records Apply calls; each says it started on entered (if
+// not nil) and waits on gate, so that rows pile up behind a running write.
 type fakeRegistry struct {
 	Registry
 	mu      sync.Mutex
 	calls   [][2]int // adds, removes per call
 	rows    map[string]bool
+	entered chan struct{}
 	gate    chan struct{}
 	failIDs map[string]bool
 }
 
 func (f *fakeRegistry) Apply(_ context.Context, adds []Record, removes []string) error {
+	if f.entered != nil {
+		select {
+		case f.entered <- struct{}{}:
+		default: // nobody is waiting for this one
+		}
+	}
 	if f.gate != nil {
 		<-f.gate
 	}
@@ -44,21 +51,13 @@ func (f *fakeRegistry) Apply(_ context.Context, adds []Record, removes []string)
 // in the next; every caller returns once its own row is written, with the
 // error of its batch.
 func TestRegistryBatcherGroups(t *testing.T) {
-	f := &fakeRegistry{rows: map[string]bool{"old": true}, gate: make(chan struct{}), failIDs: map[string]bool{"bad": true}}
+	f := &fakeRegistry{rows: map[string]bool{"old": true}, entered: make(chan struct{}, 1), gate: make(chan struct{}), failIDs: map[string]bool{"bad": true}}
 	b := &registryBatcher{reg: f}
 	ctx := context.Background()
 	first := make(chan error, 1)
 	go func() { first <- b.add(ctx, Record{ID: "a0"}) }()
-	// Wait until a0's write runs (it holds the gate), then queue more.
-	for {
-		b.mu.Lock()
-		running := b.writing && len(b.ops) == 0
-		b.mu.Unlock()
-		if running {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// a0's write runs (it waits at the gate); then queue more.
+	<-f.entered
 	var wg sync.WaitGroup
 	errs := make([]error, 10)
 	for i := range errs {
@@ -72,12 +71,17 @@ func TestRegistryBatcherGroups(t *testing.T) {
 			errs[i] = b.add(ctx, Record{ID: "a" + string(rune('1'+i))})
 		}()
 	}
-	for {
+	// Wait until all ten wait behind it (polling: the batcher has no event
+	// for a queued row; the deadline is a bound, not a timing assertion).
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		b.mu.Lock()
 		n := len(b.ops)
 		b.mu.Unlock()
 		if n == 10 {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 10 rows queued behind the running write", n)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -18,12 +18,14 @@ import (
 )
 
 // fakeSource is a ChangeSource in memory whose MarkPublished can fail, as
-// when trx dies between publishing and marking.
+// when trx dies between publishing and marking. It closes allMarked once
+// every change is marked published.
 type fakeSource struct {
 	mu        sync.Mutex
 	changes   []stock.Change
 	published map[int64]bool
 	failMarks int
+	allMarked chan struct{}
 }
 
 func (f *fakeSource) Pending(_ context.Context, limit int) ([]stock.Change, error) {
@@ -48,16 +50,14 @@ func (f *fakeSource) MarkPublished(_ context.Context, ids []int64, _ time.Time) 
 	for _, id := range ids {
 		f.published[id] = true
 	}
+	if len(f.published) == len(f.changes) && f.allMarked != nil {
+		close(f.allMarked)
+		f.allMarked = nil
+	}
 	return nil
 }
 
 func (f *fakeSource) PurgePublished(context.Context, time.Time) (int64, error) { return 0, nil }
-
-func (f *fakeSource) allPublished() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.published) == len(f.changes)
-}
 
 // memLease always grants the lease.
 type memLease struct{}
@@ -69,7 +69,8 @@ func (memLease) ReleaseLease(context.Context, string, string) error { return nil
 
 func testRelayRepublishIsDropped(t *testing.T, bus *event.Bus) {
 	ctx := context.Background()
-	src := &fakeSource{published: map[int64]bool{}, failMarks: 2}
+	allMarked := make(chan struct{})
+	src := &fakeSource{published: map[int64]bool{}, failMarks: 2, allMarked: allMarked}
 	at := time.Now().UTC()
 	for i := int64(1); i <= 5; i++ {
 		src.changes = append(src.changes, stock.Change{ID: i, Symbol: "ACME", Op: stock.OpUpdate,
@@ -79,11 +80,10 @@ func testRelayRepublishIsDropped(t *testing.T, bus *event.Bus) {
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- relay.Run(rctx) }()
-	for deadline := time.Now().Add(20 * time.Second); !src.allPublished(); {
-		if time.Now().After(deadline) {
-			t.Fatal("relay did not publish everything")
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-allMarked:
+	case <-time.After(20 * time.Second): // a bound, not an assertion on speed
+		t.Fatal("relay did not publish everything")
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -111,6 +111,9 @@ func testRelayRepublishIsDropped(t *testing.T, bus *event.Bus) {
 			t.Fatal(err)
 		}
 		ids = append(ids, e.ChangeID)
+	}
+	if len(ids) != 5 {
+		t.Fatalf("fetched %d messages from the stream %v, want the 5 changes", len(ids), ids)
 	}
 	for i, id := range ids {
 		if id != int64(i+1) {
