@@ -1,6 +1,6 @@
 // Package money holds exact amounts of money as integer minor units.
 //
-// Per DESIGN.md, trx never uses floating point for money. An amount travels
+// trx never uses floating point for money. An amount travels
 // in JSON as a decimal string ("-12.50") next to an ISO 4217 currency code,
 // and lives in Go and SQL as an int64 count of the currency's minor unit
 // (cents for EUR, yen for JPY, fils for BHD). The currency's ISO 4217

@@ -44,7 +44,7 @@ const (
 )
 
 // Transaction is one movement of money. Amount is in minor units of Currency
-// (DESIGN.md): negative is money spent, positive money received.
+// (see README, Money): negative is money spent, positive money received.
 type Transaction struct {
 	ID           string    `json:"id"`
 	UserID       string    `json:"user_id"`

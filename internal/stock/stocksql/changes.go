@@ -25,7 +25,7 @@ const changeColumns = `id, symbol, op, old_name, old_price_micros, old_currency,
 // Pending returns up to limit unpublished changes in id order. It selects
 // what is not yet published rather than what comes after a high-water mark:
 // a row with a lower id can commit after one with a higher id, and a
-// high-water mark would skip it (DESIGN.md, the outbox trap).
+// high-water mark would skip it (the outbox trap; docs/ARCHITECTURE.md).
 func (c *Changes) Pending(ctx context.Context, limit int) ([]stock.Change, error) {
 	rows, err := c.db.Write.QueryContext(ctx, `SELECT `+changeColumns+` FROM stock_changes WHERE published_at IS NULL ORDER BY id LIMIT ?`, limit)
 	if err != nil {
