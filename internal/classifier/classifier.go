@@ -22,6 +22,7 @@ var (
 	ErrJobNotFound      = fault.New(fault.NotFound, "job not found")
 	ErrJobRunning       = fault.New(fault.Conflict, "a categorization job of yours is already running; poll it, and start another when it is done")
 	ErrModelConflict    = fault.New(fault.Conflict, "the model changed while it was being updated")
+	ErrBusy             = fault.New(fault.Conflict, "too many of your classification requests are running at once; retry when one has finished")
 )
 
 // Limits, documented in the README.
@@ -31,8 +32,14 @@ const (
 	MaxRules        = 500 // per user
 	MaxConditions   = 10
 	MaxPattern      = 200 // characters of a rule's text or regex
-	MaxClassify     = 1000
-	MaxSuggestions  = 3
+	// A regex condition's caps, checked when a rule is written: the
+	// largest counted repetition ({n}, {n,m}), the compiled program's
+	// instructions, and the regex conditions of all a user's rules.
+	MaxRegexRepeat     = 50
+	MaxRegexProgram    = 500
+	MaxRegexConditions = 50
+	MaxClassify        = 1000
+	MaxSuggestions     = 3
 )
 
 // Category is a category a transaction can be in: built-in (the same for

@@ -87,18 +87,25 @@ func (s *Service) runJob(ctx context.Context, j Job) {
 		finish(JobFailed, err)
 		return
 	}
-	d, err := s.decider(ctx, j.UserID)
-	if err != nil {
-		finish(JobFailed, err)
-		return
-	}
 	err = s.txs.Each(ctx, j.UserID, sel, func(page []transaction.Transaction) error {
+		// Each page waits for one of the user's classification slots, and
+		// sees the rules and model as they are now.
+		release, err := s.limit.acquire(ctx, j.UserID, true)
+		if err != nil {
+			return err
+		}
+		d, err := s.decider(ctx, j.UserID)
+		if err != nil {
+			release()
+			return err
+		}
 		var changes []transaction.CategoryChange
 		for _, t := range page {
 			if r := d.Decide(ItemOf(t)); r.CategoryID != "" {
 				changes = append(changes, transaction.CategoryChange{ID: t.ID, Categorization: r.Categorization()})
 			}
 		}
+		release()
 		if len(changes) > 0 {
 			changed, err := s.txs.SetCategories(ctx, j.UserID, changes)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,7 +48,18 @@ type Condition struct {
 
 // Matcher is a compiled rule.
 type Matcher struct {
-	tests []func(*Item) bool
+	tests []func(*prepared) bool
+}
+
+// prepared is an item as conditions test it: the text fields lowered once
+// per item, not once per condition.
+type prepared struct {
+	*Item
+	desc, cp string // lower case
+}
+
+func prepare(it *Item) prepared {
+	return prepared{Item: it, desc: strings.ToLower(it.Description), cp: strings.ToLower(it.Counterparty)}
 }
 
 // Compile checks conds and returns their matcher; broken rules are reported
@@ -77,7 +89,7 @@ func Compile(v *fault.Validation, prefix string, conds []Condition) *Matcher {
 	return m
 }
 
-func compileOne(v *fault.Validation, f string, c Condition) func(*Item) bool {
+func compileOne(v *fault.Validation, f string, c Condition) func(*prepared) bool {
 	switch c.Field {
 	case "description", "counterparty":
 		return compileText(v, f, c)
@@ -102,7 +114,7 @@ func compileOne(v *fault.Validation, f string, c Condition) func(*Item) bool {
 			v.Add(f+".max", "range", "must not be below min")
 			return nil
 		}
-		return func(it *Item) bool {
+		return func(it *prepared) bool {
 			a := absRat(it.Amount, it.Exponent)
 			return (lo == nil || a.Cmp(lo) >= 0) && (hi == nil || a.Cmp(hi) <= 0)
 		}
@@ -112,9 +124,9 @@ func compileOne(v *fault.Validation, f string, c Condition) func(*Item) bool {
 		}
 		switch c.Value {
 		case "debit":
-			return func(it *Item) bool { return it.Amount < 0 }
+			return func(it *prepared) bool { return it.Amount < 0 }
 		case "credit":
-			return func(it *Item) bool { return it.Amount > 0 }
+			return func(it *prepared) bool { return it.Amount > 0 }
 		}
 		v.Addf(f+".value", "enum", "%q is not a direction; use debit (money spent) or credit (money received)", c.Value)
 	case "currency":
@@ -126,7 +138,7 @@ func compileOne(v *fault.Validation, f string, c Condition) func(*Item) bool {
 			return nil
 		}
 		code := c.Value
-		return func(it *Item) bool { return it.Currency == code }
+		return func(it *prepared) bool { return it.Currency == code }
 	default:
 		v.Addf(f+".field", "enum", "%q is not a field a rule can test; use description, counterparty, amount, direction or currency", c.Field)
 	}
@@ -146,7 +158,7 @@ func checkEquals(v *fault.Validation, f string, c Condition) bool {
 	return ok
 }
 
-func compileText(v *fault.Validation, f string, c Condition) func(*Item) bool {
+func compileText(v *fault.Validation, f string, c Condition) func(*prepared) bool {
 	if c.Min != "" || c.Max != "" {
 		v.Addf(f, "unexpected", "%s takes value, not min or max", c.Field)
 		return nil
@@ -162,30 +174,86 @@ func compileText(v *fault.Validation, f string, c Condition) func(*Item) bool {
 		v.Addf(f+".value", "max_length", "is %d characters long; the limit is %d", utf8.RuneCountInString(c.Value), MaxPattern)
 		return nil
 	}
-	get := func(it *Item) string { return it.Description }
-	if c.Field == "counterparty" {
-		get = func(it *Item) string { return it.Counterparty }
+	cp := c.Field == "counterparty"
+	low := func(it *prepared) string { return it.desc }
+	raw := func(it *prepared) string { return it.Description }
+	if cp {
+		low = func(it *prepared) string { return it.cp }
+		raw = func(it *prepared) string { return it.Counterparty }
 	}
 	want := strings.ToLower(c.Value)
 	switch c.Op {
 	case "contains":
-		return func(it *Item) bool { return strings.Contains(strings.ToLower(get(it)), want) }
+		return func(it *prepared) bool { return strings.Contains(low(it), want) }
 	case "starts_with":
-		return func(it *Item) bool { return strings.HasPrefix(strings.ToLower(get(it)), want) }
+		return func(it *prepared) bool { return strings.HasPrefix(low(it), want) }
 	case "equals":
-		return func(it *Item) bool { return strings.ToLower(get(it)) == want }
+		return func(it *prepared) bool { return low(it) == want }
 	case "regex":
-		// Go's regexp is RE2: matching is linear in the input, so a user's
-		// pattern cannot make it backtrack for ever.
-		re, err := regexp.Compile("(?i)" + c.Value)
-		if err != nil {
-			v.Addf(f+".value", "regex", "is not a valid regular expression (RE2 syntax): %v", err)
+		re := compileRegex(v, f+".value", c.Value)
+		if re == nil {
 			return nil
 		}
-		return func(it *Item) bool { return re.MatchString(get(it)) }
+		return func(it *prepared) bool { return re.MatchString(raw(it)) }
 	}
 	v.Addf(f+".op", "enum", "%q is not an operator for %s; use contains, starts_with, equals or regex", c.Op, c.Field)
 	return nil
+}
+
+// compileRegex compiles a rule's pattern, case-insensitive, within the
+// caps: Go's regexp is RE2, so matching is linear in the input and a
+// pattern cannot make it backtrack for ever, but a pattern's compiled size
+// (and the memory of matching with it) grows with counted repetitions, so
+// those and the program are capped here, when the rule is written.
+func compileRegex(v *fault.Validation, field, pattern string) *regexp.Regexp {
+	re, err := syntax.Parse(pattern, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		v.Addf(field, "regex", "is not a valid regular expression (RE2 syntax): %v", err)
+		return nil
+	}
+	if n := maxRepeat(re); n > MaxRegexRepeat {
+		v.Addf(field, "regex_repeat", "repeats something %d times ({n} or {n,m}); the limit is %d", n, MaxRegexRepeat)
+		return nil
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		v.Addf(field, "regex", "is not a valid regular expression (RE2 syntax): %v", err)
+		return nil
+	}
+	if len(prog.Inst) > MaxRegexProgram {
+		v.Addf(field, "regex_size", "compiles to %d instructions; the limit is %d (fewer or smaller repetitions and alternatives)",
+			len(prog.Inst), MaxRegexProgram)
+		return nil
+	}
+	out, err := regexp.Compile("(?i)" + pattern)
+	if err != nil {
+		v.Addf(field, "regex", "is not a valid regular expression (RE2 syntax): %v", err)
+		return nil
+	}
+	return out
+}
+
+// maxRepeat returns the largest bound of a counted repetition in re.
+func maxRepeat(re *syntax.Regexp) int {
+	n := 0
+	if re.Op == syntax.OpRepeat {
+		n = max(re.Min, re.Max)
+	}
+	for _, s := range re.Sub {
+		n = max(n, maxRepeat(s))
+	}
+	return n
+}
+
+// RegexConditions counts the regex conditions in conds.
+func RegexConditions(conds []Condition) int {
+	n := 0
+	for _, c := range conds {
+		if c.Op == "regex" {
+			n++
+		}
+	}
+	return n
 }
 
 // bound parses an optional decimal bound; ok is false if it is malformed.
@@ -218,11 +286,16 @@ func absRat(minor int64, exp int) *big.Rat {
 
 // Match reports whether it meets every condition.
 func (m *Matcher) Match(it Item) bool {
+	p := prepare(&it)
+	return m.match(&p)
+}
+
+func (m *Matcher) match(p *prepared) bool {
 	if m == nil || len(m.tests) == 0 {
 		return false
 	}
 	for _, t := range m.tests {
-		if !t(&it) {
+		if !t(p) {
 			return false
 		}
 	}
@@ -256,10 +329,17 @@ func NewRuleSet(rules []Rule) *RuleSet {
 
 // First returns the first rule that matches it.
 func (rs *RuleSet) First(it Item) (Rule, bool) {
+	if len(rs.matchers) == 0 {
+		return Rule{}, false
+	}
+	p := prepare(&it)
 	for i, m := range rs.matchers {
-		if m.Match(it) {
+		if m.match(&p) {
 			return rs.rules[i], true
 		}
 	}
 	return Rule{}, false
 }
+
+// Len returns the number of rules in the set.
+func (rs *RuleSet) Len() int { return len(rs.rules) }

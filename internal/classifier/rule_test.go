@@ -64,6 +64,9 @@ func TestRuleValidation(t *testing.T) {
 		{"long pattern", []Condition{{Field: "description", Op: "regex", Value: strings.Repeat("a", MaxPattern+1)}}, "conditions[0].value", "max_length"},
 		{"bad regex", []Condition{{Field: "description", Op: "regex", Value: "a(b"}}, "conditions[0].value", "regex"},
 		{"backreference (not RE2)", []Condition{{Field: "description", Op: "regex", Value: `(a)\1`}}, "conditions[0].value", "regex"},
+		{"counted repetition over the cap", []Condition{{Field: "description", Op: "regex", Value: `\w{1,51}`}}, "conditions[0].value", "regex_repeat"},
+		{"nested repetitions over the program cap", []Condition{{Field: "description", Op: "regex", Value: `(\w{1,20}x){1,30}`}}, "conditions[0].value", "regex_size"},
+		{"second condition named", []Condition{{Field: "description", Op: "contains", Value: "x"}, {Field: "counterparty", Op: "regex", Value: `[a-z]{2,50}[0-9]{2,50}[a-z]{2,50}[0-9]{2,50}[a-z]{2,50}[0-9]{2,50}`}}, "conditions[1].value", "regex_size"},
 		{"amount without bounds", []Condition{{Field: "amount", Op: "between"}}, "conditions[0]", "required"},
 		{"amount min over max", []Condition{{Field: "amount", Op: "between", Min: "5", Max: "1"}}, "conditions[0].max", "range"},
 		{"amount exponent", []Condition{{Field: "amount", Op: "between", Min: "1e9"}}, "conditions[0].min", "format"},
@@ -77,6 +80,20 @@ func TestRuleValidation(t *testing.T) {
 				t.Fatalf("errors %+v, want %s/%s first", v.Fields, tc.field, tc.rule)
 			}
 		})
+	}
+}
+
+// TestRegexCaps: patterns within the caps compile; the caps are the
+// documented numbers.
+func TestRegexCaps(t *testing.T) {
+	for _, p := range []string{`^uber \*eats\b`, `\d{50}`, `(tesco|sainsbury'?s|asda|morrisons|waitrose|lidl|aldi)\s+(stores?|superstore|express|metro)?`} {
+		var v fault.Validation
+		if compileRegex(&v, "value", p) == nil {
+			t.Errorf("%q refused: %v", p, v.Err())
+		}
+	}
+	if MaxRegexRepeat != 50 || MaxRegexProgram != 500 || MaxRegexConditions != 50 {
+		t.Fatal("the caps changed: update the README")
 	}
 }
 

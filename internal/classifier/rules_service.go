@@ -56,6 +56,9 @@ func (s *Service) CreateRule(ctx context.Context, userID string, d RuleDraft) (R
 	if err := s.applyRule(ctx, &r, d, len(rules)+1); err != nil {
 		return Rule{}, err
 	}
+	if err := checkRegexBudget(rules, r); err != nil {
+		return Rule{}, err
+	}
 	if err := s.store.CreateRule(ctx, r); err != nil {
 		return Rule{}, err
 	}
@@ -78,6 +81,9 @@ func (s *Service) UpdateRule(ctx context.Context, userID, id string, d RuleDraft
 	if err := s.applyRule(ctx, &r, d, len(rules)); err != nil {
 		return Rule{}, err
 	}
+	if err := checkRegexBudget(rules, r); err != nil {
+		return Rule{}, err
+	}
 	r.Version++
 	r.UpdatedAt = s.now()
 	if err := s.store.UpdateRule(ctx, r); err != nil {
@@ -93,6 +99,25 @@ func (s *Service) DeleteRule(ctx context.Context, userID, id string) error {
 		return ErrRuleNotFound
 	}
 	return s.store.DeleteRule(ctx, userID, id)
+}
+
+// checkRegexBudget refuses r if, with the user's other rules, it makes
+// more than MaxRegexConditions regex conditions.
+func checkRegexBudget(rules []Rule, r Rule) error {
+	n := RegexConditions(r.Conditions)
+	if n == 0 {
+		return nil
+	}
+	for _, o := range rules {
+		if o.ID != r.ID {
+			n += RegexConditions(o.Conditions)
+		}
+	}
+	if n > MaxRegexConditions {
+		return fault.Errorf(fault.Conflict, "your rules would hold %d regex conditions; the limit is %d per user (contains, starts_with and equals cost nothing)",
+			n, MaxRegexConditions)
+	}
+	return nil
 }
 
 func (s *Service) applyRule(ctx context.Context, r *Rule, d RuleDraft, last int) error {

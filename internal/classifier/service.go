@@ -3,6 +3,7 @@ package classifier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -26,6 +27,35 @@ const (
 	jobStaleAfter   = 2 * time.Minute
 )
 
+// Config is what a Service is built with.
+type Config struct {
+	// Builtin is the built-in model (nil: none).
+	Builtin *Linear
+	// MaxConcurrent bounds the classifications (classify, auto-categorize,
+	// job pages) one user runs at once; a classify or auto-categorize
+	// request past it is ErrBusy, a job waits. Default 2.
+	MaxConcurrent int
+	// CacheUsers bounds the users whose compiled rules, categories and
+	// model a Service keeps in memory. Default 1,000.
+	CacheUsers int
+}
+
+// DefaultConfig returns the defaults, with builtin as the built-in model.
+func DefaultConfig(builtin *Linear) Config {
+	return Config{Builtin: builtin, MaxConcurrent: 2, CacheUsers: 1000}
+}
+
+// Validate checks the config.
+func (c Config) Validate() error {
+	if c.MaxConcurrent < 1 {
+		return fmt.Errorf("classifier: MaxConcurrent %d: want 1 or more", c.MaxConcurrent)
+	}
+	if c.CacheUsers < 1 {
+		return fmt.Errorf("classifier: CacheUsers %d: want 1 or more", c.CacheUsers)
+	}
+	return nil
+}
+
 // Service is the classifier: categories, rules, models and jobs, applied
 // through the transaction domain.
 type Service struct {
@@ -36,16 +66,13 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 
-	mu    sync.Mutex
-	cache map[string]cachedModel // user → decoded model
+	limit  *limiter
+	rules  *versioned[*RuleSet]        // by State.Rules
+	known  *versioned[map[string]bool] // by State.Categories
+	models *versioned[*Linear]         // by State.Model
 
 	jobs   sync.WaitGroup
 	jobCtx context.Context
-}
-
-type cachedModel struct {
-	version int64
-	m       *Linear
 }
 
 var (
@@ -53,17 +80,34 @@ var (
 	_ transaction.CategoryChecker = (*Service)(nil)
 )
 
-// NewService returns a classifier over store and txs, with the built-in
-// model builtin (nil for none). Background jobs run under ctx: they stop
-// when it ends, and Wait waits for them.
+// NewService returns a classifier over store and txs with DefaultConfig and
+// the built-in model builtin (nil for none). Background jobs run under ctx:
+// they stop when it ends, and Wait waits for them.
 func NewService(ctx context.Context, store Store, txs Transactions, builtin *Linear, log *slog.Logger) *Service {
+	s, err := New(ctx, DefaultConfig(builtin), store, txs, log)
+	if err != nil {
+		panic(err) // the defaults are valid
+	}
+	return s
+}
+
+// New returns a classifier over store and txs, configured by cfg.
+// Background jobs run under ctx: they stop when it ends, and Wait waits for
+// them.
+func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	return &Service{
-		store: store, txs: txs, builtin: builtin, log: log,
+		store: store, txs: txs, builtin: cfg.Builtin, log: log,
 		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
-		cache:  map[string]cachedModel{},
+		limit:  newLimiter(cfg.MaxConcurrent),
+		rules:  newVersioned[*RuleSet](cfg.CacheUsers),
+		known:  newVersioned[map[string]bool](cfg.CacheUsers),
+		models: newVersioned[*Linear](cfg.CacheUsers),
 		jobCtx: ctx,
-	}
+	}, nil
 }
 
 // Wait waits for the background jobs to stop (after the context given to
@@ -336,9 +380,7 @@ func (s *Service) updateModel(ctx context.Context, userID string, change func(*L
 		if err != nil {
 			return err
 		}
-		s.mu.Lock()
-		s.cache[userID] = cachedModel{version: version + 1, m: m}
-		s.mu.Unlock()
+		s.models.put(userID, version+1, m)
 		return nil
 	}
 }
@@ -367,32 +409,21 @@ func (s *Service) Retrain(ctx context.Context, userID string) (int64, error) {
 	return int64(len(ex)), err
 }
 
-func (s *Service) userModel(ctx context.Context, userID string) (*Linear, error) {
-	v, err := s.store.ModelVersion(ctx, userID)
-	if err != nil || v == 0 {
-		return nil, err
+func (s *Service) userModel(ctx context.Context, userID string, version int64) (*Linear, error) {
+	if version == 0 {
+		return nil, nil
 	}
-	s.mu.Lock()
-	c, ok := s.cache[userID]
-	s.mu.Unlock()
-	if ok && c.version == v {
-		return c.m, nil
-	}
-	blob, v, err := s.store.LoadModel(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	m := NewLinear()
-	if err := m.UnmarshalBinary(blob); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.cache) > 1000 {
-		clear(s.cache)
-	}
-	s.cache[userID] = cachedModel{version: v, m: m}
-	s.mu.Unlock()
-	return m, nil
+	return s.models.get(ctx, userID, version, func() (*Linear, error) {
+		blob, _, err := s.store.LoadModel(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		m := NewLinear()
+		if err := m.UnmarshalBinary(blob); err != nil {
+			return nil, err
+		}
+		return m, nil
+	})
 }
 
 // ---- deciding ----
@@ -423,29 +454,48 @@ type decider struct {
 	threshold float64
 }
 
+// decider reads the user's state (one query) and builds a decider from
+// what is cached for it: rules are compiled once per version of the user's
+// rules, shared by every request, and rebuilt on every replica when a change
+// bumps the version.
 func (s *Service) decider(ctx context.Context, userID string) (*decider, error) {
-	rules, err := s.store.ListRules(ctx, userID)
+	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	set, err := s.store.Settings(ctx, userID)
+	return s.deciderFor(ctx, userID, st)
+}
+
+func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*decider, error) {
+	rules, err := s.rules.get(ctx, userID, st.Rules, func() (*RuleSet, error) {
+		rs, err := s.store.ListRules(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		return NewRuleSet(rs), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	user, err := s.userModel(ctx, userID)
+	known, err := s.known.get(ctx, userID, st.Categories, func() (map[string]bool, error) {
+		cats, err := s.Categories(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		known := make(map[string]bool, len(cats))
+		for _, c := range cats {
+			known[c.ID] = true
+		}
+		return known, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	cats, err := s.Categories(ctx, userID)
+	user, err := s.userModel(ctx, userID, st.Model)
 	if err != nil {
 		return nil, err
 	}
-	d := &decider{rules: NewRuleSet(rules), user: user, builtin: s.builtin, threshold: float64(set.Threshold) / 10000,
-		known: make(map[string]bool, len(cats))}
-	for _, c := range cats {
-		d.known[c.ID] = true
-	}
-	return d, nil
+	return &decider{rules: rules, user: user, builtin: s.builtin, threshold: float64(st.Settings.Threshold) / 10000, known: known}, nil
 }
 
 // Decide classifies one item: the first matching rule decides with
@@ -502,7 +552,9 @@ func (d *decider) Decide(it Item) Result {
 	return Result{CategoryID: cands[0].Category, Confidence: cands[0].P, Source: srcOf[cands[0].Category], Suggestions: cands}
 }
 
-// Classify decides for each item; nothing is stored.
+// Classify decides for each item; nothing is stored. A user runs at most
+// Config.MaxConcurrent of these (and auto-categorizations) at once: past it
+// is ErrBusy.
 func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]Result, error) {
 	var v fault.Validation
 	switch {
@@ -514,6 +566,11 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	release, err := s.limit.acquire(ctx, userID, false)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	d, err := s.decider(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -527,17 +584,24 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 
 // AutoCategorize is the transaction.Classifier hook for new transactions:
 // when the user turned it on, it decides for each; failures are logged and
-// leave the transactions uncategorized.
+// leave the transactions uncategorized. It waits for one of the user's
+// classification slots (the create is already bounded by its body size).
 func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
-	set, err := s.store.Settings(ctx, userID)
+	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
 		return nil
 	}
-	if !set.AutoOnCreate {
+	if !st.Settings.AutoOnCreate {
 		return nil
 	}
-	d, err := s.decider(ctx, userID)
+	release, err := s.limit.acquire(ctx, userID, true)
+	if err != nil {
+		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
+		return nil
+	}
+	defer release()
+	d, err := s.deciderFor(ctx, userID, st)
 	if err != nil {
 		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
 		return nil
@@ -562,11 +626,17 @@ func (s *Service) CategorizeOne(ctx context.Context, userID, txID string) (trans
 	if t.CategorySource == transaction.SourceManual {
 		return t, Result{}, transaction.ErrManualCategory
 	}
-	d, err := s.decider(ctx, userID)
+	release, err := s.limit.acquire(ctx, userID, false)
 	if err != nil {
 		return t, Result{}, err
 	}
+	d, err := s.decider(ctx, userID)
+	if err != nil {
+		release()
+		return t, Result{}, err
+	}
 	r := d.Decide(ItemOf(t))
+	release()
 	if r.CategoryID == "" {
 		return t, r, nil
 	}

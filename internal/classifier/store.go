@@ -36,9 +36,11 @@ type Store interface {
 	Settings(ctx context.Context, userID string) (Settings, error)
 	SaveSettings(ctx context.Context, s Settings) error
 
-	// ModelVersion returns the version of the user's stored model (0 if
-	// none), LoadModel the model too.
-	ModelVersion(ctx context.Context, userID string) (int64, error)
+	// State returns, in one round trip, the versions of what a Service
+	// caches for the user and the user's settings.
+	State(ctx context.Context, userID string) (State, error)
+	// LoadModel returns the user's stored model and its version (nil, 0 if
+	// none).
 	LoadModel(ctx context.Context, userID string) (blob []byte, version int64, err error)
 	// SaveModel stores the model as version prev+1 if the stored one is
 	// still prev (0: none), or returns ErrModelConflict.
@@ -49,6 +51,18 @@ type Store interface {
 	CreateJob(ctx context.Context, j Job, staleAfter time.Duration) error
 	UpdateJob(ctx context.Context, j Job) error
 	GetJob(ctx context.Context, userID, id string) (Job, error)
+}
+
+// State is what deciding for a user depends on. Rules and Categories grow
+// by one with every change to the user's rules or categories (in the same
+// database transaction), Model is the stored model's version (0: none): a
+// Service keeps what it built from them until they change, on whichever
+// replica the change was made.
+type State struct {
+	Rules      int64
+	Categories int64
+	Model      int64
+	Settings   Settings
 }
 
 // Transactions is what the classifier needs of the transaction domain

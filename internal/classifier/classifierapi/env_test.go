@@ -27,6 +27,8 @@ import (
 // two users, wired as trx serve wires them.
 type apiEnv struct {
 	t          *testing.T
+	db         *sqldb.DB
+	users      *auth.Service
 	srv        *httptest.Server
 	svc        *classifier.Service
 	alice, bob string // API keys
@@ -35,15 +37,24 @@ type apiEnv struct {
 func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
-	log := slog.New(slog.DiscardHandler)
 	users, keys := authtest.Users(t, db, "alice", "bob")
 	alice, bob := keys[0], keys[1]
+	e := &apiEnv{t: t, db: db, users: users, alice: alice, bob: bob}
+	e.srv, e.svc = e.replica()
+	return e
+}
+
+// replica starts another trx process's classifier and transactions APIs on
+// the same database: what it caches is its own.
+func (e *apiEnv) replica() (*httptest.Server, *classifier.Service) {
+	t := e.t
+	log := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(context.Background())
-	txs := transaction.NewService(transactionsql.New(db))
-	cls := classifier.NewService(ctx, classifiersql.New(db), txs, nil, log)
+	txs := transaction.NewService(transactionsql.New(e.db))
+	cls := classifier.NewService(ctx, classifiersql.New(e.db), txs, nil, log)
 	txs.SetClassifier(cls)
 	mux := http.NewServeMux()
-	authn := auth.Require(users, log)
+	authn := auth.Require(e.users, log)
 	transactionapi.Routes(mux, txs, authn, log)
 	classifierapi.Routes(mux, cls, authn, log)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
@@ -52,7 +63,7 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 		cancel()
 		cls.Wait()
 	})
-	return &apiEnv{t: t, srv: srv, svc: cls, alice: alice, bob: bob}
+	return srv, cls
 }
 
 type response = webtest.Response
@@ -61,6 +72,13 @@ type response = webtest.Response
 func (e *apiEnv) do(key, method, path string, body any, hdr ...string) response {
 	e.t.Helper()
 	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, hdr...)
+}
+
+// on returns the env with requests sent to srv (another replica).
+func (e *apiEnv) on(srv *httptest.Server) *apiEnv {
+	c := *e
+	c.srv = srv
+	return &c
 }
 
 // must sends a request and fails the test unless the status is want; it

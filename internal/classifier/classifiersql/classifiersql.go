@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trx-platform/trx/internal/classifier"
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
 
@@ -28,6 +29,57 @@ var _ classifier.Store = (*Store)(nil)
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// ---- versions ----
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// bump adds one to a per-user version counter (column rules or
+// categories of classifier_versions), in the caller's transaction.
+func (s *Store) bump(ctx context.Context, q execer, userID, column string) error {
+	stmt := `INSERT INTO classifier_versions (user_id, ` + column + `) VALUES (?, 1)`
+	switch s.db.Dialect {
+	case sqldb.SQLite:
+		stmt += ` ON CONFLICT (user_id) DO UPDATE SET ` + column + ` = ` + column + ` + 1`
+	case sqldb.MySQL:
+		stmt += ` ON DUPLICATE KEY UPDATE ` + column + ` = ` + column + ` + 1`
+	}
+	if _, err := q.ExecContext(ctx, stmt, userID); err != nil {
+		return fmt.Errorf("classifiersql: bump %s version: %w", column, err)
+	}
+	return nil
+}
+
+// State reads the versions and settings deciding depends on, in one query.
+func (s *Store) State(ctx context.Context, userID string) (classifier.State, error) {
+	st := classifier.State{Settings: classifier.DefaultSettings(userID)}
+	var (
+		auto      sql.NullBool
+		threshold sql.NullInt64
+		updated   sql.NullString
+	)
+	err := s.db.Read.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT rules FROM classifier_versions WHERE user_id = ?), 0),
+		COALESCE((SELECT categories FROM classifier_versions WHERE user_id = ?), 0),
+		COALESCE((SELECT version FROM classifier_models WHERE user_id = ?), 0),
+		(SELECT auto_on_create FROM classifier_settings WHERE user_id = ?),
+		(SELECT threshold_bp FROM classifier_settings WHERE user_id = ?),
+		(SELECT updated_at FROM classifier_settings WHERE user_id = ?)`,
+		userID, userID, userID, userID, userID, userID).
+		Scan(&st.Rules, &st.Categories, &st.Model, &auto, &threshold, &updated)
+	if err != nil {
+		return st, fmt.Errorf("classifiersql: state: %w", err)
+	}
+	if threshold.Valid {
+		st.Settings.AutoOnCreate, st.Settings.Threshold = auto.Bool, int(threshold.Int64)
+		if st.Settings.UpdatedAt, err = sqldb.ParseTime(updated.String); err != nil {
+			return st, fmt.Errorf("classifiersql: state: %w", err)
+		}
+	}
+	return st, nil
+}
 
 // ---- categories ----
 
@@ -88,32 +140,64 @@ func nameKey(name string) string { return strings.ToLower(name) }
 
 // CreateCategory stores c.
 func (s *Store) CreateCategory(ctx context.Context, c classifier.Category) error {
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO categories (id, user_id, name, name_key, parent_id, created_at, updated_at)
+	return s.inTx(ctx, "create category", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO categories (id, user_id, name, name_key, parent_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.UserID, c.Name, nameKey(c.Name), nullable(c.ParentID),
-		sqldb.FormatTime(c.CreatedAt), sqldb.FormatTime(c.UpdatedAt))
-	if sqldb.IsDuplicate(err) {
-		return classifier.ErrCategoryExists
-	}
-	if err != nil {
-		return fmt.Errorf("classifiersql: create category: %w", err)
-	}
-	return nil
+			sqldb.FormatTime(c.CreatedAt), sqldb.FormatTime(c.UpdatedAt))
+		if sqldb.IsDuplicate(err) {
+			return classifier.ErrCategoryExists
+		}
+		if err != nil {
+			return err
+		}
+		return s.bump(ctx, tx, c.UserID, "categories")
+	})
 }
 
 // UpdateCategory writes c's name and parent.
 func (s *Store) UpdateCategory(ctx context.Context, c classifier.Category) error {
-	res, err := s.db.Write.ExecContext(ctx, `UPDATE categories SET name = ?, name_key = ?, parent_id = ?, updated_at = ?
+	return s.inTx(ctx, "update category", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE categories SET name = ?, name_key = ?, parent_id = ?, updated_at = ?
 		WHERE user_id = ? AND id = ?`, c.Name, nameKey(c.Name), nullable(c.ParentID), sqldb.FormatTime(c.UpdatedAt), c.UserID, c.ID)
-	if sqldb.IsDuplicate(err) {
-		return classifier.ErrCategoryExists
-	}
-	if err != nil {
-		return fmt.Errorf("classifiersql: update category: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.GetCategory(ctx, c.UserID, c.ID); err != nil {
+		if sqldb.IsDuplicate(err) {
+			return classifier.ErrCategoryExists
+		}
+		if err != nil {
 			return err
 		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// MySQL counts rows changed, not matched: an update to the same
+			// values is 0 too.
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM categories WHERE user_id = ? AND id = ?`, c.UserID, c.ID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return classifier.ErrCategoryNotFound
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return s.bump(ctx, tx, c.UserID, "categories")
+	})
+}
+
+// inTx runs fn in a write transaction; an error that is not one of the
+// classifier's own is wrapped with what.
+func (s *Store) inTx(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("classifiersql: %s: %w", what, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := fn(tx); err != nil {
+		var fe *fault.Error
+		if errors.As(err, &fe) {
+			return err
+		}
+		return fmt.Errorf("classifiersql: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("classifiersql: %s: commit: %w", what, err)
 	}
 	return nil
 }
@@ -152,6 +236,12 @@ func (s *Store) DeleteCategory(ctx context.Context, userID, id, moveRulesTo stri
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return classifier.ErrCategoryNotFound
+	}
+	if err := s.bump(ctx, tx, userID, "categories"); err != nil {
+		return err
+	}
+	if err := s.bump(ctx, tx, userID, "rules"); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("classifiersql: delete category: commit: %w", err)
@@ -278,6 +368,9 @@ func (s *Store) CreateRule(ctx context.Context, r classifier.Rule) error {
 	if err := s.renumber(ctx, tx, r.UserID, r.ID, r.Position); err != nil {
 		return err
 	}
+	if err := s.bump(ctx, tx, r.UserID, "rules"); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("classifiersql: create rule: commit: %w", err)
 	}
@@ -311,6 +404,9 @@ func (s *Store) UpdateRule(ctx context.Context, r classifier.Rule) error {
 	if err := s.renumber(ctx, tx, r.UserID, r.ID, r.Position); err != nil {
 		return err
 	}
+	if err := s.bump(ctx, tx, r.UserID, "rules"); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("classifiersql: update rule: commit: %w", err)
 	}
@@ -332,6 +428,9 @@ func (s *Store) DeleteRule(ctx context.Context, userID, id string) error {
 		return classifier.ErrRuleNotFound
 	}
 	if err := s.renumber(ctx, tx, userID, "", 0); err != nil {
+		return err
+	}
+	if err := s.bump(ctx, tx, userID, "rules"); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -374,19 +473,6 @@ func (s *Store) SaveSettings(ctx context.Context, set classifier.Settings) error
 }
 
 // ---- models ----
-
-// ModelVersion returns the version of the user's model, 0 if none.
-func (s *Store) ModelVersion(ctx context.Context, userID string) (int64, error) {
-	var v int64
-	err := s.db.Read.QueryRowContext(ctx, `SELECT version FROM classifier_models WHERE user_id = ?`, userID).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("classifiersql: model version: %w", err)
-	}
-	return v, nil
-}
 
 // LoadModel returns the user's model and its version (nil, 0 if none).
 // It reads from the write side so that an update reads what it replaces.
