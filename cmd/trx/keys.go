@@ -22,39 +22,19 @@ stored hashed and shown only this once. 'list' shows a user's keys (never their 
 revoked ones too. 'revoke' stops a key at once on every replica. The same operations are
 in the API under /api/v1/keys. All work while trx serve runs on the same database.`
 
+// keysArgs is what `trx keys` was asked to do.
+type keysArgs struct {
+	verb, user, scopes, label string
+	rate                      float64
+	burst                     int
+	keyID                     string // of revoke
+}
+
 func runKeys(ctx context.Context, e env, args []string) error {
-	var (
-		cfg    serveConfig
-		user   string
-		scopes string
-		label  string
-		rate   float64
-		burst  int
-	)
-	fs := newFlagSet("keys", keysSynopsis, e)
-	dbFlags(fs, &cfg)
-	fs.stringVar(&user, "user", "", "the user whose keys to create or list")
-	fs.stringVar(&scopes, "scopes", "read,write", "comma-separated scopes of a new key: read, write, admin")
-	fs.stringVar(&label, "label", "", "a note to tell the new key apart (at most 100 characters)")
-	fs.floatVar(&rate, "rate-limit", 0, "requests per second for the new key on each gateway replica (0: the gateway's --rate-limit)")
-	fs.intVar(&burst, "rate-burst", 0, "bucket size for the new key (0: the gateway's --rate-burst)")
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("keys: want create, list or revoke")
-	}
-	verb := args[0]
-	if err := fs.parse(args[1:]); err != nil {
+	var cfg serveConfig
+	ka, err := parseKeysArgs(e, &cfg, args)
+	if err != nil {
 		return err
-	}
-	switch {
-	case verb == "revoke" && fs.NArg() != 1, verb != "revoke" && fs.NArg() != 0:
-		fs.Usage()
-		return fmt.Errorf("keys %s: unexpected arguments %q", verb, fs.Args())
-	case (verb == "create" || verb == "list") && user == "":
-		return fmt.Errorf("keys %s: name the user with --user", verb)
-	case verb != "create" && verb != "list" && verb != "revoke":
-		fs.Usage()
-		return fmt.Errorf("keys: unknown action %q; want create, list or revoke", verb)
 	}
 	log, _ := newLogger(e.stderr, "warn", "text")
 	db, err := openDB(ctx, cfg, true, log)
@@ -63,48 +43,88 @@ func runKeys(ctx context.Context, e env, args []string) error {
 	}
 	defer db.Close()
 	svc := auth.NewService(authsql.New(db))
-	switch verb {
+	switch ka.verb {
 	case "create":
-		sc, err := parseScopes(scopes)
-		if err != nil {
-			return err
-		}
-		u, err := svc.UserByName(ctx, user)
-		if err != nil {
-			return fmt.Errorf("keys create: %q: %w", user, err)
-		}
-		_, secret, err := svc.CreateKey(ctx, u.ID, auth.KeyOptions{Scopes: sc, Label: label, RateLimit: rate, RateBurst: burst})
-		if err != nil {
-			return fmt.Errorf("keys create: %w", err)
-		}
-		fmt.Fprintln(e.stdout, secret)
+		return createKey(ctx, e, svc, ka)
 	case "list":
-		u, err := svc.UserByName(ctx, user)
-		if err != nil {
-			return fmt.Errorf("keys list: %q: %w", user, err)
+		return listKeys(ctx, e, svc, ka.user)
+	default: // revoke
+		if err := svc.RevokeKey(ctx, ka.keyID); err != nil {
+			return fmt.Errorf("keys revoke %s: %w", ka.keyID, err)
 		}
-		keys, err := svc.Keys(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tPREFIX\tSCOPES\tLABEL\tRATE\tCREATED\tLAST USED\tREVOKED")
-		for _, k := range keys {
-			rl := "-"
-			if k.RateLimit > 0 || k.RateBurst > 0 {
-				rl = strconv.FormatFloat(k.RateLimit, 'g', -1, 64) + "/s burst " + strconv.Itoa(k.RateBurst)
-			}
-			fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, strings.Join(k.Scopes, ","), dash(k.Label), rl,
-				stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.RevokedAt))
-		}
-		return tw.Flush()
-	case "revoke":
-		if err := svc.RevokeKey(ctx, fs.Arg(0)); err != nil {
-			return fmt.Errorf("keys revoke %s: %w", fs.Arg(0), err)
-		}
-		fmt.Fprintln(e.stderr, "revoked", fs.Arg(0))
+		fmt.Fprintln(e.stderr, "revoked", ka.keyID)
+		return nil
 	}
+}
+
+func parseKeysArgs(e env, cfg *serveConfig, args []string) (keysArgs, error) {
+	var ka keysArgs
+	fs := newFlagSet("keys", keysSynopsis, e)
+	dbFlags(fs, cfg)
+	fs.stringVar(&ka.user, "user", "", "the user whose keys to create or list")
+	fs.stringVar(&ka.scopes, "scopes", "read,write", "comma-separated scopes of a new key: read, write, admin")
+	fs.stringVar(&ka.label, "label", "", "a note to tell the new key apart (at most 100 characters)")
+	fs.floatVar(&ka.rate, "rate-limit", 0, "requests per second for the new key on each gateway replica (0: the gateway's --rate-limit)")
+	fs.intVar(&ka.burst, "rate-burst", 0, "bucket size for the new key (0: the gateway's --rate-burst)")
+	if len(args) == 0 {
+		fs.Usage()
+		return ka, errors.New("keys: want create, list or revoke")
+	}
+	ka.verb = args[0]
+	if err := fs.parse(args[1:]); err != nil {
+		return ka, err
+	}
+	switch verb := ka.verb; {
+	case verb == "revoke" && fs.NArg() != 1, verb != "revoke" && fs.NArg() != 0:
+		fs.Usage()
+		return ka, fmt.Errorf("keys %s: unexpected arguments %q", verb, fs.Args())
+	case (verb == "create" || verb == "list") && ka.user == "":
+		return ka, fmt.Errorf("keys %s: name the user with --user", verb)
+	case verb != "create" && verb != "list" && verb != "revoke":
+		fs.Usage()
+		return ka, fmt.Errorf("keys: unknown action %q; want create, list or revoke", verb)
+	}
+	ka.keyID = fs.Arg(0)
+	return ka, nil
+}
+
+func createKey(ctx context.Context, e env, svc *auth.Service, ka keysArgs) error {
+	sc, err := parseScopes(ka.scopes)
+	if err != nil {
+		return err
+	}
+	u, err := svc.UserByName(ctx, ka.user)
+	if err != nil {
+		return fmt.Errorf("keys create: %q: %w", ka.user, err)
+	}
+	_, secret, err := svc.CreateKey(ctx, u.ID, auth.KeyOptions{Scopes: sc, Label: ka.label, RateLimit: ka.rate, RateBurst: ka.burst})
+	if err != nil {
+		return fmt.Errorf("keys create: %w", err)
+	}
+	fmt.Fprintln(e.stdout, secret)
 	return nil
+}
+
+func listKeys(ctx context.Context, e env, svc *auth.Service, user string) error {
+	u, err := svc.UserByName(ctx, user)
+	if err != nil {
+		return fmt.Errorf("keys list: %q: %w", user, err)
+	}
+	keys, err := svc.Keys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPREFIX\tSCOPES\tLABEL\tRATE\tCREATED\tLAST USED\tREVOKED")
+	for _, k := range keys {
+		rl := "-"
+		if k.RateLimit > 0 || k.RateBurst > 0 {
+			rl = strconv.FormatFloat(k.RateLimit, 'g', -1, 64) + "/s burst " + strconv.Itoa(k.RateBurst)
+		}
+		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, strings.Join(k.Scopes, ","), dash(k.Label), rl,
+			stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.RevokedAt))
+	}
+	return tw.Flush()
 }
 
 func dash(s string) string {
