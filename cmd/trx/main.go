@@ -1,6 +1,7 @@
 // Command trx is the trx transactions platform: `trx serve` runs it, and the
 // other subcommands are tools around it (migrations, users, the report
-// function as a CLI, load generators).
+// function as a CLI); the load generators are a program of their own,
+// cmd/trx-bench.
 package main
 
 import (
@@ -38,7 +39,6 @@ func commands() map[string]command {
 		"migrate":     {"apply database migrations, or show their status", runMigrate},
 		"users":       {"manage users and their API keys", runUsers},
 		"keys":        {"create, list and revoke API keys", runKeys},
-		"bench":       {"load-test a running trx against a database baseline", runBench},
 		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
 			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
 		}},

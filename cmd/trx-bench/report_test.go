@@ -5,12 +5,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trx-platform/trx/internal/report/reportcli"
 )
 
-// TestBenchReport runs `trx bench report` on a small input, with this test
+// TestBenchReport runs `trx-bench report` on a small input, with this test
 // binary standing in for trx as the CLI's child process.
 func TestBenchReport(t *testing.T) {
 	t.Setenv("TRX_BENCH_REPORT_HELPER", "1")
@@ -38,14 +41,17 @@ func TestBenchReport(t *testing.T) {
 }
 
 // TestBenchReportHelper is `trx` for TestBenchReport's child processes:
-// it runs the arguments after "--".
+// it runs the arguments after "--", `report …`, as trx report does.
 func TestBenchReportHelper(t *testing.T) {
 	if os.Getenv("TRX_BENCH_REPORT_HELPER") != "1" {
 		t.Skip("the helper process of TestBenchReport")
 	}
 	args := os.Args[slices.Index(os.Args, "--")+1:]
-	err := run(context.Background(), args, env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
-	if err != nil {
+	if len(args) == 0 || args[0] != "report" {
+		fmt.Fprintf(os.Stderr, "want trx report, got %q\n", args)
+		os.Exit(2)
+	}
+	if err := reportcli.Run(context.Background(), args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -58,5 +64,30 @@ func TestBenchReportFlags(t *testing.T) {
 		if _, err := parseBenchReport(testEnv(nil, &stdout, &stderr), args); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// TestFindTrx checks how the CLI path finds the trx to run: --trx if given
+// (an error if it is not a program), else trx on PATH (in a test there is
+// no trx next to the test binary).
+func TestFindTrx(t *testing.T) {
+	dir := t.TempDir()
+	trx := filepath.Join(dir, "trx")
+	if err := os.WriteFile(trx, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findTrx(trx); err != nil || got != trx {
+		t.Errorf("findTrx(%q) = %q, %v", trx, got, err)
+	}
+	if _, err := findTrx(filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "--trx") {
+		t.Errorf("findTrx of a missing file: %v, want an error about --trx", err)
+	}
+	t.Setenv("PATH", dir)
+	if got, err := findTrx(""); err != nil || got != trx {
+		t.Errorf("findTrx on PATH = %q, %v, want %q", got, err, trx)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := findTrx(""); err == nil || !strings.Contains(err.Error(), "go build -o") {
+		t.Errorf("findTrx with no trx anywhere: %v, want an error saying how to build one", err)
 	}
 }

@@ -39,7 +39,7 @@ const (
 	targetWSConnRate = 5_000                  // new connections accepted per second
 )
 
-// benchWSConfig is the configuration of `trx bench ws`.
+// benchWSConfig is the configuration of `trx-bench ws`.
 type benchWSConfig struct {
 	Target          string
 	Key             string
@@ -62,7 +62,7 @@ type benchWSConfig struct {
 	ChildOffset  int
 }
 
-const benchWSSynopsis = `bench ws --key ADMIN_KEY [flags]
+const benchWSSynopsis = `ws --key ADMIN_KEY [flags]
 
 Opens --clients WebSocket clients to a running trx's /ws, subscribes them, drives
 --updates price changes through the stock API (it first creates --symbols stocks
@@ -80,31 +80,31 @@ hard limit at start); beyond that, or with --procs, it runs itself again as
 child processes that each hold a share and report to it over a pipe.
 
 Examples (trx serve on 127.0.0.1:8080, its pid in $PID, its admin key in TRX_KEY):
-  trx bench ws --clients 10000 --updates 50 --server-pid $PID
-  trx bench ws --clients 10000 --updates 60 --rate 2 --server-pid $PID
-  trx bench ws --clients 15000 --idle --server-pid $PID`
+  trx-bench ws --clients 10000 --updates 50 --server-pid $PID
+  trx-bench ws --clients 10000 --updates 60 --rate 2 --server-pid $PID
+  trx-bench ws --clients 15000 --idle --server-pid $PID`
 
 func parseBenchWS(e env, args []string) (benchWSConfig, error) {
 	var cfg benchWSConfig
-	fs := newFlagSet("bench ws", benchWSSynopsis, e)
-	fs.stringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the trx to drive (loopback only)")
-	fs.stringVar(&cfg.Key, "key", "", "API key with the admin scope (creates stocks and changes prices); required")
-	fs.intVar(&cfg.Clients, "clients", 100, "WebSocket clients to open")
-	fs.intVar(&cfg.Updates, "updates", 50, "price updates to make (each is one notification per subscribed client)")
-	fs.intVar(&cfg.Rate, "rate", 0, "updates per second (open loop); 0: as fast as the server takes them, each request waiting for the previous one")
-	fs.intVar(&cfg.Symbols, "symbols", 10, "stocks the updates cycle through")
-	fs.intVar(&cfg.Batch, "batch", 1, "updates per request: 1 sends PATCH /api/v1/stocks/{symbol}, more send POST /api/v1/stocks/prices (at most --symbols)")
-	fs.stringVar(&cfg.Subscribe, "subscribe", "all", `what each client subscribes to: "all" (a subscribe message with no symbols), "none" (no message: the default on connect, all) or a number K of the symbols`)
-	fs.intVar(&cfg.Procs, "procs", 0, "client processes; 0: one, or as many as the open-file limit needs")
-	fs.boolVar(&cfg.Idle, "idle", false, "open the connections and hold them without updates: measures connect rate and memory per connection")
-	fs.durationVar(&cfg.Hold, "hold", 5*time.Second, "with --idle, how long to hold the connections before measuring again")
-	fs.durationVar(&cfg.Drain, "drain", 15*time.Second, "after the last update, how long clients may go without a new message before the rest counts as lost")
-	fs.intVar(&cfg.DialConcurrency, "dial-concurrency", 64, "connections being opened at once, per process")
-	fs.durationVar(&cfg.Timeout, "timeout", 10*time.Second, "limit of one connect (dial to welcome, and the subscribe reply) and of one API request")
-	fs.intVar(&cfg.ServerPID, "server-pid", 0, "process id of the trx server, to read its CPU time and RSS from /proc; 0: not measured")
-	fs.stringVar(&cfg.ChildSymbols, "child-symbols", "", "internal: the symbols of a child process's run")
-	fs.intVar(&cfg.ChildOffset, "child-offset", 0, "internal: the index of a child process's first client")
-	if err := fs.parse(args); err != nil {
+	fs := newFlagSet("ws", benchWSSynopsis, e)
+	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the trx to drive (loopback only)")
+	fs.StringVar(&cfg.Key, "key", "", "API key with the admin scope (creates stocks and changes prices); required")
+	fs.IntVar(&cfg.Clients, "clients", 100, "WebSocket clients to open")
+	fs.IntVar(&cfg.Updates, "updates", 50, "price updates to make (each is one notification per subscribed client)")
+	fs.IntVar(&cfg.Rate, "rate", 0, "updates per second (open loop); 0: as fast as the server takes them, each request waiting for the previous one")
+	fs.IntVar(&cfg.Symbols, "symbols", 10, "stocks the updates cycle through")
+	fs.IntVar(&cfg.Batch, "batch", 1, "updates per request: 1 sends PATCH /api/v1/stocks/{symbol}, more send POST /api/v1/stocks/prices (at most --symbols)")
+	fs.StringVar(&cfg.Subscribe, "subscribe", "all", `what each client subscribes to: "all" (a subscribe message with no symbols), "none" (no message: the default on connect, all) or a number K of the symbols`)
+	fs.IntVar(&cfg.Procs, "procs", 0, "client processes; 0: one, or as many as the open-file limit needs")
+	fs.BoolVar(&cfg.Idle, "idle", false, "open the connections and hold them without updates: measures connect rate and memory per connection")
+	fs.DurationVar(&cfg.Hold, "hold", 5*time.Second, "with --idle, how long to hold the connections before measuring again")
+	fs.DurationVar(&cfg.Drain, "drain", 15*time.Second, "after the last update, how long clients may go without a new message before the rest counts as lost")
+	fs.IntVar(&cfg.DialConcurrency, "dial-concurrency", 64, "connections being opened at once, per process")
+	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "limit of one connect (dial to welcome, and the subscribe reply) and of one API request")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "process id of the trx server, to read its CPU time and RSS from /proc; 0: not measured")
+	fs.StringVar(&cfg.ChildSymbols, "child-symbols", "", "internal: the symbols of a child process's run")
+	fs.IntVar(&cfg.ChildOffset, "child-offset", 0, "internal: the index of a child process's first client")
+	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -187,7 +187,7 @@ func runBenchWS(ctx context.Context, e env, args []string) error {
 	}
 	limit := raiseFileLimit()
 	if cfg.ChildSymbols != "" {
-		return wsChild(ctx, cfg, strings.Split(cfg.ChildSymbols, ","), cfg.ChildOffset, os.Stdin, e.stdout)
+		return wsChild(ctx, cfg, strings.Split(cfg.ChildSymbols, ","), cfg.ChildOffset, e.stdin, e.stdout)
 	}
 	res, err := benchWS(ctx, e, cfg, limit, nil)
 	if err != nil {
@@ -432,7 +432,7 @@ func childPool(cfg benchWSConfig, stderr io.Writer) wsPoolStarter {
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("bench ws: cannot find this executable to run client processes: %w", err)
 		}
-		cmd := exec.CommandContext(ctx, exe, "bench", "ws",
+		cmd := exec.CommandContext(ctx, exe, "ws",
 			"--target", cfg.Target, "--clients", strconv.Itoa(n), "--symbols", strconv.Itoa(len(symbols)),
 			"--subscribe", cfg.Subscribe, "--dial-concurrency", strconv.Itoa(cfg.DialConcurrency),
 			"--timeout", cfg.Timeout.String(), "--child-symbols", strings.Join(symbols, ","),
@@ -1237,7 +1237,7 @@ func writeWSReport(w io.Writer, cfg benchWSConfig, r *benchWSResult) {
 	if cfg.Idle {
 		mode = "idle: connections held " + cfg.Hold.String()
 	}
-	fmt.Fprintf(w, "trx bench ws: target %s, %d clients in %d process(es), subscribe %s; %s\n", cfg.Target, cfg.Clients, r.Procs, cfg.Subscribe, mode)
+	fmt.Fprintf(w, "trx-bench ws: target %s, %d clients in %d process(es), subscribe %s; %s\n", cfg.Target, cfg.Clients, r.Procs, cfg.Subscribe, mode)
 	fmt.Fprintf(w, "machine: %d CPUs, load average %s at start, %s at end\n", runtime.NumCPU(), r.Load[0], r.Load[1])
 	connRate := 0.0
 	if p.ConnectNS > 0 {

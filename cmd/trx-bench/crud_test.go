@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -224,22 +223,6 @@ func TestParseBenchCrud(t *testing.T) {
 	}
 }
 
-func TestBenchHelp(t *testing.T) {
-	var errOut bytes.Buffer
-	err := run(context.Background(), []string{"bench", "crud", "--help"}, testEnv(nil, io.Discard, &errOut))
-	if !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("bench crud --help: %v, want flag.ErrHelp", err)
-	}
-	for _, want := range []string{"--target", "TRX_TARGET", "--key", "TRX_KEY", "--rate", "--mix", "--db"} {
-		if !strings.Contains(errOut.String(), want) {
-			t.Errorf("help does not mention %s:\n%s", want, errOut.String())
-		}
-	}
-	if err := run(context.Background(), []string{"bench", "nope"}, testEnv(nil, io.Discard, io.Discard)); err == nil {
-		t.Error("bench nope: no error")
-	}
-}
-
 func TestWeightsPick(t *testing.T) {
 	for range 100 {
 		if o := (weights{0, 3}).pick(); o != opGet {
@@ -280,7 +263,7 @@ func TestSchedule(t *testing.T) {
 	}
 }
 
-// benchRows parses the result table of `trx bench crud` into rows by
+// benchRows parses the result table of `trx-bench crud` into rows by
 // label ("api create"): requests and errors.
 func benchRows(t *testing.T, out string) map[string][2]int {
 	t.Helper()
@@ -300,7 +283,7 @@ func benchRows(t *testing.T, out string) map[string][2]int {
 	return rows
 }
 
-// TestBenchCrudEndToEnd runs `trx bench crud` briefly against trx serve
+// TestBenchCrudEndToEnd runs `trx-bench crud` briefly against trx serve
 // in-process on SQLite, with the driver baseline on the same file. It
 // checks that every operation ran without errors; it asserts no timings.
 func TestBenchCrudEndToEnd(t *testing.T) {
@@ -308,7 +291,7 @@ func TestBenchCrudEndToEnd(t *testing.T) {
 		t.Skip("runs a load for a few seconds")
 	}
 	dir := t.TempDir()
-	addr, key, _ := startServe(t, dir)
+	addr, key := startServe(t, dir)
 	if key == "" {
 		t.Fatal("serve printed no first API key")
 	}
@@ -326,7 +309,7 @@ func TestBenchCrudEndToEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := append([]string{"bench", "crud", "--target", "http://" + addr, "--concurrency", "4", "--progress", "100ms"}, tt.args...)
+			args := append([]string{"crud", "--target", "http://" + addr, "--concurrency", "4", "--progress", "100ms"}, tt.args...)
 			if err := run(context.Background(), args, testEnv(map[string]string{"TRX_KEY": key}, &out, &errOut)); err != nil {
 				t.Fatalf("bench: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
 			}
@@ -354,8 +337,8 @@ func TestBenchCrudEndToEnd(t *testing.T) {
 
 // TestBenchCrudBadKey checks that a key the target refuses fails at once.
 func TestBenchCrudBadKey(t *testing.T) {
-	addr, _, _ := startServe(t, t.TempDir())
-	err := run(context.Background(), []string{"bench", "crud", "--target", "http://" + addr, "--key", "trx_wrong"},
+	addr, _ := startServe(t, t.TempDir())
+	err := run(context.Background(), []string{"crud", "--target", "http://" + addr, "--key", "trx_wrong"},
 		testEnv(nil, io.Discard, io.Discard))
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("bench with a wrong key: %v, want a 401 error", err)
@@ -363,17 +346,18 @@ func TestBenchCrudBadKey(t *testing.T) {
 }
 
 // TestBenchCrudInterrupted checks that Ctrl-C (ctx cancelled) stops a run
-// early and still prints what it measured.
+// early and still prints what it measured. It cancels once a progress
+// line counts some creates.
 func TestBenchCrudInterrupted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a load")
 	}
-	addr, key, _ := startServe(t, t.TempDir())
-	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	addr, key := startServe(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out bytes.Buffer
-	args := []string{"bench", "crud", "--target", "http://" + addr, "--key", key, "--concurrency", "2", "--duration", "1h", "--progress", "0"}
-	if err := run(ctx, args, testEnv(nil, &out, io.Discard)); err != nil {
+	args := []string{"crud", "--target", "http://" + addr, "--key", key, "--concurrency", "2", "--duration", "1h", "--progress", "20ms"}
+	if err := run(ctx, args, testEnv(nil, &out, cancelOnProgress{cancel})); err != nil {
 		t.Fatalf("interrupted bench: %v", err)
 	}
 	rows := benchRows(t, out.String())
@@ -383,4 +367,18 @@ func TestBenchCrudInterrupted(t *testing.T) {
 	if _, ok := rows["api get"]; ok || !strings.Contains(out.String(), "interrupted") {
 		t.Errorf("want only the create phase and an interrupted note:\n%s", out.String())
 	}
+}
+
+// cancelOnProgress is a stderr that cancels the run at the first progress
+// line that counts a request ("bench: api create:  0s  12 requests …").
+type cancelOnProgress struct{ cancel context.CancelFunc }
+
+func (c cancelOnProgress) Write(p []byte) (int, error) {
+	f := strings.Fields(string(p))
+	for i := 1; i < len(f); i++ {
+		if n, err := strconv.Atoi(f[i-1]); err == nil && f[i] == "requests" && n > 0 {
+			c.cancel()
+		}
+	}
+	return len(p), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -18,30 +17,7 @@ const (
 	targetGetRate     = 2000                 // … at this many requests per second
 )
 
-func runBench(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.stderr, "Usage: trx bench crud|ws|report [flags]\n\n"+
-			"Benchmarks:\n  crud     create and get transactions through a running trx's API, against a database driver baseline\n"+
-			"  ws       WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS\n"+
-			"  report   the report function's CLI and HTTP endpoint on N generated transactions, against an encoding/json floor\n\n"+
-			"Run 'trx bench NAME --help' for the flags of one.")
-		if len(args) == 0 {
-			return errors.New("bench: name a benchmark: crud, ws or report")
-		}
-		return nil
-	}
-	switch args[0] {
-	case "crud":
-		return runBenchCrud(ctx, e, args[1:])
-	case "ws":
-		return runBenchWS(ctx, e, args[1:])
-	case "report":
-		return runBenchReport(ctx, e, args[1:])
-	}
-	return fmt.Errorf("bench: unknown benchmark %q; want crud, ws or report", args[0])
-}
-
-// benchCrudConfig is the configuration of `trx bench crud`.
+// benchCrudConfig is the configuration of `trx-bench crud`.
 type benchCrudConfig struct {
 	Target string
 	Key    string
@@ -51,7 +27,7 @@ type benchCrudConfig struct {
 	Load   loadConfig
 }
 
-const benchCrudSynopsis = `bench crud --key KEY [flags]
+const benchCrudSynopsis = `crud --key KEY [flags]
 
 Drives a running trx with creates and gets of transactions over HTTP and prints,
 per operation, requests, requests/s, p50/p99/max latency and errors. With --db,
@@ -70,29 +46,29 @@ answered (closed loop); --rate N starts N requests a second across the workers
 target that falls behind shows it.
 
 Example (trx serve on this machine, its key in TRX_KEY):
-  trx bench crud --target http://127.0.0.1:8080 --concurrency 32 --duration 20s \
+  trx-bench crud --target http://127.0.0.1:8080 --concurrency 32 --duration 20s \
       --db mysql://root@127.0.0.1:3306/trx_bench
-  trx bench crud --target http://127.0.0.1:8080 --mix get=100 --rate 2000`
+  trx-bench crud --target http://127.0.0.1:8080 --mix get=100 --rate 2000`
 
 // parseBenchCrud reads the flags (and their environment twins) of
-// `trx bench crud`.
+// `trx-bench crud`.
 func parseBenchCrud(e env, args []string) (benchCrudConfig, error) {
 	var (
 		cfg benchCrudConfig
 		mix string
 	)
-	fs := newFlagSet("bench crud", benchCrudSynopsis, e)
-	fs.stringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the trx to drive")
-	fs.stringVar(&cfg.Key, "key", "", "API key (read and write scopes) of the user the API run acts as; required")
-	fs.stringVar(&cfg.DB, "db", "", "database URL for the driver baseline, as trx serve takes it (mysql://… or sqlite:PATH); empty: no baseline")
-	fs.intVar(&cfg.Load.Concurrency, "concurrency", 32, "workers, each with one request in flight; also the baseline's pool size")
-	fs.durationVar(&cfg.Load.Duration, "duration", 20*time.Second, "length of each phase")
-	fs.intVar(&cfg.Load.Rate, "rate", 0, "requests per second across all workers (open loop); 0: as fast as answered")
-	fs.stringVar(&mix, "mix", "phases", `"phases" (creates, then gets), or weights of one mixed phase such as create=20,get=80`)
-	fs.intVar(&cfg.Seed, "seed", 1000, "rows created, unmeasured, before a mixed phase that has gets")
-	fs.durationVar(&cfg.Load.Timeout, "timeout", 10*time.Second, "limit of one request")
-	fs.durationVar(&cfg.Load.Progress, "progress", 5*time.Second, "interval of progress lines on stderr; 0: none")
-	if err := fs.parse(args); err != nil {
+	fs := newFlagSet("crud", benchCrudSynopsis, e)
+	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the trx to drive")
+	fs.StringVar(&cfg.Key, "key", "", "API key (read and write scopes) of the user the API run acts as; required")
+	fs.StringVar(&cfg.DB, "db", "", "database URL for the driver baseline, as trx serve takes it (mysql://… or sqlite:PATH); empty: no baseline")
+	fs.IntVar(&cfg.Load.Concurrency, "concurrency", 32, "workers, each with one request in flight; also the baseline's pool size")
+	fs.DurationVar(&cfg.Load.Duration, "duration", 20*time.Second, "length of each phase")
+	fs.IntVar(&cfg.Load.Rate, "rate", 0, "requests per second across all workers (open loop); 0: as fast as answered")
+	fs.StringVar(&mix, "mix", "phases", `"phases" (creates, then gets), or weights of one mixed phase such as create=20,get=80`)
+	fs.IntVar(&cfg.Seed, "seed", 1000, "rows created, unmeasured, before a mixed phase that has gets")
+	fs.DurationVar(&cfg.Load.Timeout, "timeout", 10*time.Second, "limit of one request")
+	fs.DurationVar(&cfg.Load.Progress, "progress", 5*time.Second, "interval of progress lines on stderr; 0: none")
+	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -197,7 +173,7 @@ func runBenchCrud(ctx context.Context, e env, args []string) error {
 		defer base.close()
 	}
 
-	fmt.Fprintf(e.stdout, "trx bench crud: target %s, concurrency %d, %s, %s\n", cfg.Target, cfg.Load.Concurrency, cfg.loopText(), cfg.planText())
+	fmt.Fprintf(e.stdout, "trx-bench crud: target %s, concurrency %d, %s, %s\n", cfg.Target, cfg.Load.Concurrency, cfg.loopText(), cfg.planText())
 	if base != nil {
 		fmt.Fprintf(e.stdout, "baseline (db): the same INSERT and SELECT through database/sql on %s, pool of %d\n", base.db.Where, cfg.Load.Concurrency)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// benchOp is an operation that `trx bench crud` measures.
+// benchOp is an operation that `trx-bench crud` measures.
 type benchOp int
 
 const (

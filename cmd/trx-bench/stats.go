@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// summary is what `trx bench` reports for one operation of one run.
+// summary is what `trx-bench` reports for one operation of one run.
 type summary struct {
 	Requests int           // completed requests, errors included
 	Errors   int           // requests that failed (non-2xx or no answer)

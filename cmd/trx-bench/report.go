@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -36,13 +37,14 @@ const (
 	targetReportRSS  = 64 << 20 // peak RSS of the CLI and the HTTP path, bytes
 )
 
-// benchReportConfig is the configuration of `trx bench report`.
+// benchReportConfig is the configuration of `trx-bench report`.
 type benchReportConfig struct {
 	Gen     int
 	Out     string
 	Runs    int
 	Seed    int
 	GroupBy string
+	Trx     string // the trx program of the CLI path; "" = found next to this program or on PATH
 
 	// exe and exeArgs run `trx` for the CLI path; tests point them at a
 	// helper process.
@@ -50,7 +52,7 @@ type benchReportConfig struct {
 	exeArgs []string
 }
 
-const benchReportSynopsis = `bench report --gen N [--out FILE] [flags]
+const benchReportSynopsis = `report --gen N [--out FILE] [flags]
 
 Writes N generated transactions shaped like the transactions API output (id,
 amount, currency, description, booked_at, category; about 170 bytes each) as a
@@ -59,7 +61,8 @@ function end to end on that file:
 
   floor  encoding/json Unmarshal of the file's bytes (read beforehand, not
          timed) into a slice of structs, no arithmetic: the issue's floor
-  cli    'trx report FILE --json' as a child process (this binary), from its
+  cli    'trx report FILE --json' as a child process (--trx, by default
+         the trx next to this program, else the one on PATH), from its
          start to its exit; peak RSS is the child's VmHWM, read from /proc
          every 5 ms while it runs
   http   POST /api/v1/report streaming FILE to an in-process server on
@@ -73,17 +76,19 @@ the floor, CPU time and peak RSS, then issue 4's targets. The CLI's and the
 HTTP answers must be equal and count N items, or the run fails.
 
 Example:
-  trx bench report --gen 1000000 --out /tmp/report-1m.json`
+  go build -o /tmp/trx ./cmd/trx && go build -o /tmp/trx-bench ./cmd/trx-bench
+  /tmp/trx-bench report --gen 1000000 --out /tmp/report-1m.json`
 
 func parseBenchReport(e env, args []string) (benchReportConfig, error) {
 	var cfg benchReportConfig
-	fs := newFlagSet("bench report", benchReportSynopsis, e)
-	fs.intVar(&cfg.Gen, "gen", 0, "transactions to generate; required")
-	fs.stringVar(&cfg.Out, "out", "", "file to write them to, kept afterwards; empty: a temporary file, removed")
-	fs.intVar(&cfg.Runs, "runs", 3, "measurements of each path, interleaved")
-	fs.intVar(&cfg.Seed, "seed", 1, "seed of the generator (the same seed gives the same file)")
-	fs.stringVar(&cfg.GroupBy, "group-by", "", "group_by of the reports: category, month or category,month; empty: totals only")
-	if err := fs.parse(args); err != nil {
+	fs := newFlagSet("report", benchReportSynopsis, e)
+	fs.IntVar(&cfg.Gen, "gen", 0, "transactions to generate; required")
+	fs.StringVar(&cfg.Out, "out", "", "file to write them to, kept afterwards; empty: a temporary file, removed")
+	fs.IntVar(&cfg.Runs, "runs", 3, "measurements of each path, interleaved")
+	fs.IntVar(&cfg.Seed, "seed", 1, "seed of the generator (the same seed gives the same file)")
+	fs.StringVar(&cfg.GroupBy, "group-by", "", "group_by of the reports: category, month or category,month; empty: totals only")
+	fs.StringVar(&cfg.Trx, "trx", "", "the trx program whose report command the CLI path runs; empty: trx next to this program, else trx on PATH")
+	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -110,12 +115,34 @@ func runBenchReport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.exe == "" {
-		if cfg.exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("bench report: find this program to run trx report: %w", err)
-		}
+	if cfg.exe, err = findTrx(cfg.Trx); err != nil {
+		return err
 	}
 	return benchReport(ctx, e, cfg)
+}
+
+// findTrx returns the trx program whose `trx report` the CLI path runs:
+// path if given; else trx in this program's directory (both built with go
+// build -o DIR/…); else trx on PATH.
+func findTrx(path string) (string, error) {
+	if path != "" {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("bench report: --trx: %w", err)
+		}
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		if p, err := exec.LookPath(filepath.Join(filepath.Dir(self), "trx")); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("trx")
+	if err != nil {
+		return "", errors.New("bench report: no trx program for the CLI path next to this program or on PATH: " +
+			"build one (go build -o /tmp/trx ./cmd/trx) and give --trx /tmp/trx")
+	}
+	return p, nil
 }
 
 // reportRun is one measurement of one path.
@@ -167,10 +194,11 @@ func benchReport(ctx context.Context, e env, cfg benchReportConfig) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "trx bench report: %d transactions, %.1f MB of JSON in %s (generated in %s)\n",
+	fmt.Fprintf(e.stdout, "trx-bench report: %d transactions, %.1f MB of JSON in %s (generated in %s)\n",
 		cfg.Gen, float64(size)/1e6, file, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(e.stdout, "machine: %s/%s, %d CPUs, %s; load average at start %s\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAverage())
+	fmt.Fprintf(e.stdout, "CLI path: %s report FILE --json\n", strings.Join(append([]string{cfg.exe}, cfg.exeArgs...), " "))
 	if cfg.GroupBy != "" {
 		fmt.Fprintf(e.stdout, "group_by: %s\n", cfg.GroupBy)
 	}

@@ -160,7 +160,7 @@ func TestReadServer(t *testing.T) {
 // TestBenchWSEndToEnd runs small benchmarks against trx serve in-process
 // and checks that every client received every update once; no timings.
 func TestBenchWSEndToEnd(t *testing.T) {
-	addr, key, _ := startServe(t, t.TempDir())
+	addr, key := startServe(t, t.TempDir())
 	base := []string{"--target", "http://" + addr, "--key", key, "--drain", "10s"}
 	tests := []struct {
 		name     string
@@ -184,15 +184,7 @@ func TestBenchWSEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatalf("bench: %v\n%s", err, errOut.String())
 			}
-			p := res.Pools
-			if p.Opened != cfg.Clients || p.Failed != 0 || p.Expected != tt.expected || p.Received != tt.expected ||
-				p.Lost != 0 || p.Duplicate != 0 || p.OutOfOrder != 0 || p.Unexpected != 0 || len(p.Closed) != 0 ||
-				len(p.LatencyUS) != int(tt.expected) || res.Updates.Failed != 0 {
-				t.Fatalf("result %+v\nupdates %+v\n%s", p, res.Updates, errOut.String())
-			}
-			if cfg.Subscribe != "none" && p.Subscribed != cfg.Clients {
-				t.Fatalf("%d subscribe replies, want %d", p.Subscribed, cfg.Clients)
-			}
+			checkDelivered(t, cfg, res, tt.expected, errOut.String())
 		})
 	}
 
@@ -203,7 +195,7 @@ func TestBenchWSEndToEnd(t *testing.T) {
 		{"--clients", "4", "--idle", "--hold", "10ms"},
 	} {
 		var out bytes.Buffer
-		args = append(append(append([]string{"bench", "ws"}, base...), pid...), args...)
+		args = append(append(append([]string{"ws"}, base...), pid...), args...)
 		if err := run(context.Background(), args, testEnv(nil, &out, io.Discard)); err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
@@ -216,4 +208,42 @@ func TestBenchWSEndToEnd(t *testing.T) {
 			t.Errorf("report:\n%s", out.String())
 		}
 	}
+}
+
+// checkDelivered checks that every client of a run opened, subscribed and
+// received each of the expected notifications once.
+func checkDelivered(t *testing.T, cfg benchWSConfig, res *benchWSResult, expected int64, stderr string) {
+	t.Helper()
+	p := res.Pools
+	if p.Opened != cfg.Clients || p.Failed != 0 || p.Expected != expected || p.Received != expected ||
+		p.Lost != 0 || p.Duplicate != 0 || p.OutOfOrder != 0 || p.Unexpected != 0 || len(p.Closed) != 0 ||
+		len(p.LatencyUS) != int(expected) || res.Updates.Failed != 0 {
+		t.Fatalf("result %+v\nupdates %+v\n%s", p, res.Updates, stderr)
+	}
+	if cfg.Subscribe != "none" && p.Subscribed != cfg.Clients {
+		t.Fatalf("%d subscribe replies, want %d", p.Subscribed, cfg.Clients)
+	}
+}
+
+// TestBenchWSChildProcesses runs the clients in two child processes (as
+// --procs does, or more clients than one process's open-file limit): the
+// bench runs its own executable again, here the test binary, which
+// TestMain turns into trx-bench.
+func TestBenchWSChildProcesses(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
+	addr, key := startServe(t, t.TempDir())
+	args := []string{"--target", "http://" + addr, "--key", key, "--drain", "10s", "--clients", "6", "--updates", "5", "--symbols", "2", "--procs", "2"}
+	cfg, err := parseBenchWS(testEnv(nil, io.Discard, io.Discard), args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut syncBuffer
+	res, err := benchWS(context.Background(), testEnv(nil, io.Discard, &errOut), cfg, 20_000, nil)
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	if res.Procs != 2 {
+		t.Fatalf("%d client processes, want 2", res.Procs)
+	}
+	checkDelivered(t, cfg, res, 30, errOut.String())
 }
