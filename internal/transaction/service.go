@@ -205,12 +205,27 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 	}
 }
 
-// Delete removes a transaction. ifVersion > 0 makes it conditional.
+// Delete removes a transaction. ifVersion > 0 makes it conditional. The
+// classifier hears of a deleted manual categorization (a Categorized with
+// a zero After), so that it forgets what it learned from it.
 func (s *Service) Delete(ctx context.Context, userID, id string, ifVersion int64) error {
 	if !validID(id) {
 		return ErrNotFound
 	}
-	return s.store.Delete(ctx, userID, id, ifVersion)
+	var cur Transaction
+	if s.classifier != nil {
+		var err error
+		if cur, err = s.store.Get(ctx, userID, id); err != nil {
+			return err
+		}
+	}
+	if err := s.store.Delete(ctx, userID, id, ifVersion); err != nil {
+		return err
+	}
+	if cur.CategorySource == SourceManual && cur.CategoryID != "" {
+		s.learn(ctx, userID, []Categorized{{Before: cur}})
+	}
+	return nil
 }
 
 // Page is one page of a listing; Next is the cursor of the next page, ""

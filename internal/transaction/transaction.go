@@ -20,15 +20,16 @@ var (
 
 // Category sources: who decided a transaction's category.
 const (
-	SourceManual  = "manual"  // the user, through any API
-	SourceRule    = "rule"    // one of the user's rules
-	SourceModel   = "model"   // the user's own learned model (blended with the built-in one)
-	SourceBuiltin = "builtin" // the built-in model, before the user's model knows enough
+	SourceManual   = "manual"   // the user, through any API
+	SourceRule     = "rule"     // one of the user's rules
+	SourceMerchant = "merchant" // the user's earlier choice for the same merchant
+	SourceModel    = "model"    // the user's own learned model (blended with the built-in one)
+	SourceBuiltin  = "builtin"  // the built-in model and merchant dictionary
 )
 
 // Automatic reports whether source is one of the automatic sources.
 func Automatic(source string) bool {
-	return source == SourceRule || source == SourceModel || source == SourceBuiltin
+	return source == SourceRule || source == SourceMerchant || source == SourceModel || source == SourceBuiltin
 }
 
 // Limits of the API, documented in the README.
@@ -106,7 +107,8 @@ type CategoryChange struct {
 }
 
 // Categorized is a stored category change, as the Classifier hook learns of
-// it: the transaction before and after.
+// it: the transaction before and after (the zero Transaction when it was
+// deleted).
 type Categorized struct {
 	Before, After Transaction
 }
