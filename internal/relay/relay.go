@@ -37,7 +37,23 @@ type Config struct {
 	Poll      time.Duration // how often to look for changes written by plain SQL (default 25ms)
 	Batch     int           // changes per round (default 500)
 	Retention time.Duration // how long published changes stay in the table (default 24h)
+	Metrics   Observer      // leadership, backlog and publish lag (nil: none)
 }
+
+// Observer is told what the relay does, for metrics (metrics.Relay is one).
+type Observer interface {
+	Leader(on bool)                      // after each lease renewal
+	Round(pending int, oldest time.Time) // what a round found pending (oldest zero: none)
+	Published(changedAt time.Time)       // a change is on the stream
+	Failed()                             // a round failed
+}
+
+type noObserver struct{}
+
+func (noObserver) Leader(bool)          {}
+func (noObserver) Round(int, time.Time) {}
+func (noObserver) Published(time.Time)  {}
+func (noObserver) Failed()              {}
 
 // Relay publishes captured changes to the stream in id order and marks
 // them published. Only the holder of the "stock-relay" lease publishes;
@@ -64,6 +80,9 @@ func New(cfg Config, src ChangeSource, pub Publisher, db Leaser, log *slog.Logge
 	if cfg.Retention <= 0 {
 		cfg.Retention = 24 * time.Hour
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noObserver{}
+	}
 	return &Relay{cfg: cfg, src: src, pub: pub, db: db, log: log, wake: make(chan struct{}, 1)}
 }
 
@@ -89,6 +108,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer func() {
 		if leader {
 			_ = r.db.ReleaseLease(context.WithoutCancel(ctx), relayLease, r.cfg.Node)
+			r.cfg.Metrics.Leader(false)
 		}
 	}()
 	for {
@@ -102,6 +122,7 @@ func (r *Relay) Run(ctx context.Context) error {
 				r.log.Info("relay_leadership", "leader", ok, "node", r.cfg.Node)
 			}
 			leader = ok && err == nil
+			r.cfg.Metrics.Leader(leader)
 			renewAt = now.Add(ttl / 3)
 		}
 		wait := r.cfg.Poll
@@ -112,6 +133,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			switch {
 			case err != nil && ctx.Err() == nil:
 				failures++
+				r.cfg.Metrics.Failed()
 				if time.Since(lastError) > 5*time.Second {
 					r.log.Warn("relay_round_failed", "err", err, "failures", failures)
 					lastError = time.Now()
@@ -150,9 +172,14 @@ func (r *Relay) Run(ctx context.Context) error {
 // the first failure so that order is kept (the rest go next round).
 func (r *Relay) round(ctx context.Context) (int, error) {
 	pending, err := r.src.Pending(ctx, r.cfg.Batch)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return 0, err
 	}
+	if len(pending) == 0 {
+		r.cfg.Metrics.Round(0, time.Time{})
+		return 0, nil
+	}
+	r.cfg.Metrics.Round(len(pending), pending[0].ChangedAt)
 	done := make([]int64, 0, len(pending))
 	var pubErr error
 	for _, ch := range pending {
@@ -160,6 +187,7 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 			break
 		}
 		done = append(done, ch.ID)
+		r.cfg.Metrics.Published(ch.ChangedAt)
 	}
 	if err := r.src.MarkPublished(ctx, done, time.Now()); err != nil {
 		return 0, err
