@@ -37,6 +37,9 @@ func (s *Service) StartJob(ctx context.Context, userID, from, to string) (Job, e
 		return Job{}, err
 	}
 	s.jobs.Add(1)
+	if s.obs != nil {
+		s.obs.JobStarted()
+	}
 	go func() {
 		defer s.jobs.Done()
 		s.runJob(s.jobCtx, j)
@@ -58,6 +61,11 @@ const jobPage = 200
 func (s *Service) runJob(ctx context.Context, j Job) {
 	finish := func(state string, err error) {
 		j.State, j.UpdatedAt = state, s.now()
+		defer func() {
+			if s.obs != nil {
+				s.obs.JobFinished(j.State)
+			}
+		}()
 		if err != nil {
 			j.Error = "internal error; the job stopped (see the server log)"
 			if ctx.Err() != nil {
@@ -101,7 +109,7 @@ func (s *Service) runJob(ctx context.Context, j Job) {
 		}
 		var changes []transaction.CategoryChange
 		for _, t := range page {
-			if r := d.Decide(ItemOf(t)); r.CategoryID != "" {
+			if r := s.decided(d.Decide(ItemOf(t))); r.CategoryID != "" {
 				changes = append(changes, transaction.CategoryChange{ID: t.ID, Categorization: r.Categorization()})
 			}
 		}

@@ -73,6 +73,7 @@ type Service struct {
 
 	jobs   sync.WaitGroup
 	jobCtx context.Context
+	obs    Observer // nil: nobody (SetObserver)
 }
 
 var (
@@ -577,7 +578,7 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 	}
 	out := make([]Result, len(items))
 	for i, it := range items {
-		out[i] = d.Decide(it)
+		out[i] = s.decided(d.Decide(it))
 	}
 	return out, nil
 }
@@ -608,7 +609,7 @@ func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []trans
 	}
 	out := make([]transaction.Categorization, len(txs))
 	for i, t := range txs {
-		if r := d.Decide(ItemOf(t)); r.CategoryID != "" {
+		if r := s.decided(d.Decide(ItemOf(t))); r.CategoryID != "" {
 			out[i] = r.Categorization()
 		}
 	}
@@ -635,7 +636,7 @@ func (s *Service) CategorizeOne(ctx context.Context, userID, txID string) (trans
 		release()
 		return t, Result{}, err
 	}
-	r := d.Decide(ItemOf(t))
+	r := s.decided(d.Decide(ItemOf(t)))
 	release()
 	if r.CategoryID == "" {
 		return t, r, nil
