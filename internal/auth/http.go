@@ -30,10 +30,22 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 // A request that already carries a principal (the gateway authenticated it
 // in this process) is not authenticated again; its scope is still checked.
 func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return RequireObserved(svc, log, nil)
+}
+
+// RequireObserved is Require that calls failed (when not nil) with the
+// reason of each request it refuses: "missing" (no Authorization header),
+// "malformed", "invalid" (unknown, revoked or expired credentials),
+// "scope" or "error" (the check itself failed), for metrics.
+func RequireObserved(svc *Service, log *slog.Logger, failed func(reason string)) func(http.Handler) http.Handler {
+	if failed == nil {
+		failed = func(string) {}
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if p, ok := FromContext(r.Context()); ok {
 				if err := CheckMethodScope(p, r.Method); err != nil {
+					failed("scope")
 					web.Error(w, r, log, err)
 					return
 				}
@@ -43,6 +55,11 @@ func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
 			key, ok := Bearer(r.Header.Get("Authorization"))
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
+				if r.Header.Get("Authorization") != "" {
+					failed("malformed")
+				} else {
+					failed("missing")
+				}
 				web.Error(w, r, log, ErrUnauthenticated)
 				return
 			}
@@ -50,11 +67,15 @@ func Require(svc *Service, log *slog.Logger) func(http.Handler) http.Handler {
 			if err != nil {
 				if fault.KindOf(err) == fault.Unauthenticated {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="invalid_token"`)
+					failed("invalid")
+				} else {
+					failed("error")
 				}
 				web.Error(w, r, log, err)
 				return
 			}
 			if err := CheckMethodScope(p, r.Method); err != nil {
+				failed("scope")
 				web.Error(w, r, log, err)
 				return
 			}

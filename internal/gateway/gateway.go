@@ -42,7 +42,21 @@ type Config struct {
 	MaxBody int64
 	Now     func() time.Time // default time.Now; tests inject a clock
 	Log     *slog.Logger
+	// Metrics is told of throttling decisions and authentication
+	// failures (nil: nobody); metrics.Gateway is one.
+	Metrics Observer
 }
+
+// Observer counts the gateway's decisions.
+type Observer interface {
+	Throttle(bucket string, allowed bool) // bucket: "ip" or "key"
+	AuthFailure(reason string)            // missing, malformed, invalid, scope or error
+}
+
+type noObserver struct{}
+
+func (noObserver) Throttle(string, bool) {}
+func (noObserver) AuthFailure(string)    {}
 
 // Gateway applies a Config to requests.
 type Gateway struct {
@@ -73,6 +87,9 @@ func New(cfg Config, next http.Handler) *Gateway {
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = web.MaxBody
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noObserver{}
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Log, keys: NewBuckets(), ips: NewBuckets(), mux: http.NewServeMux(), next: next}
 	for _, op := range cfg.Spec.Operations() {
@@ -171,20 +188,26 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Opera
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
 		if r.Header.Get("Authorization") != "" {
+			g.cfg.Metrics.AuthFailure("malformed")
 			return auth.Principal{}, fault.New(fault.Unauthenticated, "malformed Authorization header; send Authorization: Bearer <credential>")
 		}
+		g.cfg.Metrics.AuthFailure("missing")
 		return auth.Principal{}, auth.ErrUnauthenticated
 	}
 	p, err := g.cfg.Authenticate(r.Context(), token)
 	if err != nil {
+		reason := "error"
 		if fault.KindOf(err) == fault.Unauthenticated {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="invalid_token"`)
+			reason = "invalid"
 		}
+		g.cfg.Metrics.AuthFailure(reason)
 		return p, err
 	}
 	for _, s := range op.Scopes() {
 		if err := auth.CheckScope(p, s); err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="insufficient_scope", scope="`+strings.Join(op.Scopes(), " ")+`"`)
+			g.cfg.Metrics.AuthFailure("scope")
 			return p, err
 		}
 	}
@@ -202,6 +225,11 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, key string, l
 		b = g.ips
 	}
 	d := b.Take(key, l, g.cfg.Now())
+	if b == g.ips {
+		g.cfg.Metrics.Throttle("ip", d.Allowed)
+	} else {
+		g.cfg.Metrics.Throttle("key", d.Allowed)
+	}
 	if prev, err := strconv.Atoi(w.Header().Get("RateLimit-Remaining")); err != nil || d.Remaining < prev || !d.Allowed {
 		setRateHeaders(w.Header(), d)
 	}
