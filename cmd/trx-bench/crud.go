@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -186,7 +185,7 @@ func runBenchCrud(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout)
-	writeReport(e.stdout, cfg, results)
+	writeCrudReport(e.stdout, cfg, results)
 	return nil
 }
 
@@ -293,90 +292,4 @@ func runCrud(ctx context.Context, loads []*load, cfg benchCrudConfig) ([]crudRes
 		collect(i, l.phase(ctx, cfg.Mix), cfg.Mix, "mix")
 	}
 	return res, nil
-}
-
-// writeReport prints the table of every run, their errors and notes, the
-// ratio API/baseline and how the figures compare with issue 2's targets.
-func writeReport(w io.Writer, cfg benchCrudConfig, results []crudResult) {
-	var rows []tableRow
-	for _, r := range results {
-		for o, out := range r.Ops {
-			if out.Ran {
-				rows = append(rows, tableRow{Label: r.Label + " " + opNames[o], S: out.Sum})
-			}
-		}
-	}
-	writeTable(w, rows)
-	interrupted := false
-	for _, r := range results {
-		interrupted = interrupted || r.Interrupted
-		for o, out := range r.Ops {
-			if out.Ran && out.Errs != nil && !out.Errs.empty() {
-				fmt.Fprintf(w, "\nerrors of %s %s (the first distinct ones):\n", r.Label, opNames[o])
-				out.Errs.write(w, "  ")
-			}
-		}
-	}
-	var notes []string
-	for _, r := range results {
-		notes = append(notes, r.Notes...)
-	}
-	if interrupted {
-		notes = append(notes, "interrupted: the figures cover the time until then")
-	}
-	if len(notes) > 0 {
-		fmt.Fprintln(w)
-		for _, n := range notes {
-			fmt.Fprintln(w, "note:", n)
-		}
-	}
-
-	api := results[0]
-	if len(results) > 1 {
-		db := results[1]
-		var parts []string
-		for o := range numOps {
-			if api.Ops[o].Ran && db.Ops[o].Ran && db.Ops[o].Sum.PerSecond() > 0 {
-				parts = append(parts, fmt.Sprintf("%s %.2f", opNames[o], api.Ops[o].Sum.PerSecond()/db.Ops[o].Sum.PerSecond()))
-			}
-		}
-		if len(parts) > 0 {
-			fmt.Fprintf(w, "\nthroughput API/baseline: %s", strings.Join(parts, ", "))
-			if cfg.Load.Rate > 0 {
-				fmt.Fprintf(w, " (both paced at %d req/s: near 1 when both keep up)", cfg.Load.Rate)
-			}
-			fmt.Fprintln(w)
-		}
-	}
-	fmt.Fprintln(w, "\ntargets (issue 2, on MariaDB):")
-	if c := api.Ops[opCreate]; c.Ran && len(results) > 1 && results[1].Ops[opCreate].Ran && cfg.Load.Rate == 0 {
-		ratio := c.Sum.PerSecond() / results[1].Ops[opCreate].Sum.PerSecond()
-		fmt.Fprintf(w, "  create throughput >= %.0f%% of the baseline: %.0f%% (%s)\n", targetCreateRatio*100, ratio*100, metText(ratio >= targetCreateRatio))
-	} else {
-		fmt.Fprintf(w, "  create throughput >= %.0f%% of the baseline: needs --db and no --rate\n", targetCreateRatio*100)
-	}
-	g := api.Ops[opGet]
-	getRate := cfg.Load.Rate // gets offered per second
-	if cfg.Mix.total() > 0 {
-		getRate = cfg.Load.Rate * cfg.Mix[opGet] / cfg.Mix.total()
-	}
-	switch {
-	case !g.Ran:
-		fmt.Fprintf(w, "  get p99 <= %s ms at %d req/s: no gets ran\n", ms(targetGetP99), targetGetRate)
-	case getRate < targetGetRate:
-		fmt.Fprintf(w, "  get p99 <= %s ms at %d req/s: needs gets offered at --rate %d or more (this run: p99 %s ms at %.0f req/s)\n",
-			ms(targetGetP99), targetGetRate, targetGetRate, ms(g.Sum.P99), g.Sum.PerSecond())
-	default:
-		kept := g.Sum.Errors == 0 && !api.FellBehind
-		fmt.Fprintf(w, "  get p99 <= %s ms at %d req/s: p99 %s ms with %d req/s offered, %.0f achieved (%s)\n",
-			ms(targetGetP99), targetGetRate, ms(g.Sum.P99), getRate, g.Sum.PerSecond(),
-			metText(kept && g.Sum.P99 <= targetGetP99))
-	}
-}
-
-func metText(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "missed"
 }

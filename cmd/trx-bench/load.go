@@ -137,71 +137,27 @@ func (l *load) phase(ctx context.Context, w weights) phaseResult {
 	pctx, cancel := context.WithDeadline(ctx, start.Add(l.cfg.Duration))
 	defer cancel()
 
-	var (
-		wg       sync.WaitGroup
-		sched    <-chan time.Time
-		sent     int
-		counters [numOps]struct{ requests, errors atomic.Int64 }
-		errLogs  [numOps]*errorLog
-		records  = make([][numOps]opRecord, l.cfg.Concurrency)
-	)
-	for o := range errLogs {
-		errLogs[o] = newErrorLog(5)
+	p := &phaseRun{l: l, w: w, start: start}
+	for o := range p.errLogs {
+		p.errLogs[o] = newErrorLog(5)
 	}
+	var (
+		wg      sync.WaitGroup
+		sent    int
+		records = make([][numOps]opRecord, l.cfg.Concurrency)
+	)
 	if l.cfg.Rate > 0 {
 		ch := make(chan time.Time, l.cfg.Concurrency)
-		sched = ch
+		p.sched = ch
 		wg.Go(func() { sent = schedule(ctx, ch, start, start.Add(l.cfg.Duration), l.cfg.Rate) })
 	}
 	for i := range records {
-		wg.Go(func() {
-			rec := &records[i]
-			for {
-				at, ok := next(ctx, pctx, sched)
-				if !ok {
-					return
-				}
-				o := w.pick()
-				err := l.do(ctx, o)
-				lat := time.Since(at)
-				if ctx.Err() != nil {
-					return // interrupted: the request was cut short, not answered
-				}
-				rec[o].samples = append(rec[o].samples, lat)
-				counters[o].requests.Add(1)
-				if err != nil {
-					rec[o].errors++
-					counters[o].errors.Add(1)
-					errLogs[o].add(err)
-				}
-			}
-		})
+		wg.Go(func() { p.work(ctx, pctx, &records[i]) })
 	}
 	stopProgress := make(chan struct{})
 	var pw sync.WaitGroup
 	if l.cfg.Progress > 0 {
-		pw.Go(func() {
-			t := time.NewTicker(l.cfg.Progress)
-			defer t.Stop()
-			var last [numOps]int64
-			for {
-				select {
-				case <-stopProgress:
-					return
-				case now := <-t.C:
-					for o := range numOps {
-						if w[o] == 0 {
-							continue
-						}
-						n := counters[o].requests.Load()
-						fmt.Fprintf(l.stderr, "bench: %s %s: %5.0fs %9d requests %9.1f req/s (last %s) %6d errors\n",
-							l.label, opNames[o], now.Sub(start).Seconds(), n,
-							float64(n-last[o])/l.cfg.Progress.Seconds(), l.cfg.Progress, counters[o].errors.Load())
-						last[o] = n
-					}
-				}
-			}
-		})
+		pw.Go(func() { p.progress(stopProgress) })
 	}
 	wg.Wait()
 	close(stopProgress)
@@ -209,7 +165,7 @@ func (l *load) phase(ctx context.Context, w weights) phaseResult {
 
 	res := phaseResult{Elapsed: time.Since(start), Interrupted: ctx.Err() != nil}
 	for o := range numOps {
-		res.Ops[o].errs = errLogs[o]
+		res.Ops[o].errs = p.errLogs[o]
 		for i := range records {
 			res.Ops[o].samples = append(res.Ops[o].samples, records[i][o].samples...)
 			res.Ops[o].errors += records[i][o].errors
@@ -219,6 +175,66 @@ func (l *load) phase(ctx context.Context, w weights) phaseResult {
 		res.NotSent = max(planned(l.cfg.Duration, l.cfg.Rate)-sent, 0)
 	}
 	return res
+}
+
+// phaseRun is what the workers of one phase share.
+type phaseRun struct {
+	l        *load
+	w        weights
+	start    time.Time
+	sched    <-chan time.Time // an open loop's start instants; nil in a closed loop
+	counters [numOps]struct{ requests, errors atomic.Int64 }
+	errLogs  [numOps]*errorLog
+}
+
+// work is one worker: it runs one request after the other, each when
+// next says, until the phase ends, and records them in rec.
+func (p *phaseRun) work(ctx, pctx context.Context, rec *[numOps]opRecord) {
+	for {
+		at, ok := next(ctx, pctx, p.sched)
+		if !ok {
+			return
+		}
+		o := p.w.pick()
+		err := p.l.do(ctx, o)
+		lat := time.Since(at)
+		if ctx.Err() != nil {
+			return // interrupted: the request was cut short, not answered
+		}
+		rec[o].samples = append(rec[o].samples, lat)
+		p.counters[o].requests.Add(1)
+		if err != nil {
+			rec[o].errors++
+			p.counters[o].errors.Add(1)
+			p.errLogs[o].add(err)
+		}
+	}
+}
+
+// progress prints a line per operation every --progress until stop is
+// closed.
+func (p *phaseRun) progress(stop <-chan struct{}) {
+	l := p.l
+	t := time.NewTicker(l.cfg.Progress)
+	defer t.Stop()
+	var last [numOps]int64
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			for o := range numOps {
+				if p.w[o] == 0 {
+					continue
+				}
+				n := p.counters[o].requests.Load()
+				fmt.Fprintf(l.stderr, "bench: %s %s: %5.0fs %9d requests %9.1f req/s (last %s) %6d errors\n",
+					l.label, opNames[o], now.Sub(p.start).Seconds(), n,
+					float64(n-last[o])/l.cfg.Progress.Seconds(), l.cfg.Progress, p.counters[o].errors.Load())
+				last[o] = n
+			}
+		}
+	}
 }
 
 // next waits for the moment to start the next request: now, in a closed

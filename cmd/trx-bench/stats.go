@@ -129,3 +129,12 @@ func writeTable(w io.Writer, rows []tableRow) {
 func ms(d time.Duration) string {
 	return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))
 }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func metText(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "missed"
+}
