@@ -100,9 +100,13 @@ var trxBuild struct {
 	err       error
 }
 
-// trxProgram builds cmd/trx (once per test binary) and returns its path.
+// trxProgram returns the trx program to drive: $TRX_BIN if set, as for the
+// dashboard's end-to-end tests, else cmd/trx built once per test binary.
 func trxProgram(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("TRX_BIN"); bin != "" {
+		return bin
+	}
 	trxBuild.once.Do(func() {
 		if trxBuild.dir, trxBuild.err = os.MkdirTemp("", "trx-bench-test-"); trxBuild.err != nil {
 			return
