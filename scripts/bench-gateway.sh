@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway overhead (issue 6): the same GETs of transactions straight to a
 # transactions service and through a gateway in front of it, in one run, on
-# MariaDB. Starts both processes on loopback, runs `trx bench crud
+# MariaDB. Starts both processes on loopback, runs `trx-bench crud
 # --mix get=100` against each (alternating, twice), stops them.
 #   bash scripts/bench-gateway.sh [DURATION] [CONCURRENCY]
 set -euo pipefail
@@ -14,6 +14,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
 go build -o "$work/trx" ./cmd/trx
+go build -o "$work/trx-bench" ./cmd/trx-bench
 mysql --protocol=tcp -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name"
 "$work/trx" migrate --db "$db" >/dev/null
 key=$("$work/trx" users add bench --db "$db")
@@ -27,7 +28,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for round in 1 2; do
   for target in direct:18201 gateway:18200; do
     echo "== round $round, ${target%%:*}"
-    "$work/trx" bench crud --target "http://127.0.0.1:${target##*:}" --key "$key" --mix get=100 --seed 1000 \
+    "$work/trx-bench" crud --target "http://127.0.0.1:${target##*:}" --key "$key" --mix get=100 --seed 1000 \
       --duration "$dur" --concurrency "$conc" --progress 0 | grep -E '^(operation|api get)'
   done
 done
