@@ -222,8 +222,16 @@ func (m *mgmt) disconnect(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// LiveNodes is what a Registry that knows the live nodes offers; broadcast
+// then answers as soon as each of them replied.
+type LiveNodes interface {
+	LiveNodes(ctx context.Context) (int, error)
+}
+
 // broadcast sends to every client of every node; it answers with how many
-// clients the nodes that replied within a second reached.
+// clients the nodes reached, once every live node replied (the registry
+// counts them first), or after 3 seconds with the replies that came. A
+// registry that cannot count the live nodes gets the replies of one second.
 func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 	var data json.RawMessage
 	if err := web.Decode(w, r, 0, &data); err != nil {
@@ -231,6 +239,12 @@ func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, _ := json.Marshal(control{Op: "broadcast", Data: data})
+	expect, wait := 0, time.Second
+	if ln, ok := m.n.registry.(LiveNodes); ok {
+		if n, err := ln.LiveNodes(r.Context()); err == nil && n > 0 {
+			expect, wait = n, 3*time.Second
+		}
+	}
 	inbox := nats.NewInbox()
 	sub, err := m.n.bus.NC.SubscribeSync(inbox)
 	if err != nil {
@@ -243,8 +257,8 @@ func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	total, nodes := 0, 0
-	deadline := time.Now().Add(time.Second)
-	for {
+	deadline := time.Now().Add(wait)
+	for expect == 0 || nodes < expect {
 		msg, err := sub.NextMsg(time.Until(deadline))
 		if err != nil {
 			break

@@ -114,6 +114,7 @@ func (n *Node) Run(ctx context.Context) error {
 			n.log.Warn("notify_bad_event", "subject", msg.Subject(), "err", err)
 			return
 		}
+		n.metrics.consumed(msg, m.ChangedAt)
 		n.hub.Broadcast(m)
 	})
 	if err != nil {

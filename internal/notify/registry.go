@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trx-platform/trx/internal/fault"
@@ -48,6 +49,19 @@ type metrics struct {
 	sent        prometheus.Counter
 	slowCloses  prometheus.Counter
 	latency     prometheus.Histogram
+	pending     prometheus.Gauge     // the live feed's consumer lag, in messages
+	consumeLag  prometheus.Histogram // commit to this node's consumer
+}
+
+// consumed records a message of the live feed: how many the stream holds
+// after it (the consumer lag) and how long after its commit it arrived.
+func (m *metrics) consumed(msg jetstream.Msg, changedAt time.Time) {
+	if meta, err := msg.Metadata(); err == nil {
+		m.pending.Set(float64(meta.NumPending))
+	}
+	if !changedAt.IsZero() {
+		m.consumeLag.Observe(max(0, time.Since(changedAt).Seconds()))
+	}
 }
 
 func newMetrics(reg prometheus.Registerer, hub *Hub) *metrics {
@@ -60,8 +74,17 @@ func newMetrics(reg prometheus.Registerer, hub *Hub) *metrics {
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "trx_ws_integration_latency_seconds",
 			Help:    "Time from the database write of a change to its frame written to a client socket.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10}}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "trx_notify_consumer_pending_messages",
+			Help: "Messages the stream holds beyond the last one this notifier node consumed (its consumer lag; the instance label names the node)."}),
+		consumeLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "trx_notify_consume_lag_seconds",
+			Help:    "Time from a change's database commit to its arrival at this notifier node's consumer (relay, stream and delivery).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 	}
-	reg.MustRegister(m.connects, m.disconnects, m.sent, m.slowCloses, m.latency,
+	// Alerts divide by these: every reason exists at zero from the start.
+	for _, r := range []string{"client", "slow", "too_big", "bad_frame", "shutdown", "error"} {
+		m.disconnects.WithLabelValues(r)
+	}
+	reg.MustRegister(m.connects, m.disconnects, m.sent, m.slowCloses, m.latency, m.pending, m.consumeLag,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trx_ws_connections", Help: "WebSocket clients connected to this node now."},
 			func() float64 { return float64(hub.Len()) }))
 	return m

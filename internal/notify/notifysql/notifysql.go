@@ -204,6 +204,19 @@ func (r *Registry) RemoveNode(ctx context.Context, node string) error {
 	return r.db.ReleaseLease(ctx, nodeLease+node, node)
 }
 
+// LiveNodes counts the nodes whose liveness has not expired.
+func (r *Registry) LiveNodes(ctx context.Context) (int, error) {
+	var n int
+	err := r.db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM leases WHERE name LIKE 'node:%' AND expires_at > ?`,
+		sqldb.FormatTime(time.Now())).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("notifysql: count live nodes: %w", err)
+	}
+	return n, nil
+}
+
+var _ notify.LiveNodes = (*Registry)(nil)
+
 // Sweep deletes the connections of nodes whose liveness expired.
 func (r *Registry) Sweep(ctx context.Context) (int64, error) {
 	res, err := r.db.Write.ExecContext(ctx, `DELETE FROM connections WHERE node NOT IN
