@@ -1,20 +1,24 @@
-// Package metrics builds trx's Prometheus registry and the HTTP and database
-// metrics every process exposes on /metrics: the seed's "TRX-CRUD real-time
-// metrics" (requests, status codes, latency per route) and "RDS real-time
-// metrics" (connection pool use).
+// Package metrics builds trx's Prometheus registry and the metrics every
+// process exposes on /metrics: the seed's "TRX-CRUD real-time metrics"
+// (requests, status codes, latency per route), "RDS real-time metrics"
+// (connection pool use) and its DynamoDB Streams IteratorAge (the relay's
+// publish lag and backlog, the notifiers' consumer lag), plus the decisions
+// of the gateway, authentication and the classifier.
+//
+// Every metric goes on the *prometheus.Registry that is passed in (no
+// globals), and labels come from fixed sets: the route is the ServeMux
+// pattern without its method, the method one of the standard ones or
+// OTHER. The series that alerts divide by exist from the start at zero.
 package metrics
 
 import (
 	"database/sql"
 	"net/http"
-	"strconv"
-	"time"
+	"runtime"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/trx-platform/trx/internal/web"
 )
 
 // NewRegistry returns a registry with the Go runtime and process collectors.
@@ -22,6 +26,17 @@ func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// RegisterBuildInfo exports trx_build_info{version,goversion} = 1.
+func RegisterBuildInfo(reg prometheus.Registerer, version string) error {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "trx_build_info",
+		Help:        "Always 1; its labels say which trx build (version) and Go toolchain (goversion) this process runs.",
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
+	})
+	g.Set(1)
+	return reg.Register(g)
 }
 
 // Handler serves reg in the Prometheus text format.
@@ -33,56 +48,4 @@ func Handler(reg *prometheus.Registry) http.Handler {
 // connections, waits and wait time) labelled db_name=name.
 func RegisterDB(reg prometheus.Registerer, name string, db *sql.DB) error {
 	return reg.Register(collectors.NewDBStatsCollector(db, name))
-}
-
-// HTTP holds the request metrics of a handler.
-type HTTP struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
-}
-
-// NewHTTP registers the HTTP request metrics on reg.
-func NewHTTP(reg prometheus.Registerer) *HTTP {
-	m := &HTTP{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "trx_http_requests_total",
-			Help: "HTTP requests handled, by route pattern, method and status code.",
-		}, []string{"route", "method", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "trx_http_request_duration_seconds",
-			Help:    "Time to handle an HTTP request, by route pattern and method.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route", "method"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "trx_http_requests_in_flight",
-			Help: "HTTP requests being handled now.",
-		}),
-	}
-	reg.MustRegister(m.requests, m.duration, m.inFlight)
-	return m
-}
-
-// Middleware records each request under the ServeMux pattern that matched
-// it ("unmatched" for none), so that label values stay bounded whatever
-// paths callers send. next must be (or end in) the ServeMux that sets
-// r.Pattern on the request it is handed.
-func (m *HTTP) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		m.inFlight.Inc()
-		defer m.inFlight.Dec()
-		rec := web.Recorder(w)
-		next.ServeHTTP(rec, r)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
-		status := rec.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-	})
 }

@@ -192,6 +192,9 @@ func Summarize(g prometheus.Gatherer, now time.Time) (Summary, error) {
 		}
 	}
 	for _, rs := range routes {
+		if rs.RequestsTotal == 0 && rs.Duration.Count == 0 {
+			continue // a series made at zero in advance (HTTP.Init), not a route used
+		}
 		s.HTTP.Routes = append(s.HTTP.Routes, *rs)
 	}
 	sort.Slice(s.HTTP.Routes, func(i, j int) bool {
