@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -75,12 +76,8 @@ func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func(
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	var ready <-chan struct{} = closedChan()
-	if s.node != nil {
-		ready = s.node.Ready()
-	}
 	select {
-	case <-ready:
+	case <-s.Started():
 	case err := <-done:
 		t.Fatalf("serve stopped at start: %v", err)
 	case <-time.After(30 * time.Second):
@@ -159,11 +156,20 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	// Graceful shutdown: a request in flight when the signal comes finishes.
+	// The request is in a handler first: with Expect: 100-continue the client
+	// sends the body only once the server asks for it, which it does when a
+	// handler reads the body. The body comes only after shutdown has begun.
+	held := &heldBody{data: []byte(`{"items":[{"amount":"1","currency":"JPY","description":"late","booked_at":"2026-11-27"}]}`),
+		started: make(chan struct{}), release: make(chan struct{})}
 	slow := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest("POST", base+"/api/v1/transactions/batch", &slowReader{data: []byte(`{"items":[{"amount":"1","currency":"JPY","description":"late","booked_at":"2026-11-27"}]}`), delay: 300 * time.Millisecond})
+		req, _ := http.NewRequest("POST", base+"/api/v1/transactions/batch", held)
+		req.ContentLength = int64(len(held.data)) // known: the transport does not read ahead to probe it
 		req.Header.Set("Authorization", "Bearer "+key)
-		res, err := http.DefaultClient.Do(req)
+		req.Header.Set("Expect", "100-continue")
+		c := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 10 * time.Minute}}
+		defer c.CloseIdleConnections()
+		res, err := c.Do(req)
 		if err != nil {
 			slow <- -1
 			return
@@ -171,12 +177,22 @@ func TestServeEndToEnd(t *testing.T) {
 		res.Body.Close()
 		slow <- res.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond) // let the request start; not a timing assertion
-	if err := stop(); err != nil {
-		t.Fatalf("run after shutdown = %v, want nil", err)
+	select {
+	case <-held.started:
+	case got := <-slow:
+		t.Fatalf("the request ended (%d) before a handler read its body", got)
+	case <-time.After(30 * time.Second): // a bound, not an assertion on speed
+		t.Fatal("no handler read the request's body within 30 s")
 	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitRefused(t, addr) // shutdown has begun: the listener is closed
+	close(held.release)
 	if got := <-slow; got != 201 {
 		t.Fatalf("in-flight request during shutdown: %d, want 201", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("run after shutdown = %v, want nil", err)
 	}
 
 	// Restarting on the same data keeps the data and prints no new key.
@@ -186,20 +202,41 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-// slowReader yields its data after a delay, to keep a request in flight.
-type slowReader struct {
-	data  []byte
-	delay time.Duration
-	done  bool
+// heldBody is a request body that closes started when it is first read
+// and yields its data only once release is closed.
+type heldBody struct {
+	data     []byte
+	started  chan struct{}
+	release  chan struct{}
+	once     sync.Once
+	finished bool
 }
 
-func (r *slowReader) Read(p []byte) (int, error) {
-	if r.done {
+func (b *heldBody) Read(p []byte) (int, error) {
+	b.once.Do(func() { close(b.started) })
+	if b.finished {
 		return 0, io.EOF
 	}
-	time.Sleep(r.delay)
-	r.done = true
-	return copy(p, r.data), nil
+	<-b.release
+	b.finished = true
+	return copy(p, b.data), nil
+}
+
+// waitRefused waits until addr refuses connections (polling; the deadline
+// is a bound, not a timing assertion).
+func waitRefused(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still accepts connections 30 s after the shutdown began", addr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestMigrateCommand(t *testing.T) {
@@ -251,12 +288,6 @@ func TestFlagsAndEnv(t *testing.T) {
 	if err := run(context.Background(), []string{"frobnicate"}, testEnv(nil, &out, &errOut)); err == nil {
 		t.Fatal("unknown command succeeded")
 	}
-}
-
-func closedChan() <-chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return c
 }
 
 func TestFlagsAfterArguments(t *testing.T) {
