@@ -79,3 +79,27 @@ func (c *versioned[V]) put(user string, version int64, v V) {
 	c.entries[user] = e
 	c.mu.Unlock()
 }
+
+// advance moves the value cached for user from version from to version to,
+// changing it in place with change, when that is what is cached (and
+// built); otherwise it forgets the user's value, to be rebuilt.
+func (c *versioned[V]) advance(user string, from, to int64, change func(V)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[user]
+	if !ok {
+		return
+	}
+	select {
+	case <-e.ready:
+	default:
+		delete(c.entries, user) // being built: from what, is not known
+		return
+	}
+	if e.version != from || e.err != nil {
+		delete(c.entries, user)
+		return
+	}
+	change(e.val)
+	e.version = to
+}

@@ -19,10 +19,11 @@ import (
 // Updates only ever touch the two classes involved, so the model stays
 // sparse and small enough to store per user.
 type Linear struct {
-	classes []string         // sorted
-	weights map[Feature][]wc // weights per class, sorted by class
-	docs    []int64          // examples per class seen in training or corrections
-	temp    float64          // softmax temperature for confidences
+	classes []string          // sorted
+	weights map[Feature][]wc  // weights per class, sorted by class
+	docs    []int64           // examples per class seen in training or corrections
+	temp    float64           // softmax temperature for confidences
+	vocab   map[Feature]int32 // examples per word (WordFeatures), for Evidence
 }
 
 type wc struct {
@@ -30,8 +31,9 @@ type wc struct {
 	W     float64
 }
 
-// LinearVersion is the serialization format of Linear.
-const LinearVersion = 2
+// LinearVersion is the serialization format of Linear (3 adds the word
+// counts; 2 is still read, without them).
+const LinearVersion = 3
 
 // Training settings.
 const (
@@ -49,7 +51,43 @@ const (
 const CalibrationScale = 4.0
 
 // NewLinear returns an empty model.
-func NewLinear() *Linear { return &Linear{weights: map[Feature][]wc{}, temp: 1, classes: []string{}} }
+func NewLinear() *Linear {
+	return &Linear{weights: map[Feature][]wc{}, temp: 1, classes: []string{}, vocab: map[Feature]int32{}}
+}
+
+// WordFeatures returns the features of it's words (description and
+// counterparty), without repeats: what Evidence counts.
+func WordFeatures(it Item) []Feature {
+	var wbuf [32]string
+	words := appendWords(wbuf[:0], it.Description)
+	if it.Counterparty != "" {
+		words = appendWords(words, it.Counterparty)
+	}
+	out := make([]Feature, 0, len(words))
+	for _, w := range words {
+		out = append(out, hashOf('w', w))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Evidence is how much the model knows of it: the number of examples it
+// learned from that share its best-known word (0 when it never saw any of
+// its words). A user's model overrides the built-in one only where it has
+// evidence.
+func (m *Linear) Evidence(it Item) int {
+	n := int32(0)
+	for _, f := range WordFeatures(it) {
+		n = max(n, m.vocab[f])
+	}
+	return int(n)
+}
+
+func (m *Linear) countWords(it Item) {
+	for _, f := range WordFeatures(it) {
+		m.vocab[f]++
+	}
+}
 
 // Classes returns the categories the model knows, sorted.
 func (m *Linear) Classes() []string { return m.classes }
@@ -103,6 +141,7 @@ func TrainLinear(examples []Example, epochs int, seed uint64) *Linear {
 		}
 		xs[i] = ex{fs: ids, y: int32(y)}
 		m.docs[y]++
+		m.countWords(e.Item)
 	}
 	w := make([][]wc, len(feats))
 	acc := make([][]wc, len(feats))
@@ -241,6 +280,7 @@ func (m *Linear) Learn(category string, it Item) {
 		m.insertClass(y, category)
 	}
 	m.docs[y]++
+	m.countWords(it)
 	scores := make([]float64, len(m.classes))
 	for range maxSteps {
 		m.scoreInto(fs, scores)
@@ -276,6 +316,7 @@ const linearMagic = "trxlin"
 //
 //	"trxlin" version temperature(float64 bits) nclasses {len name docs}…
 //	nfeatures {feature-delta nweights {class weight(float64 bits)}…}…
+//	nwords {feature-delta examples}…
 //
 // (integers as uvarints).
 func (m *Linear) MarshalBinary() ([]byte, error) {
@@ -306,6 +347,20 @@ func (m *Linear) MarshalBinary() ([]byte, error) {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(w.W))
 		}
 	}
+	words := make([]Feature, 0, len(m.vocab))
+	for f, n := range m.vocab {
+		if n > 0 {
+			words = append(words, f)
+		}
+	}
+	slices.Sort(words)
+	b = binary.AppendUvarint(b, uint64(len(words)))
+	prev = 0
+	for _, f := range words {
+		b = binary.AppendUvarint(b, uint64(f-prev))
+		prev = f
+		b = binary.AppendUvarint(b, uint64(m.vocab[f]))
+	}
 	return b, nil
 }
 
@@ -317,13 +372,14 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 		return errModelFormat
 	}
 	r := reader{b: b[len(linearMagic):]}
-	if v := r.uvarint(); v != LinearVersion {
+	version := r.uvarint()
+	if version != LinearVersion && version != 2 {
 		if r.err != nil {
 			return errModelFormat
 		}
-		return fmt.Errorf("classifier: model format version %d, this trx reads %d", v, LinearVersion)
+		return fmt.Errorf("classifier: model format version %d, this trx reads 2 to %d", version, LinearVersion)
 	}
-	out := Linear{weights: map[Feature][]wc{}, temp: math.Float64frombits(r.u64())}
+	out := Linear{weights: map[Feature][]wc{}, temp: math.Float64frombits(r.u64()), vocab: map[Feature]int32{}}
 	n := r.count(2)
 	out.classes, out.docs = make([]string, 0, n), make([]int64, 0, n)
 	for range n {
@@ -352,6 +408,18 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 			return errModelFormat
 		}
 		out.weights[f] = ws
+	}
+	if version >= 3 {
+		nw := r.count(2)
+		f = 0
+		for range nw {
+			f += Feature(r.uvarint())
+			n := r.uvarint()
+			if n == 0 || n > math.MaxInt32 {
+				return errModelFormat
+			}
+			out.vocab[f] = int32(n)
+		}
 	}
 	if r.err != nil || len(r.b) != 0 {
 		return errModelFormat

@@ -94,12 +94,12 @@ func TestDecideThresholdAndSuggestions(t *testing.T) {
 	for _, c := range Builtin {
 		known[c.ID] = true
 	}
-	d := &decider{rules: NewRuleSet(nil), builtin: builtin, known: known, threshold: 0.6}
+	d := &Pipeline{Rules: NewRuleSet(nil), Builtin: builtin, Known: known, Threshold: 0.6}
 	r := d.Decide(Item{Description: "TESCO STORES 123", Amount: -500, Exponent: 2})
 	if r.CategoryID != "food_and_drink" || r.Source != "builtin" || r.Confidence < 0.6 || len(r.Suggestions) == 0 || len(r.Suggestions) > MaxSuggestions {
 		t.Fatalf("confident: %+v", r)
 	}
-	d.threshold = 1.01
+	d.Threshold = 1.01
 	r = d.Decide(Item{Description: "TESCO STORES 123", Amount: -500, Exponent: 2})
 	if r.CategoryID != "" || r.Source != "" || len(r.Suggestions) == 0 || r.Suggestions[0].Category != "food_and_drink" {
 		t.Fatalf("below threshold: %+v", r)
@@ -110,14 +110,14 @@ func TestDecideThresholdAndSuggestions(t *testing.T) {
 		user.Learn("custom-groceries", Item{Description: fmt.Sprintf("TESCO STORES %d", i), Amount: -500, Exponent: 2})
 		user.Learn("custom-fuel", Item{Description: fmt.Sprintf("SHELL %d", i), Amount: -500, Exponent: 2})
 	}
-	d.user, d.threshold = user, 0.3
-	d.known["custom-groceries"], d.known["custom-fuel"] = true, true
+	d.User, d.Threshold = user, 0.3
+	d.Known["custom-groceries"], d.Known["custom-fuel"] = true, true
 	r = d.Decide(Item{Description: "TESCO STORES 123", Amount: -500, Exponent: 2})
 	if r.CategoryID != "custom-groceries" || r.Source != "model" {
 		t.Fatalf("blended: %+v", r)
 	}
 	// A deleted category is never suggested.
-	delete(d.known, "custom-groceries")
+	delete(d.Known, "custom-groceries")
 	r = d.Decide(Item{Description: "TESCO STORES 123", Amount: -500, Exponent: 2})
 	for _, s := range r.Suggestions {
 		if s.Category == "custom-groceries" {

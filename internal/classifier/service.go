@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,14 +19,7 @@ import (
 	"github.com/trx-platform/trx/internal/transaction"
 )
 
-// Blending: a user's model is used once it holds MinUserExamples, with the
-// weight n/(n+BlendHalf) against the built-in model (half and half at
-// BlendHalf examples).
-const (
-	MinUserExamples = 5
-	BlendHalf       = 50
-	jobStaleAfter   = 2 * time.Minute
-)
+const jobStaleAfter = 2 * time.Minute
 
 // Config is what a Service is built with.
 type Config struct {
@@ -70,6 +64,8 @@ type Service struct {
 	rules  *versioned[*RuleSet]        // by State.Rules
 	known  *versioned[map[string]bool] // by State.Categories
 	models *versioned[*Linear]         // by State.Model
+	// memories are the users' merchant memories, by State.Memory.
+	memories *versioned[*Memory]
 
 	jobs   sync.WaitGroup
 	jobCtx context.Context
@@ -101,13 +97,14 @@ func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *sl
 	}
 	return &Service{
 		store: store, txs: txs, builtin: cfg.Builtin, log: log,
-		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
-		limit:  newLimiter(cfg.MaxConcurrent),
-		rules:  newVersioned[*RuleSet](cfg.CacheUsers),
-		known:  newVersioned[map[string]bool](cfg.CacheUsers),
-		models: newVersioned[*Linear](cfg.CacheUsers),
-		jobCtx: ctx,
+		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		newID:    func() string { return uuid.Must(uuid.NewV7()).String() },
+		limit:    newLimiter(cfg.MaxConcurrent),
+		rules:    newVersioned[*RuleSet](cfg.CacheUsers),
+		known:    newVersioned[map[string]bool](cfg.CacheUsers),
+		models:   newVersioned[*Linear](cfg.CacheUsers),
+		memories: newVersioned[*Memory](cfg.CacheUsers),
+		jobCtx:   ctx,
 	}, nil
 }
 
@@ -332,27 +329,90 @@ func (s *Service) SetCategories(ctx context.Context, userID string, ids []string
 
 // ---- learning ----
 
-// Learn updates the user's model with manual categorizations (the
-// transaction.Classifier hook). Failures are logged: the categorization
-// itself is stored either way.
+// MaxUserExamples bounds the examples a user's model is trained on (the
+// most recent ones); the merchant memory keeps them all.
+const MaxUserExamples = 5000
+
+// Learn is the transaction.Classifier hook, told of manual categorizations
+// after they are stored. A new one is remembered for its merchant and
+// learned by the user's model online; one that replaces an earlier manual
+// choice (re-categorized, its text changed), clears it or deletes its
+// transaction is taken back: its example is replaced or deleted, and the
+// model is retrained from the examples that remain, so that nothing the
+// user took back still counts. Failures are logged: the categorization is
+// stored either way.
 func (s *Service) Learn(ctx context.Context, userID string, changes []transaction.Categorized) {
-	var ex []Example
+	var (
+		put     []Learned
+		forget  []string
+		retrain bool
+	)
+	now := s.now()
 	for _, c := range changes {
-		if c.After.CategorySource == transaction.SourceManual && c.After.CategoryID != "" {
-			ex = append(ex, Example{Item: ItemOf(c.After), Category: c.After.CategoryID})
+		was := c.Before.ID != "" && c.Before.CategorySource == transaction.SourceManual && c.Before.CategoryID != ""
+		is := c.After.ID != "" && c.After.CategorySource == transaction.SourceManual && c.After.CategoryID != ""
+		switch {
+		case is:
+			put = append(put, Learned{TxID: c.After.ID, Example: Example{Item: ItemOf(c.After), Category: c.After.CategoryID}, At: now})
+			retrain = retrain || was
+		case was:
+			forget = append(forget, c.Before.ID)
+			retrain = true
 		}
 	}
-	if len(ex) == 0 {
+	if len(put)+len(forget) == 0 {
 		return
 	}
-	if err := s.updateModel(ctx, userID, func(m *Linear) {
-		for _, e := range ex {
-			m.Learn(e.Category, e.Item)
-		}
-		m.Calibrate()
-	}); err != nil {
+	if err := s.learn(ctx, userID, put, forget, retrain); err != nil {
 		s.log.WarnContext(ctx, "classifier_learn_failed", "user_id", userID, "err", err)
 	}
+}
+
+func (s *Service) learn(ctx context.Context, userID string, put []Learned, forget []string, retrain bool) error {
+	v, err := s.store.ChangeExamples(ctx, userID, put, forget)
+	if err != nil {
+		return err
+	}
+	s.memories.advance(userID, v-1, v, func(m *Memory) {
+		for _, id := range forget {
+			m.Forget(id)
+		}
+		for _, l := range put {
+			m.Put(l)
+		}
+	})
+	if retrain {
+		return s.retrainModel(ctx, userID)
+	}
+	return s.updateModel(ctx, userID, func(m *Linear) {
+		for _, l := range put {
+			m.Learn(l.Category, l.Item)
+		}
+		m.Calibrate()
+	})
+}
+
+// retrainModel trains the user's model afresh from their stored examples.
+func (s *Service) retrainModel(ctx context.Context, userID string) error {
+	ls, err := s.store.Examples(ctx, userID)
+	if err != nil {
+		return err
+	}
+	m := TrainUser(ls)
+	return s.updateModel(ctx, userID, func(cur *Linear) { *cur = *m })
+}
+
+// TrainUser trains a user's model on their examples (oldest first; the
+// last MaxUserExamples), deterministically.
+func TrainUser(ls []Learned) *Linear {
+	if len(ls) > MaxUserExamples {
+		ls = ls[len(ls)-MaxUserExamples:]
+	}
+	ex := make([]Example, len(ls))
+	for i, l := range ls {
+		ex[i] = l.Example
+	}
+	return TrainLinear(ex, DefaultEpochs, 1)
 }
 
 // updateModel applies change to the stored user model, retrying when a
@@ -386,14 +446,15 @@ func (s *Service) updateModel(ctx context.Context, userID string, change func(*L
 	}
 }
 
-// Retrain rebuilds the user's model from all their manually categorized
-// transactions.
+// Retrain rebuilds what the classifier learned of a user from their
+// manually categorized transactions: the examples (merchant memory) and the
+// model. It returns the number of examples.
 func (s *Service) Retrain(ctx context.Context, userID string) (int64, error) {
-	var ex []Example
+	var ls []Learned
 	err := s.txs.Each(ctx, userID, transaction.Selection{OnlyManual: true}, func(page []transaction.Transaction) error {
 		for _, t := range page {
 			if t.CategoryID != "" {
-				ex = append(ex, Example{Item: ItemOf(t), Category: t.CategoryID})
+				ls = append(ls, Learned{TxID: t.ID, Example: Example{Item: ItemOf(t), Category: t.CategoryID}, At: t.UpdatedAt})
 			}
 		}
 		return nil
@@ -401,13 +462,23 @@ func (s *Service) Retrain(ctx context.Context, userID string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// Oldest first, so that the seeded order does not depend on paging.
-	for i, j := 0, len(ex)-1; i < j; i, j = i+1, j-1 {
-		ex[i], ex[j] = ex[j], ex[i]
+	slices.SortStableFunc(ls, func(a, b Learned) int { return newer(b, a) }) // oldest first
+	if _, err := s.store.ReplaceExamples(ctx, userID, ls); err != nil {
+		return 0, err
 	}
-	m := TrainLinear(ex, DefaultEpochs, 1)
+	m := TrainUser(ls)
 	err = s.updateModel(ctx, userID, func(cur *Linear) { *cur = *m })
-	return int64(len(ex)), err
+	return int64(len(ls)), err
+}
+
+func (s *Service) memory(ctx context.Context, userID string, version int64) (*Memory, error) {
+	return s.memories.get(ctx, userID, version, func() (*Memory, error) {
+		ls, err := s.store.Examples(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		return NewMemory(ls), nil
+	})
 }
 
 func (s *Service) userModel(ctx context.Context, userID string, version int64) (*Linear, error) {
@@ -429,37 +500,11 @@ func (s *Service) userModel(ctx context.Context, userID string, version int64) (
 
 // ---- deciding ----
 
-// Result is an automatic decision about one item: the category (empty when
-// no source was confident enough), its confidence, what decided it, and up
-// to MaxSuggestions candidates.
-type Result struct {
-	CategoryID  string
-	Confidence  float64
-	Source      string // transaction.SourceRule, SourceModel or SourceBuiltin; "" when undecided
-	RuleID      string
-	Suggestions []Scored
-}
-
-// Categorization returns r as the transaction domain stores it.
-func (r Result) Categorization() transaction.Categorization {
-	return transaction.Categorization{CategoryID: r.CategoryID, Source: r.Source,
-		Confidence: int(r.Confidence*transaction.MaxConfidence + 0.5), RuleID: r.RuleID}
-}
-
-// decider holds what deciding for one user needs, loaded once per request.
-type decider struct {
-	rules     *RuleSet
-	user      *Linear
-	builtin   *Linear
-	known     map[string]bool
-	threshold float64
-}
-
 // decider reads the user's state (one query) and builds a decider from
 // what is cached for it: rules are compiled once per version of the user's
 // rules, shared by every request, and rebuilt on every replica when a change
 // bumps the version.
-func (s *Service) decider(ctx context.Context, userID string) (*decider, error) {
+func (s *Service) decider(ctx context.Context, userID string) (*Pipeline, error) {
 	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -467,7 +512,7 @@ func (s *Service) decider(ctx context.Context, userID string) (*decider, error) 
 	return s.deciderFor(ctx, userID, st)
 }
 
-func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*decider, error) {
+func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*Pipeline, error) {
 	rules, err := s.rules.get(ctx, userID, st.Rules, func() (*RuleSet, error) {
 		rs, err := s.store.ListRules(ctx, userID)
 		if err != nil {
@@ -496,61 +541,12 @@ func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*dec
 	if err != nil {
 		return nil, err
 	}
-	return &decider{rules: rules, user: user, builtin: s.builtin, threshold: float64(st.Settings.Threshold) / 10000, known: known}, nil
-}
-
-// Decide classifies one item: the first matching rule decides with
-// confidence 1; else the user's model blended with the built-in one, if the
-// top category reaches the threshold; else no category, with suggestions.
-func (d *decider) Decide(it Item) Result {
-	if r, ok := d.rules.First(it); ok {
-		return Result{CategoryID: r.CategoryID, Confidence: 1, Source: transaction.SourceRule, RuleID: r.ID}
+	mem, err := s.memory(ctx, userID, st.Memory)
+	if err != nil {
+		return nil, err
 	}
-	fs := Features(it)
-	var wu float64
-	var pu, pb []Scored
-	if d.user != nil && d.user.Examples() >= MinUserExamples {
-		n := float64(d.user.Examples())
-		wu = n / (n + BlendHalf)
-		pu = d.user.PredictFeatures(fs)
-	}
-	if d.builtin != nil {
-		pb = d.builtin.PredictFeatures(fs)
-	}
-	if pb == nil && pu != nil {
-		wu = 1
-	}
-	blend := map[string][2]float64{}
-	for _, p := range pu {
-		b := blend[p.Category]
-		b[0] += wu * p.P
-		blend[p.Category] = b
-	}
-	for _, p := range pb {
-		b := blend[p.Category]
-		b[1] += (1 - wu) * p.P
-		blend[p.Category] = b
-	}
-	var cands []Scored
-	var srcOf = map[string]string{}
-	for c, b := range blend {
-		if !d.known[c] {
-			continue // a category deleted since the model learned it
-		}
-		cands = append(cands, Scored{Category: c, P: b[0] + b[1]})
-		srcOf[c] = transaction.SourceBuiltin
-		if b[0] >= b[1] {
-			srcOf[c] = transaction.SourceModel
-		}
-	}
-	sortScored(cands)
-	if len(cands) > MaxSuggestions {
-		cands = cands[:MaxSuggestions]
-	}
-	if len(cands) == 0 || cands[0].P < d.threshold {
-		return Result{Suggestions: cands}
-	}
-	return Result{CategoryID: cands[0].Category, Confidence: cands[0].P, Source: srcOf[cands[0].Category], Suggestions: cands}
+	return &Pipeline{Rules: rules, Memory: mem, User: user, Builtin: s.builtin, Threshold: float64(st.Settings.Threshold) / 10000,
+		Known: known}, nil
 }
 
 // Classify decides for each item; nothing is stored. A user runs at most

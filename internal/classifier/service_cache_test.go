@@ -44,6 +44,8 @@ func (f *fakeStore) ListRules(ctx context.Context, userID string) ([]Rule, error
 	return append([]Rule(nil), f.rules...), nil
 }
 
+func (f *fakeStore) Examples(ctx context.Context, userID string) ([]Learned, error) { return nil, nil }
+
 func (f *fakeStore) ListCategories(ctx context.Context, userID string) ([]Category, error) {
 	return nil, nil
 }

@@ -46,6 +46,17 @@ type Store interface {
 	// still prev (0: none), or returns ErrModelConflict.
 	SaveModel(ctx context.Context, userID string, blob []byte, examples int64, prev int64, at time.Time) error
 
+	// ChangeExamples stores put (replacing the examples of their
+	// transactions) and deletes the examples of the transactions in forget,
+	// bumping the user's memory version, atomically; it returns the new
+	// version.
+	ChangeExamples(ctx context.Context, userID string, put []Learned, forget []string) (int64, error)
+	// ReplaceExamples makes ls the user's examples, bumping the memory
+	// version; it returns the new version.
+	ReplaceExamples(ctx context.Context, userID string, ls []Learned) (int64, error)
+	// Examples returns the user's examples, oldest first.
+	Examples(ctx context.Context, userID string) ([]Learned, error)
+
 	// CreateJob stores a running job; ErrJobRunning if the user has one
 	// that has reported progress within staleAfter.
 	CreateJob(ctx context.Context, j Job, staleAfter time.Duration) error
@@ -53,14 +64,15 @@ type Store interface {
 	GetJob(ctx context.Context, userID, id string) (Job, error)
 }
 
-// State is what deciding for a user depends on. Rules and Categories grow
-// by one with every change to the user's rules or categories (in the same
-// database transaction), Model is the stored model's version (0: none): a
-// Service keeps what it built from them until they change, on whichever
-// replica the change was made.
+// State is what deciding for a user depends on. Rules, Categories and
+// Memory grow by one with every change to the user's rules, categories or
+// examples (in the same database transaction), Model is the stored model's
+// version (0: none): a Service keeps what it built from them until they
+// change, on whichever replica the change was made.
 type State struct {
 	Rules      int64
 	Categories int64
+	Memory     int64
 	Model      int64
 	Settings   Settings
 }

@@ -28,13 +28,18 @@ var noise = map[string]bool{
 	"pp": true, "pmt": true, "ref": true, "the": true, "and": true, "of": true, "for": true, "to": true, "at": true,
 	"www": true, "com": true, "co": true, "uk": true, "http": true, "https": true, "inc": true, "ltd": true, "llc": true,
 	"pty": true, "gmbh": true, "sarl": true, "bv": true, "plc": true,
+	// Card and payment words in French, German, Spanish, Italian and Dutch.
+	"carte": true, "bancaire": true, "cb": true, "paiement": true, "karte": true, "kartenzahlung": true, "ec": true,
+	"tarjeta": true, "compra": true, "pago": true, "carta": true, "pagamento": true, "pinbetaling": true, "betaalpas": true,
 	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
 	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
 }
 
 // Words returns the normalized words of s: lower case, letters only (digits,
 // such as store numbers, dates and references, split words and are
-// dropped), at least two letters, without the descriptor noise above.
+// dropped), at least two letters, without the descriptor noise above. An
+// ampersand between letters stays in the word, so that H&M, AT&T, B&Q and
+// PG&E are words and not dropped single letters.
 func Words(s string) []string {
 	return appendWords(nil, s)
 }
@@ -50,7 +55,7 @@ func appendWords(out []string, s string) []string {
 		}
 		b.Reset()
 	}
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z'):
 			b.WriteRune(r)
@@ -58,6 +63,8 @@ func appendWords(out []string, s string) []string {
 			b.WriteRune(r + 'a' - 'A')
 		case r == '\'' || r == '’':
 			// o'neills → oneills
+		case r == '&' && b.Len() > 0 && letterAt(s, i+1):
+			b.WriteByte('&')
 		case r >= utf8.RuneSelf && unicode.IsLetter(r):
 			b.WriteRune(unicode.ToLower(fold(r)))
 		default:
@@ -66,6 +73,15 @@ func appendWords(out []string, s string) []string {
 	}
 	flush()
 	return out
+}
+
+// letterAt reports whether s has a letter at byte offset i.
+func letterAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r)
 }
 
 // fold maps common accented Latin letters to their base letter, so that

@@ -271,11 +271,13 @@ type ResultResource struct {
 	Confidence  float64             `json:"confidence"`
 	Source      *string             `json:"source"`
 	RuleID      *string             `json:"rule_id,omitempty"`
+	LearnedFrom *string             `json:"learned_from,omitempty"`
+	Reason      string              `json:"reason,omitempty"`
 	Suggestions []classifier.Scored `json:"suggestions"`
 }
 
 func resultResource(res classifier.Result) ResultResource {
-	out := ResultResource{Confidence: res.Confidence, Suggestions: res.Suggestions}
+	out := ResultResource{Confidence: res.Confidence, Reason: res.Reason, Suggestions: res.Suggestions}
 	if out.Suggestions == nil {
 		out.Suggestions = []classifier.Scored{}
 	}
@@ -284,6 +286,9 @@ func resultResource(res classifier.Result) ResultResource {
 	}
 	if res.RuleID != "" {
 		out.RuleID = &res.RuleID
+	}
+	if res.LearnedFrom != "" {
+		out.LearnedFrom = &res.LearnedFrom
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package classifierapi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,8 +350,11 @@ func TestClassifyLimits(t *testing.T) {
 	}
 }
 
-// TestLearning: with no built-in model, a few corrections teach the user's
-// model a merchant, and the next prediction follows them.
+// TestLearning: with no built-in model, one manual categorization of a
+// merchant decides its next transaction, whatever the descriptor's store
+// number, city or card prefix; a later correction replaces it at once; and
+// what the user takes back (a deleted transaction, a cleared category) is
+// unlearned.
 func TestLearning(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
@@ -368,15 +372,54 @@ func TestLearning(t *testing.T) {
 			for desc, cat := range seed {
 				e.createTx(e.alice, desc, "-30.00", "category_id", cat)
 			}
-			before := classify("ZOOPLA PROPERTY 77")
-			tx := e.createTx(e.alice, "ZOOPLA PROPERTY 12", "-30.00")
-			e.must(200, e.alice, "PUT", "/api/v1/transactions/"+tx.ID+"/category", map[string]any{"category_id": "home_improvement"}, nil)
-			after := classify("ZOOPLA PROPERTY 77")
-			if str(after.CategoryID) != "home_improvement" && (len(after.Suggestions) == 0 || after.Suggestions[0].Category != "home_improvement") {
-				t.Fatalf("after one correction: before %s, after %s", mustJSON(before), mustJSON(after))
+			tx := e.createTx(e.alice, "SUPERCUTS #1234", "-30.00")
+			e.must(200, e.alice, "PUT", "/api/v1/transactions/"+tx.ID+"/category", map[string]any{"category_id": "personal_care"}, nil)
+			for _, desc := range []string{"SUPERCUTS #9876 AUSTIN TX", "POS PURCHASE SUPERCUTS 0042", "SQ *SUPERCUTS"} {
+				got := classify(desc)
+				if str(got.CategoryID) != "personal_care" || str(got.Source) != "merchant" || str(got.LearnedFrom) != tx.ID ||
+					!strings.Contains(got.Reason, tx.ID) {
+					t.Fatalf("%q after one categorization: %s", desc, mustJSON(got))
+				}
 			}
-			if after.CategoryID != nil && str(after.Source) != "model" {
-				t.Fatalf("source %s", mustJSON(after))
+			// Bob's merchants are his own.
+			var res struct {
+				Items []classifierapi.ResultResource `json:"items"`
+			}
+			e.must(200, e.bob, "POST", "/api/v1/classify", map[string]any{"items": []map[string]any{
+				{"description": "SUPERCUTS #9876", "amount": "-30.00", "currency": "EUR"}}}, &res)
+			if str(res.Items[0].Source) == "merchant" {
+				t.Fatalf("bob got alice's memory: %s", mustJSON(res))
+			}
+			// A correction of an automatic result replaces it at once.
+			auto := e.createTx(e.alice, "SUPERCUTS #5555 DALLAS TX", "-30.00")
+			var ac struct {
+				Transaction transactionapi.Resource      `json:"transaction"`
+				Result      classifierapi.ResultResource `json:"result"`
+			}
+			e.must(200, e.alice, "POST", "/api/v1/transactions/"+auto.ID+"/auto-categorize", nil, &ac)
+			if str(ac.Transaction.CategorySource) != "merchant" || str(ac.Transaction.CategoryID) != "personal_care" {
+				t.Fatalf("auto-categorized: %s", mustJSON(ac))
+			}
+			e.must(200, e.alice, "PUT", "/api/v1/transactions/"+auto.ID+"/category", map[string]any{"category_id": "medical"}, nil)
+			if got := classify("SUPERCUTS #1"); str(got.CategoryID) != "medical" || str(got.LearnedFrom) != auto.ID {
+				t.Fatalf("after the correction: %s", mustJSON(got))
+			}
+			// Deleting the correction's transaction unlearns it.
+			e.must(204, e.alice, "DELETE", "/api/v1/transactions/"+auto.ID, nil, nil)
+			if got := classify("SUPERCUTS #1"); str(got.CategoryID) != "personal_care" || str(got.LearnedFrom) != tx.ID {
+				t.Fatalf("after deleting the correction: %s", mustJSON(got))
+			}
+			// Clearing the category by hand unlearns it too.
+			e.must(200, e.alice, "DELETE", "/api/v1/transactions/"+tx.ID+"/category", nil, nil)
+			if got := classify("SUPERCUTS #1"); str(got.Source) == "merchant" {
+				t.Fatalf("after clearing the last one: %s", mustJSON(got))
+			}
+			// Re-categorizing replaces what it taught, in the model too.
+			e.must(200, e.alice, "PUT", "/api/v1/transactions/"+tx.ID+"/category", map[string]any{"category_id": "travel"}, nil)
+			e.must(200, e.alice, "PUT", "/api/v1/transactions/"+tx.ID+"/category", map[string]any{"category_id": "personal_care"}, nil)
+			if got := classify("SUPERCUTS #1"); str(got.CategoryID) != "personal_care" || got.Suggestions[0].Category != "personal_care" ||
+				len(got.Suggestions) != 1 {
+				t.Fatalf("after re-categorizing: %s", mustJSON(got))
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
 
@@ -36,8 +37,8 @@ type execer interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
 
-// bump adds one to a per-user version counter (column rules or
-// categories of classifier_versions), in the caller's transaction.
+// bump adds one to a per-user version counter (column rules, categories
+// or memory of classifier_versions), in the caller's transaction.
 func (s *Store) bump(ctx context.Context, q execer, userID, column string) error {
 	stmt := `INSERT INTO classifier_versions (user_id, ` + column + `) VALUES (?, 1)`
 	switch s.db.Dialect {
@@ -63,12 +64,13 @@ func (s *Store) State(ctx context.Context, userID string) (classifier.State, err
 	err := s.db.Read.QueryRowContext(ctx, `SELECT
 		COALESCE((SELECT rules FROM classifier_versions WHERE user_id = ?), 0),
 		COALESCE((SELECT categories FROM classifier_versions WHERE user_id = ?), 0),
+		COALESCE((SELECT memory FROM classifier_versions WHERE user_id = ?), 0),
 		COALESCE((SELECT version FROM classifier_models WHERE user_id = ?), 0),
 		(SELECT auto_on_create FROM classifier_settings WHERE user_id = ?),
 		(SELECT threshold_bp FROM classifier_settings WHERE user_id = ?),
 		(SELECT updated_at FROM classifier_settings WHERE user_id = ?)`,
-		userID, userID, userID, userID, userID, userID).
-		Scan(&st.Rules, &st.Categories, &st.Model, &auto, &threshold, &updated)
+		userID, userID, userID, userID, userID, userID, userID).
+		Scan(&st.Rules, &st.Categories, &st.Memory, &st.Model, &auto, &threshold, &updated)
 	if err != nil {
 		return st, fmt.Errorf("classifiersql: state: %w", err)
 	}
@@ -514,6 +516,102 @@ func (s *Store) SaveModel(ctx context.Context, userID string, blob []byte, examp
 		return classifier.ErrModelConflict
 	}
 	return nil
+}
+
+// ---- examples ----
+
+// ChangeExamples stores put and deletes forget, bumping the memory version.
+func (s *Store) ChangeExamples(ctx context.Context, userID string, put []classifier.Learned, forget []string) (int64, error) {
+	var v int64
+	err := s.inTx(ctx, "change examples", func(tx *sql.Tx) error {
+		for _, id := range forget {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM classifier_examples WHERE user_id = ? AND tx_id = ?`, userID, id); err != nil {
+				return err
+			}
+		}
+		if err := s.putExamples(ctx, tx, userID, put); err != nil {
+			return err
+		}
+		var err error
+		v, err = s.bumpMemory(ctx, tx, userID)
+		return err
+	})
+	return v, err
+}
+
+// ReplaceExamples makes ls the user's examples.
+func (s *Store) ReplaceExamples(ctx context.Context, userID string, ls []classifier.Learned) (int64, error) {
+	var v int64
+	err := s.inTx(ctx, "replace examples", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM classifier_examples WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		if err := s.putExamples(ctx, tx, userID, ls); err != nil {
+			return err
+		}
+		var err error
+		v, err = s.bumpMemory(ctx, tx, userID)
+		return err
+	})
+	return v, err
+}
+
+func (s *Store) putExamples(ctx context.Context, tx *sql.Tx, userID string, ls []classifier.Learned) error {
+	q := `INSERT INTO classifier_examples (user_id, tx_id, category_id, description, counterparty, amount, currency, learned_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	switch s.db.Dialect {
+	case sqldb.SQLite:
+		q += ` ON CONFLICT (user_id, tx_id) DO UPDATE SET category_id = excluded.category_id, description = excluded.description,
+			counterparty = excluded.counterparty, amount = excluded.amount, currency = excluded.currency, learned_at = excluded.learned_at`
+	case sqldb.MySQL:
+		q += ` ON DUPLICATE KEY UPDATE category_id = VALUES(category_id), description = VALUES(description),
+			counterparty = VALUES(counterparty), amount = VALUES(amount), currency = VALUES(currency), learned_at = VALUES(learned_at)`
+	}
+	for _, l := range ls {
+		if _, err := tx.ExecContext(ctx, q, userID, l.TxID, l.Category, l.Description, l.Counterparty, l.Amount, l.Currency,
+			sqldb.FormatTime(l.At)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) bumpMemory(ctx context.Context, tx *sql.Tx, userID string) (int64, error) {
+	if err := s.bump(ctx, tx, userID, "memory"); err != nil {
+		return 0, err
+	}
+	var v int64
+	err := tx.QueryRowContext(ctx, `SELECT memory FROM classifier_versions WHERE user_id = ?`, userID).Scan(&v)
+	return v, err
+}
+
+// Examples returns the user's examples, oldest first.
+func (s *Store) Examples(ctx context.Context, userID string) ([]classifier.Learned, error) {
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT tx_id, category_id, description, counterparty, amount, currency, learned_at
+		FROM classifier_examples WHERE user_id = ? ORDER BY learned_at, tx_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("classifiersql: examples: %w", err)
+	}
+	defer rows.Close()
+	var out []classifier.Learned
+	for rows.Next() {
+		var (
+			l  classifier.Learned
+			at string
+		)
+		if err := rows.Scan(&l.TxID, &l.Category, &l.Description, &l.Counterparty, &l.Amount, &l.Currency, &at); err != nil {
+			return nil, fmt.Errorf("classifiersql: examples: %w", err)
+		}
+		if l.At, err = sqldb.ParseTime(at); err != nil {
+			return nil, fmt.Errorf("classifiersql: examples: %w", err)
+		}
+		l.Exponent, _ = money.Exponent(l.Currency)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("classifiersql: examples: %w", err)
+	}
+	return out, nil
 }
 
 // ---- jobs ----

@@ -1,0 +1,372 @@
+package classifier
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// MaxMerchantWords is the most words a merchant key keeps.
+const MaxMerchantWords = 3
+
+// Merchant memory: recency and consistency.
+const (
+	// MemoryDecay is the weight of each earlier categorization of a
+	// merchant against the next newer one: the newest choice always wins
+	// (0.3 + 0.3² + … < 1), older agreeing ones add to its confidence.
+	MemoryDecay = 0.3
+	// A user's consistency (how often a merchant's next categorization
+	// repeats its previous one) starts at consistencyPrior, as if from
+	// consistencyWeight pairs, and follows the user's own history.
+	consistencyPrior  = 0.92
+	consistencyWeight = 10.0
+	// prefixDiscount lowers the confidence of a match on a key that only
+	// shares a prefix with the item's.
+	prefixDiscount = 0.95
+)
+
+// aggregators are payment processors whose name starts a descriptor before
+// the merchant's: "PAYPAL *NETFLIX", "SUMUP *CAFE X", "GOOGLE *YOUTUBE".
+var aggregators = map[string]bool{
+	"paypal": true, "sumup": true, "zettle": true, "izettle": true, "iz": true, "square": true, "stripe": true,
+	"google": true, "goog": true, "toast": true, "shopify": true, "wix": true, "clover": true, "eb": true,
+}
+
+// usStates are the two-letter codes of US states and Canadian provinces
+// that end card descriptors after the city ("AUSTIN TX").
+var usStates = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Fields("al ak az ar ca co ct de fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy dc " +
+		"ab bc mb nb nl ns on pe qc sk") {
+		m[s] = true
+	}
+	return m
+}()
+
+// MerchantKey returns the key under which trx remembers a merchant: the
+// normalized words (Words) of the counterparty when there is one, else of
+// the descriptor, with what card networks and banks add around the
+// merchant's name taken away:
+//
+//   - noise words (POS PURCHASE, VISA DEBIT, SQ *, TST*, CARD NO., month
+//     names…) and a payment processor before a '*' (PAYPAL *NETFLIX);
+//   - everything from the first token with a digit or '#' on, once a word
+//     was seen: store numbers, dates, references, and the place and ids
+//     that follow them (SUPERCUTS #1234 and SUPERCUTS #9876 AUSTIN TX are
+//     both "supercuts");
+//   - a trailing US state or Canadian province code (STARBUCKS SEATTLE WA
+//     is "starbucks seattle");
+//   - words past the third.
+//
+// A descriptor whose every token holds a digit falls back to its words
+// (7-ELEVEN 1234 is "eleven"). Two descriptors with one key are one
+// merchant; Memory.Lookup also matches keys that extend one another.
+func MerchantKey(it Item) string {
+	src := it.Description
+	if strings.TrimSpace(it.Counterparty) != "" {
+		src = it.Counterparty
+	}
+	return strings.Join(merchantWords(src), " ")
+}
+
+func merchantWords(s string) []string {
+	var words []string
+	raw := strings.Fields(s)
+	var last string // the raw token of the last word
+	for i, tok := range raw {
+		if strings.ContainsFunc(tok, func(r rune) bool { return unicode.IsDigit(r) || r == '#' }) {
+			if len(words) > 0 {
+				break
+			}
+			continue
+		}
+		n := len(words)
+		words = appendWords(words, tok)
+		if len(words) > n {
+			last = tok
+		}
+		// A processor before '*': PAYPAL *NETFLIX, PAYPAL*NETFLIX.
+		if n == 0 && len(words) > 0 && aggregators[words[0]] {
+			if strings.Contains(tok, "*") || i+1 < len(raw) && strings.HasPrefix(raw[i+1], "*") {
+				words = words[1:]
+			}
+		}
+		if len(words) >= MaxMerchantWords+1 {
+			break
+		}
+	}
+	if len(words) >= 2 && len(last) == 2 && usStates[words[len(words)-1]] {
+		words = words[:len(words)-1]
+	}
+	if len(words) > MaxMerchantWords {
+		words = words[:MaxMerchantWords]
+	}
+	if len(words) == 0 {
+		words = Words(s)
+		if len(words) > MaxMerchantWords {
+			words = words[:MaxMerchantWords]
+		}
+	}
+	return words
+}
+
+// Learned is a manual categorization as the classifier keeps it: the
+// transaction, what it looked like, the category chosen, and when.
+type Learned struct {
+	TxID string
+	Example
+	At time.Time
+}
+
+// newer orders a before b: later first, then by transaction id.
+func newer(a, b Learned) int {
+	if c := b.At.Compare(a.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.TxID, a.TxID)
+}
+
+// Memory is a user's merchant memory: every manual categorization the
+// user made, by merchant key. It answers for the next transaction of a
+// merchant with the category of the merchant's latest categorization, with
+// a confidence from how consistent the merchant's history is and how
+// consistent the user is. It is safe for concurrent use.
+type Memory struct {
+	mu       sync.RWMutex
+	keys     map[string]*merchant
+	byTx     map[string]string   // transaction → key
+	byFirst  map[string][]string // first word → keys
+	pairs    int                 // consecutive categorizations of one merchant
+	repeats  int                 // of which the second repeated the first
+	examples int
+}
+
+type merchant struct {
+	events []Learned // newest first
+}
+
+// NewMemory returns a memory of ls.
+func NewMemory(ls []Learned) *Memory {
+	m := &Memory{keys: map[string]*merchant{}, byTx: map[string]string{}, byFirst: map[string][]string{}}
+	for _, l := range ls {
+		m.put(l)
+	}
+	return m
+}
+
+// Len returns the number of categorizations remembered.
+func (m *Memory) Len() int {
+	if m == nil {
+		return 0
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.examples
+}
+
+// Put remembers l, replacing what the memory held for its transaction.
+func (m *Memory) Put(l Learned) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.put(l)
+}
+
+// Forget removes what the memory holds for a transaction.
+func (m *Memory) Forget(txID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forget(txID)
+}
+
+func (m *Memory) put(l Learned) {
+	m.forget(l.TxID)
+	key := MerchantKey(l.Item)
+	if key == "" {
+		return
+	}
+	mc := m.keys[key]
+	if mc == nil {
+		mc = &merchant{}
+		m.keys[key] = mc
+		first, _, _ := strings.Cut(key, " ")
+		m.byFirst[first] = append(m.byFirst[first], key)
+	}
+	m.count(mc, -1)
+	i, _ := slices.BinarySearchFunc(mc.events, l, newer)
+	mc.events = slices.Insert(mc.events, i, l)
+	m.count(mc, 1)
+	m.byTx[l.TxID] = key
+	m.examples++
+}
+
+func (m *Memory) forget(txID string) {
+	key, ok := m.byTx[txID]
+	if !ok {
+		return
+	}
+	delete(m.byTx, txID)
+	m.examples--
+	mc := m.keys[key]
+	m.count(mc, -1)
+	mc.events = slices.DeleteFunc(mc.events, func(l Learned) bool { return l.TxID == txID })
+	m.count(mc, 1)
+	if len(mc.events) == 0 {
+		delete(m.keys, key)
+		first, _, _ := strings.Cut(key, " ")
+		m.byFirst[first] = slices.DeleteFunc(m.byFirst[first], func(k string) bool { return k == key })
+		if len(m.byFirst[first]) == 0 {
+			delete(m.byFirst, first)
+		}
+	}
+}
+
+// count adds (sign 1) or removes (-1) a merchant's pairs of consecutive
+// categorizations to the user's consistency.
+func (m *Memory) count(mc *merchant, sign int) {
+	for i := 1; i < len(mc.events); i++ {
+		m.pairs += sign
+		if mc.events[i].Category == mc.events[i-1].Category {
+			m.repeats += sign
+		}
+	}
+}
+
+// Consistency is how often, in the user's history, a merchant's next
+// categorization repeated its previous one (smoothed toward a prior for
+// users with little history).
+func (m *Memory) Consistency() float64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.consistency()
+}
+
+func (m *Memory) consistency() float64 {
+	return (float64(m.repeats) + consistencyPrior*consistencyWeight) / (float64(m.pairs) + consistencyWeight)
+}
+
+// Recall is what the memory knows of an item's merchant.
+type Recall struct {
+	Key        string   // the merchant key matched (the item's, or one extending or extended by it)
+	Scores     []Scored // categories by recency-weighted share, most likely first; P sums to the confidence
+	Confidence float64  // of the first category
+	From       Learned  // the latest categorization in the first category
+	Count      int      // categorizations of the merchant
+	Agree      int      // of which in the first category
+}
+
+// Reason explains the recall in words, naming the transaction it learned
+// from.
+func (r Recall) Reason() string {
+	desc := strings.TrimSpace(r.From.Description)
+	if r.From.Counterparty != "" {
+		desc = strings.TrimSpace(r.From.Counterparty)
+	}
+	if r.Count == 1 {
+		return fmt.Sprintf("merchant %q: you put transaction %s (%q) in %s", r.Key, r.From.TxID, desc, r.From.Category)
+	}
+	if r.Agree == r.Count {
+		return fmt.Sprintf("merchant %q: you put all %d of its transactions in %s, the latest %s (%q)",
+			r.Key, r.Count, r.From.Category, r.From.TxID, desc)
+	}
+	return fmt.Sprintf("merchant %q: %d of its %d categorizations were %s, the latest %s (%q); the most recent choices count most",
+		r.Key, r.Agree, r.Count, r.From.Category, r.From.TxID, desc)
+}
+
+// Lookup returns what the memory knows of it's merchant. It matches the
+// item's key, else the remembered key sharing the longest word prefix with
+// it, when that prefix is all of the shorter key or at least two words
+// (SUPERCUTS matches SUPERCUTS AUSTIN; TESCO STORES LEEDS matches TESCO
+// STORES YORK; STARBUCKS SEATTLE does not match STARBUCKS PORTLAND).
+func (m *Memory) Lookup(it Item) (Recall, bool) {
+	if m == nil {
+		return Recall{}, false
+	}
+	key := MerchantKey(it)
+	if key == "" {
+		return Recall{}, false
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	exact := true
+	mc := m.keys[key]
+	if mc == nil {
+		exact = false
+		key, mc = m.closest(key)
+		if mc == nil {
+			return Recall{}, false
+		}
+	}
+	r := recall(mc.events, m.consistency())
+	r.Key = key
+	if !exact {
+		r.Confidence *= prefixDiscount
+		for i := range r.Scores {
+			r.Scores[i].P *= prefixDiscount
+		}
+	}
+	return r, true
+}
+
+func (m *Memory) closest(key string) (string, *merchant) {
+	words := strings.Fields(key)
+	var best string
+	bestLen := 0
+	var bestAt time.Time
+	for _, k := range m.byFirst[words[0]] {
+		kw := strings.Fields(k)
+		n := 0
+		for n < len(kw) && n < len(words) && kw[n] == words[n] {
+			n++
+		}
+		if n < min(len(kw), len(words)) && n < 2 {
+			continue
+		}
+		at := m.keys[k].events[0].At
+		if n > bestLen || n == bestLen && at.After(bestAt) {
+			best, bestLen, bestAt = k, n, at
+		}
+	}
+	if best == "" {
+		return "", nil
+	}
+	return best, m.keys[best]
+}
+
+// recall scores a merchant's history (newest first): each categorization
+// weighs MemoryDecay times the next newer one; the shares, times the
+// user's consistency, are the confidences.
+func recall(events []Learned, consistency float64) Recall {
+	w, total := 1.0, 0.0
+	share := map[string]float64{}
+	for _, e := range events {
+		share[e.Category] += w
+		total += w
+		w *= MemoryDecay
+	}
+	r := Recall{Count: len(events)}
+	for c, s := range share {
+		r.Scores = append(r.Scores, Scored{Category: c, P: consistency * s / total})
+	}
+	sortScored(r.Scores)
+	// The newest choice wins (its weight outweighs all older ones).
+	top := events[0].Category
+	if r.Scores[0].Category != top {
+		for i := range r.Scores {
+			if r.Scores[i].Category == top {
+				r.Scores[0], r.Scores[i] = r.Scores[i], r.Scores[0]
+			}
+		}
+	}
+	r.Confidence = r.Scores[0].P
+	r.From = events[0]
+	for _, e := range events {
+		if e.Category == top {
+			r.Agree++
+		}
+	}
+	return r
+}

@@ -1,0 +1,145 @@
+package classifier
+
+import (
+	"fmt"
+
+	"github.com/trx-platform/trx/internal/transaction"
+)
+
+// EvidenceHalf is the evidence (Linear.Evidence: the user's examples that
+// share the item's best-known word) at which the user's model gets half
+// the vote against the built-in model; with none it gets none.
+const EvidenceHalf = 1.0
+
+// Result is an automatic decision about one item: the category (empty when
+// no source was confident enough), its confidence, what decided it and
+// why, and up to MaxSuggestions candidates.
+type Result struct {
+	CategoryID  string
+	Confidence  float64
+	Source      string // transaction.SourceRule, SourceMerchant, SourceModel or SourceBuiltin; "" when undecided
+	RuleID      string
+	LearnedFrom string // SourceMerchant: the transaction whose categorization decided
+	Reason      string
+	Suggestions []Scored
+}
+
+// Categorization returns r as the transaction domain stores it.
+func (r Result) Categorization() transaction.Categorization {
+	return transaction.Categorization{CategoryID: r.CategoryID, Source: r.Source,
+		Confidence: int(r.Confidence*transaction.MaxConfidence + 0.5), RuleID: r.RuleID}
+}
+
+// Pipeline is everything that decides for one user, in the order it is
+// consulted: the user's rules, their merchant memory, the user's model
+// blended with the built-in model, and the threshold. It is pure (no I/O):
+// the Service builds one per request from what it caches, and trx classify
+// eval builds the same from labelled files.
+type Pipeline struct {
+	Rules     *RuleSet        // nil: none
+	Memory    *Memory         // nil: none
+	User      *Linear         // nil: none
+	Builtin   *Linear         // nil: none
+	Known     map[string]bool // the user's categories; nil: any
+	Threshold float64
+}
+
+// Decide classifies one item:
+//
+//  1. the first matching rule decides, with confidence 1;
+//  2. else the merchant memory, when the user categorized the item's
+//     merchant before;
+//  3. else the models: the user's model gets the weight e/(e+EvidenceHalf)
+//     against the built-in one, e being its evidence for this item, so it
+//     only overrides the built-in model where the user's own examples share
+//     the item's words (corrections elsewhere change nothing here);
+//
+// and the top category applies if it reaches the threshold; otherwise the
+// result carries suggestions only.
+func (p *Pipeline) Decide(it Item) Result {
+	if p.Rules != nil {
+		if r, ok := p.Rules.First(it); ok {
+			return Result{CategoryID: r.CategoryID, Confidence: 1, Source: transaction.SourceRule, RuleID: r.ID,
+				Reason: fmt.Sprintf("rule %s (position %d)", r.ID, r.Position)}
+		}
+	}
+	if rec, ok := p.Memory.Lookup(it); ok && p.known(rec.From.Category) {
+		cands := p.filter(rec.Scores)
+		r := Result{Suggestions: cands, Reason: rec.Reason()}
+		if rec.Confidence >= p.Threshold {
+			r.CategoryID, r.Confidence, r.Source, r.LearnedFrom = rec.From.Category, rec.Confidence, transaction.SourceMerchant, rec.From.TxID
+		}
+		return r
+	}
+	return p.models(it)
+}
+
+func (p *Pipeline) known(c string) bool { return p.Known == nil || p.Known[c] }
+
+// filter drops categories the user no longer has and keeps the first
+// MaxSuggestions.
+func (p *Pipeline) filter(s []Scored) []Scored {
+	out := make([]Scored, 0, min(len(s), MaxSuggestions))
+	for _, c := range s {
+		if p.known(c.Category) {
+			out = append(out, c)
+			if len(out) == MaxSuggestions {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (p *Pipeline) models(it Item) Result {
+	fs := Features(it)
+	var wu float64
+	var pu, pb []Scored
+	if p.User != nil {
+		if e := float64(p.User.Evidence(it)); e > 0 {
+			wu = e / (e + EvidenceHalf)
+			pu = p.User.PredictFeatures(fs)
+		}
+	}
+	if p.Builtin != nil {
+		pb = p.Builtin.PredictFeatures(fs)
+	} else if pu != nil {
+		wu = 1
+	}
+	blend := map[string][2]float64{}
+	for _, s := range pu {
+		b := blend[s.Category]
+		b[0] += wu * s.P
+		blend[s.Category] = b
+	}
+	for _, s := range pb {
+		b := blend[s.Category]
+		b[1] += (1 - wu) * s.P
+		blend[s.Category] = b
+	}
+	cands := make([]Scored, 0, len(blend))
+	srcOf := map[string]string{}
+	for c, b := range blend {
+		if !p.known(c) {
+			continue // a category deleted since the model learned it
+		}
+		cands = append(cands, Scored{Category: c, P: b[0] + b[1]})
+		srcOf[c] = transaction.SourceBuiltin
+		if b[0] >= b[1] {
+			srcOf[c] = transaction.SourceModel
+		}
+	}
+	sortScored(cands)
+	if len(cands) > MaxSuggestions {
+		cands = cands[:MaxSuggestions]
+	}
+	if len(cands) == 0 || cands[0].P < p.Threshold {
+		return Result{Suggestions: cands}
+	}
+	src := srcOf[cands[0].Category]
+	reason := "the built-in model"
+	if src == transaction.SourceModel {
+		reason = fmt.Sprintf("your model (%.0f%% of the vote: your examples share this description's words)", 100*wu)
+	}
+	return Result{CategoryID: cands[0].Category, Confidence: cands[0].P, Source: src, Reason: reason, Suggestions: cands}
+}
