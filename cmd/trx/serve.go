@@ -125,6 +125,8 @@ type shared struct {
 	log   *slog.Logger
 	db    *sqldb.DB
 	reg   *prometheus.Registry
+	httpm *metrics.HTTP    // the request metrics around the whole handler
+	gw    *metrics.Gateway // throttling and authentication decisions
 	users *auth.Service
 	authn middleware
 	bus   *event.Bus           // nil: no component here needs the event stream
@@ -236,6 +238,10 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 func (s *server) buildShared(ctx context.Context) (*shared, error) {
 	sh := &shared{cfg: s.cfg, log: s.log, db: s.db, reg: metrics.NewRegistry(), local: map[string]component{},
 		mux: http.NewServeMux()}
+	if err := metrics.RegisterBuildInfo(sh.reg, version); err != nil {
+		return nil, err
+	}
+	sh.httpm, sh.gw = metrics.NewHTTP(sh.reg), metrics.NewGateway(sh.reg)
 	if err := metrics.RegisterDB(sh.reg, "write", s.db.Write); err != nil {
 		return nil, err
 	}
@@ -248,7 +254,7 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 	if err := s.configureTokens(sh.users); err != nil {
 		return nil, err
 	}
-	sh.authn = auth.Require(sh.users, s.log)
+	sh.authn = auth.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
 	var err error
 	if sh.proxy, err = s.buildProxy(sh.reg); err != nil {
 		return nil, err
@@ -259,6 +265,10 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 		sh.bus = s.bus
+		bus := s.bus
+		if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
+			return nil, err
+		}
 	}
 	if comps.any(compTransactions, compClassifier, compReport) {
 		var opts []transaction.Option
@@ -273,6 +283,7 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 		sh.cls = classifier.NewService(ctx, classifiersql.New(s.db), sh.txs, builtin, s.log)
+		sh.cls.SetObserver(metrics.NewClassifier(sh.reg))
 		sh.txs.SetClassifier(sh.cls)
 	}
 	return sh, nil
@@ -299,7 +310,7 @@ func (s *server) handler(sh *shared) http.Handler {
 	} else if s.cfg.InternalSecret != "" {
 		h = proxy.Trusted(s.cfg.InternalSecret, h)
 	}
-	h = metrics.NewHTTP(sh.reg).Middleware(h)
+	h = sh.httpm.Middleware(h)
 	h = web.AccessLog(s.log)(h)
 	return web.WithRequestID(h)
 }

@@ -203,6 +203,10 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 		NoValidation: c.NoValidation,
 		Now:          c.now,
 		Log:          sh.log,
+		Metrics:      sh.gw,
+	}
+	for _, op := range spec.Operations() {
+		sh.httpm.Init(op.Pattern()) // every documented route's series at zero
 	}
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trx-platform/trx/internal/event"
+	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/notify/notifysql"
 	"github.com/trx-platform/trx/internal/relay"
@@ -64,7 +65,7 @@ func newNotifier(_ context.Context, sh *shared) (component, error) {
 	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
 		Heartbeat: cfg.Heartbeat},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)
-	rel := relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention},
+	rel := relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention, Metrics: metrics.NewRelay(sh.reg)},
 		stocksql.NewChanges(sh.db), sh.bus, sh.db, sh.log)
 	stocks := stock.NewService(stocksql.New(sh.db), rel.Wake)
 	sh.log.Info("notifier_ready", "node", node.Name())

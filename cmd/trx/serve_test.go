@@ -145,8 +145,8 @@ func TestServeEndToEnd(t *testing.T) {
 
 	code, body = call("", "GET", "/metrics", "")
 	for _, want := range []string{
-		`trx_http_requests_total{code="201",method="POST",route="POST /api/v1/transactions"} 1`,
-		`trx_http_request_duration_seconds_bucket{method="GET",route="GET /api/v1/transactions"`,
+		`trx_http_requests_total{code="201",method="POST",route="/api/v1/transactions"} 1`,
+		`trx_http_request_duration_seconds_bucket{method="GET",route="/api/v1/transactions"`,
 		`go_sql_wait_count_total{db_name="write"}`,
 		`go_sql_in_use_connections{db_name="read"}`,
 	} {

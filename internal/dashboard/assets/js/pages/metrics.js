@@ -107,7 +107,7 @@ export function mount(root, app) {
   function renderRoutes(s, dt) {
     const before = new Map((prev?.http.routes || []).map((x) => [`${x.method} ${x.route}`, x]));
     // /ws requests last as long as their connection: counted above, not here.
-    const rows = s.http.routes.filter((x) => x.route !== 'GET /ws').map((x) => {
+    const rows = s.http.routes.filter((x) => x.route !== '/ws' && x.route !== 'GET /ws').map((x) => {
       const p = before.get(`${x.method} ${x.route}`);
       const pc = percentiles(p?.duration, x.duration);
       return { x, rate: p ? rate(p.requests_total, x.requests_total, dt) : null, pc };
