@@ -3,32 +3,26 @@ package classifierapi_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/trx-platform/trx/internal/auth"
-	"github.com/trx-platform/trx/internal/auth/authtest"
+	"github.com/trx-platform/trx/internal/apitest"
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifierapi"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
-	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
-	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 	"github.com/trx-platform/trx/internal/transaction/transactionsql"
-	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
 
 // apiEnv is the transactions and classifier APIs on a fresh database with
-// two users, wired as trx serve wires them.
+// two users (apitest), wired as trx serve wires them.
 type apiEnv struct {
 	t          *testing.T
-	db         *sqldb.DB
-	users      *auth.Service
+	env        *apitest.Env
 	srv        *httptest.Server
 	svc        *classifier.Service
 	alice, bob string // API keys
@@ -36,10 +30,8 @@ type apiEnv struct {
 
 func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
-	db := sqldbtest.Open(t, d)
-	users, keys := authtest.Users(t, db, "alice", "bob")
-	alice, bob := keys[0], keys[1]
-	e := &apiEnv{t: t, db: db, users: users, alice: alice, bob: bob}
+	env := apitest.New(t, d)
+	e := &apiEnv{t: t, env: env, alice: env.Alice, bob: env.Bob}
 	e.srv, e.svc = e.replica()
 	return e
 }
@@ -47,21 +39,19 @@ func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 // replica starts another trx process's classifier and transactions APIs on
 // the same database: what it caches is its own.
 func (e *apiEnv) replica() (*httptest.Server, *classifier.Service) {
-	t := e.t
-	log := slog.New(slog.DiscardHandler)
-	ctx, cancel := context.WithCancel(context.Background())
-	txs := transaction.NewService(transactionsql.New(e.db))
-	cls := classifier.NewService(ctx, classifiersql.New(e.db), txs, nil, log)
-	txs.SetClassifier(cls)
-	mux := http.NewServeMux()
-	authn := auth.Require(e.users, log)
-	transactionapi.Routes(mux, txs, authn, log)
-	classifierapi.Routes(mux, cls, authn, log)
-	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		cls.Wait()
+	var cls *classifier.Service
+	srv := e.env.Start(func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+		db, log := e.env.DB, e.env.Log
+		ctx, cancel := context.WithCancel(context.Background())
+		txs := transaction.NewService(transactionsql.New(db))
+		cls = classifier.NewService(ctx, classifiersql.New(db), txs, nil, log)
+		txs.SetClassifier(cls)
+		e.t.Cleanup(func() { // after the server is closed
+			cancel()
+			cls.Wait()
+		})
+		transactionapi.Routes(mux, txs, authn, log)
+		classifierapi.Routes(mux, cls, authn, log)
 	})
 	return srv, cls
 }
@@ -71,7 +61,7 @@ type response = webtest.Response
 // do sends a request as the holder of key; see webtest.Do for body and hdr.
 func (e *apiEnv) do(key, method, path string, body any, hdr ...string) response {
 	e.t.Helper()
-	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, hdr...)
+	return apitest.Do(e.t, e.srv, key, method, path, body, hdr...)
 }
 
 // on returns the env with requests sent to srv (another replica).
@@ -85,14 +75,7 @@ func (e *apiEnv) on(srv *httptest.Server) *apiEnv {
 // decodes the body into out when out is not nil.
 func (e *apiEnv) must(want int, key, method, path string, body, out any, hdr ...string) response {
 	e.t.Helper()
-	r := e.do(key, method, path, body, hdr...)
-	if r.Status != want {
-		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
-	}
-	if out != nil {
-		r.Decode(e.t, out)
-	}
-	return r
+	return apitest.Must(e.t, e.srv, want, key, method, path, body, out, hdr...)
 }
 
 func (e *apiEnv) createTx(key, desc, amount string, extra ...string) transactionapi.Resource {

@@ -1,24 +1,18 @@
 package transactionapi_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/trx-platform/trx/internal/auth"
-	"github.com/trx-platform/trx/internal/auth/authtest"
-	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
+	"github.com/trx-platform/trx/internal/apitest"
 	"github.com/trx-platform/trx/internal/sqldb"
-	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
-	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/transactionapi"
-	"github.com/trx-platform/trx/internal/transaction/transactionsql"
-	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
 
-// apiEnv is the transactions API on a fresh database with two users.
+// apiEnv is the transactions API on a fresh database with two users
+// (apitest).
 type apiEnv struct {
 	t          *testing.T
 	srv        *httptest.Server
@@ -27,15 +21,8 @@ type apiEnv struct {
 
 func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
-	db := sqldbtest.Open(t, d)
-	log := slog.New(slog.DiscardHandler)
-	users, keys := authtest.Users(t, db, "alice", "bob")
-	alice, bob := keys[0], keys[1]
-	mux := http.NewServeMux()
-	transactionapi.Routes(mux, transaction.NewService(transactionsql.New(db)), auth.Require(users, log), log)
-	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
-	t.Cleanup(srv.Close)
-	return &apiEnv{t: t, srv: srv, alice: alice, bob: bob}
+	e := apitest.New(t, d)
+	return &apiEnv{t: t, srv: e.Start(e.Transactions()), alice: e.Alice, bob: e.Bob}
 }
 
 type response = webtest.Response
@@ -43,7 +30,7 @@ type response = webtest.Response
 // do sends a request as the holder of key; see webtest.Do for body and hdr.
 func (e *apiEnv) do(key, method, path string, body any, hdr ...string) response {
 	e.t.Helper()
-	return webtest.Do(e.t, e.srv.Client(), e.srv.URL, key, method, path, body, hdr...)
+	return apitest.Do(e.t, e.srv, key, method, path, body, hdr...)
 }
 
 func (e *apiEnv) create(key string, in map[string]any, hdr ...string) transactionapi.Resource {
