@@ -7,7 +7,9 @@
 //
 // A suite runs on each engine of sqldbtest.Engines: SQLite always, MariaDB
 // or MySQL when TRX_TEST_MYSQL_DSN is set (under CI=true its absence fails
-// the test).
+// the test). The suites mount their APIs themselves: a test helper, like
+// any package outside a feature, does not wire the feature's subpackages
+// (internal/layers).
 package apitest
 
 import (
@@ -21,9 +23,6 @@ import (
 	"github.com/trx-platform/trx/internal/gateway/gatewaytest"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
-	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/transactionapi"
-	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
@@ -64,14 +63,6 @@ func (e *Env) Start(mounts ...Mount) *httptest.Server {
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(e.T, mux)))
 	e.T.Cleanup(srv.Close)
 	return srv
-}
-
-// Transactions mounts the transactions API on a Service of its own over
-// the Env's database.
-func (e *Env) Transactions() Mount {
-	return func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
-		transactionapi.Routes(mux, transaction.NewService(transactionsql.New(e.DB)), authn, e.Log)
-	}
 }
 
 // Do sends a request to srv as the holder of key (none if empty); see

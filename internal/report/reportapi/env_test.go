@@ -11,6 +11,8 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/transaction/transactionapi"
 	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
@@ -31,7 +33,8 @@ func newEnv(t *testing.T, d sqldb.Dialect, cfg reportapi.Config) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := e.Start(e.Transactions(), func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+	srv := e.Start(func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+		transactionapi.Routes(mux, transaction.NewService(transactionsql.New(e.DB)), authn, e.Log)
 		reportapi.Routes(mux, transactionsql.New(e.DB), authn, e.Log, cfg)
 	})
 	return &apiEnv{t: t, srv: srv, alice: e.Alice, bob: e.Bob, aliceRead: aliceRead}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/trx-platform/trx/internal/apitest"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/transactionapi"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web/webtest"
 )
 
@@ -22,7 +24,10 @@ type apiEnv struct {
 func newEnv(t *testing.T, d sqldb.Dialect) *apiEnv {
 	t.Helper()
 	e := apitest.New(t, d)
-	return &apiEnv{t: t, srv: e.Start(e.Transactions()), alice: e.Alice, bob: e.Bob}
+	srv := e.Start(func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
+		transactionapi.Routes(mux, transaction.NewService(transactionsql.New(e.DB)), authn, e.Log)
+	})
+	return &apiEnv{t: t, srv: srv, alice: e.Alice, bob: e.Bob}
 }
 
 type response = webtest.Response
