@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/gateway"
 	"github.com/trx-platform/trx/internal/web"
@@ -31,22 +29,18 @@ func spec(t testing.TB) *gateway.Spec {
 	return s
 }
 
-// TestDocumentIsValidOpenAPI31 checks the document with kin-openapi's
-// validator, the reference the gateway's own loader does not replace.
-func TestDocumentIsValidOpenAPI31(t *testing.T) {
-	l := openapi3.NewLoader()
-	doc, err := l.LoadFromData(spec(t).JSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !doc.IsOpenAPI31OrLater() {
-		t.Fatalf("openapi %q, want 3.1", doc.OpenAPI)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+// TestOperationsAreDescribed: every operation has a unique operationId, a
+// summary and a tag, and names its scopes unless it is public. (That the
+// document is valid OpenAPI 3.1 is checked with kin-openapi in a module of
+// its own, internal/gateway/speccheck, so that the root module does not
+// need it.)
+func TestOperationsAreDescribed(t *testing.T) {
 	ids := map[string]bool{}
-	for _, op := range spec(t).Operations() {
+	ops := spec(t).Operations()
+	if len(ops) == 0 {
+		t.Fatal("the document has no operations")
+	}
+	for _, op := range ops {
 		if op.ID == "" || ids[op.ID] || op.Summary == "" || len(op.Tags) == 0 {
 			t.Errorf("%s: operationId %q (unique, required), summary and a tag", op.Pattern(), op.ID)
 		}
