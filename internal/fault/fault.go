@@ -16,16 +16,17 @@ type Kind int
 // The kinds of errors. Internal is the zero value: anything not classified is
 // our fault, never the caller's.
 const (
-	Internal           Kind = iota
-	Invalid                 // the input breaks a rule (400)
-	Unauthenticated         // no or bad credentials (401)
-	Forbidden               // authenticated but not allowed (403)
-	NotFound                // no such thing for this caller (404)
-	Conflict                // the state does not allow it (409)
-	PreconditionFailed      // If-Match did not match (412)
-	TooLarge                // a size limit was passed (413)
-	Unprocessable           // well-formed but cannot be processed, e.g. an idempotency key reused with another body (422)
-	Unavailable             // a dependency is down (503)
+	Internal             Kind = iota
+	Invalid                   // the input breaks a rule (400)
+	Unauthenticated           // no or bad credentials (401)
+	Forbidden                 // authenticated but not allowed (403)
+	NotFound                  // no such thing for this caller (404)
+	Conflict                  // the state does not allow it (409)
+	PreconditionFailed        // If-Match did not match (412)
+	TooLarge                  // a size limit was passed (413)
+	Unprocessable             // well-formed but cannot be processed, e.g. an idempotency key reused with another body (422)
+	Unavailable               // a dependency is down (503)
+	UnsupportedMediaType      // a body of a media type the route does not take (415)
 )
 
 // Error is an error with a kind and a message fit to show a caller.
@@ -33,11 +34,13 @@ type Error struct {
 	Kind Kind
 	Msg  string
 	Err  error // optional cause
+
+	msgHasErr bool // Msg already holds Err's text (made by Errorf with %w)
 }
 
 // Error returns the message and the cause, if any.
 func (e *Error) Error() string {
-	if e.Err != nil {
+	if e.Err != nil && !e.msgHasErr {
 		return e.Msg + ": " + e.Err.Error()
 	}
 	return e.Msg
@@ -50,10 +53,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // their sentinels: var ErrNotFound = fault.New(fault.NotFound, "transaction not found").
 func New(k Kind, msg string) *Error { return &Error{Kind: k, Msg: msg} }
 
-// Errorf returns an error of kind k with a formatted message; %w wraps.
+// Errorf returns an error of kind k with a formatted message; %w wraps
+// (the wrapped error's text is part of the message, once).
 func Errorf(k Kind, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &Error{Kind: k, Msg: err.Error(), Err: errors.Unwrap(err)}
+	cause := errors.Unwrap(err)
+	return &Error{Kind: k, Msg: err.Error(), Err: cause, msgHasErr: cause != nil}
 }
 
 // KindOf returns the kind of the first classified error in err's chain,
@@ -89,6 +94,10 @@ type FieldError struct {
 // Validation is an input error that lists every field at fault.
 type Validation struct {
 	Fields []FieldError
+	// Summary, when set, is the caller-facing detail of the whole error
+	// (say, when Fields lists only the first of many); without it the web
+	// layer makes one from Fields.
+	Summary string
 }
 
 // Add records a broken rule for field.

@@ -192,7 +192,7 @@ func (m *mgmt) request(ctx context.Context, node string, req control) (controlRe
 
 func (m *mgmt) send(w http.ResponseWriter, r *http.Request) {
 	var data json.RawMessage
-	if err := web.Decode(w, r, 0, &data); err != nil {
+	if err := web.Decode(w, r, &data); err != nil {
 		web.Error(w, r, m.log, err)
 		return
 	}
@@ -234,7 +234,7 @@ type LiveNodes interface {
 // registry that cannot count the live nodes gets the replies of one second.
 func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 	var data json.RawMessage
-	if err := web.Decode(w, r, 0, &data); err != nil {
+	if err := web.Decode(w, r, &data); err != nil {
 		web.Error(w, r, m.log, err)
 		return
 	}

@@ -12,36 +12,65 @@ import (
 	"github.com/trx-platform/trx/internal/fault"
 )
 
-// MaxBody is the default limit of a JSON request body: 1 MiB.
+// MaxBody is the limit of a JSON request body: 1 MiB.
 const MaxBody = 1 << 20
 
 // Decode reads one JSON value from r's body into v, strictly: the body must be
-// JSON, at most limit bytes (MaxBody when limit <= 0), hold exactly one value,
-// and name no field that v does not have. Every failure is a classified error
-// whose message names what is wrong and where.
-func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return fault.Errorf(fault.Invalid, "Content-Type %q is not supported; send application/json", ct)
-		}
+// JSON (no Content-Type, application/json or a +json type; any other is a
+// 415), at most MaxBody bytes, hold exactly one value, and name no field that
+// v does not have. Every failure is a classified error whose message names
+// what is wrong and where.
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if _, err := MediaType(r.Header.Get("Content-Type"), JSON); err != nil {
+		return err
 	}
-	if limit <= 0 {
-		limit = MaxBody
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err, limit)
+		return decodeError(err, MaxBody)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return decodeError(err, limit)
+			return decodeError(err, MaxBody)
 		}
 		return fault.New(fault.Invalid, "body must hold a single JSON value; found more after it")
 	}
 	return nil
+}
+
+// JSON is the media type of JSON bodies. MediaType takes any +json type
+// (application/merge-patch+json, …) for it too.
+const JSON = "application/json"
+
+// MediaType returns which of the accepted media types a Content-Type header
+// value names: the first of them when it is empty, JSON for any +json type
+// when JSON is accepted. Any other (or a malformed value) is an error of kind
+// UnsupportedMediaType (415) whose message names the accepted types.
+func MediaType(contentType string, accepted ...string) (string, error) {
+	if contentType == "" && len(accepted) > 0 {
+		return accepted[0], nil
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err == nil {
+		for _, a := range accepted {
+			if mt == a || a == JSON && strings.HasSuffix(mt, "+json") {
+				return a, nil
+			}
+		}
+	}
+	return "", fault.Errorf(fault.UnsupportedMediaType, "Content-Type %q is not supported; send %s", contentType, orList(accepted))
+}
+
+// orList joins ["a", "b", "c"] as "a, b or c".
+func orList(s []string) string {
+	switch len(s) {
+	case 0:
+		return "no body"
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 func decodeError(err error, limit int64) error {

@@ -1,6 +1,7 @@
 // Package web holds the plain net/http helpers every API package shares:
-// strict JSON decoding with limits, responses, RFC 9457 problem details with
-// the one mapping from error kinds to status codes, and middleware.
+// strict JSON decoding with limits, strict query strings, ETags, responses,
+// RFC 9457 problem details with the one mapping from error kinds to status
+// codes, and middleware.
 package web
 
 import (
@@ -13,7 +14,9 @@ import (
 	"github.com/trx-platform/trx/internal/fault"
 )
 
-// Problem is an RFC 9457 problem details object.
+// Problem is an RFC 9457 problem details object. It is an error too, whose
+// message is the problem as JSON: an adapter that can only return an error
+// (a direct AWS Lambda invocation) still hands the caller the whole problem.
 type Problem struct {
 	Type      string             `json:"type"`
 	Title     string             `json:"title"`
@@ -24,22 +27,36 @@ type Problem struct {
 	Errors    []fault.FieldError `json:"errors,omitempty"`
 }
 
+// Error returns the problem as compact JSON.
+func (p *Problem) Error() string {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return p.Detail
+	}
+	return string(b)
+}
+
 // ProblemBase is the URI prefix of trx's problem types (a URN: it names
 // the kind of problem, it is not a page to fetch); each type is
 // documented in the README under "Errors".
 const ProblemBase = "urn:trx:problem:"
 
+// InternalDetail is the detail of every 500 problem: the error itself may
+// hold details of our systems, so it goes to the log, not to the caller.
+const InternalDetail = "internal error; quote the request_id when reporting it"
+
 var kindStatus = map[fault.Kind]int{
-	fault.Internal:           http.StatusInternalServerError,
-	fault.Invalid:            http.StatusBadRequest,
-	fault.Unauthenticated:    http.StatusUnauthorized,
-	fault.Forbidden:          http.StatusForbidden,
-	fault.NotFound:           http.StatusNotFound,
-	fault.Conflict:           http.StatusConflict,
-	fault.PreconditionFailed: http.StatusPreconditionFailed,
-	fault.TooLarge:           http.StatusRequestEntityTooLarge,
-	fault.Unprocessable:      http.StatusUnprocessableEntity,
-	fault.Unavailable:        http.StatusServiceUnavailable,
+	fault.Internal:             http.StatusInternalServerError,
+	fault.Invalid:              http.StatusBadRequest,
+	fault.Unauthenticated:      http.StatusUnauthorized,
+	fault.Forbidden:            http.StatusForbidden,
+	fault.NotFound:             http.StatusNotFound,
+	fault.Conflict:             http.StatusConflict,
+	fault.PreconditionFailed:   http.StatusPreconditionFailed,
+	fault.TooLarge:             http.StatusRequestEntityTooLarge,
+	fault.Unprocessable:        http.StatusUnprocessableEntity,
+	fault.Unavailable:          http.StatusServiceUnavailable,
+	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 }
 
 var statusType = map[int]string{
@@ -60,29 +77,51 @@ var statusType = map[int]string{
 
 // StatusOf returns the HTTP status for err's kind.
 func StatusOf(err error) int {
-	return kindStatus[fault.KindOf(err)]
+	if s, ok := kindStatus[fault.KindOf(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
 }
 
-// Error writes err as problem+json. Errors of kind Internal are logged with
-// the request ID and shown to the caller only as "internal error": their
-// text may hold details of our systems.
-func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+// NewProblem returns a problem with status and detail, its type and title
+// filled in.
+func NewProblem(status int, detail string) Problem {
+	return Problem{Type: ProblemBase + typeOf(status), Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+// ProblemOf describes err for a caller: the status of its kind, its
+// caller-facing message and, for a *fault.Validation, the fields at fault.
+// A 500's detail says only to quote the request ID (see InternalDetail).
+// It is the one description of an error that every adapter answers with:
+// Error for HTTP, the Lambda and the CLI for their own transports.
+func ProblemOf(err error) Problem {
 	status := StatusOf(err)
-	p := Problem{Status: status, Detail: fault.Message(err)}
+	if status == http.StatusInternalServerError {
+		return NewProblem(status, InternalDetail)
+	}
+	p := NewProblem(status, fault.Message(err))
 	var v *fault.Validation
-	if errors.As(err, &v) {
-		p.Detail = "the request breaks " + strconv.Itoa(len(v.Fields)) + " rule(s); see errors"
-		if len(v.Fields) == 1 {
+	if errors.As(err, &v) && len(v.Fields) > 0 {
+		switch {
+		case v.Summary != "":
+			p.Detail = v.Summary
+		case len(v.Fields) == 1:
 			p.Detail = v.Fields[0].Field + ": " + v.Fields[0].Detail
+		default:
+			p.Detail = "the request breaks " + strconv.Itoa(len(v.Fields)) + " rule(s); see errors"
 		}
 		p.Errors = v.Fields
 	}
-	if status >= 500 {
+	return p
+}
+
+// Error writes err as problem+json (see ProblemOf). Errors answered with a
+// 5xx status are logged with the request ID.
+func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := ProblemOf(err)
+	if p.Status >= 500 {
 		log.ErrorContext(r.Context(), "request_failed", "err", err, "request_id", RequestID(r.Context()),
 			"method", r.Method, "path", r.URL.Path)
-		if status == http.StatusInternalServerError {
-			p.Detail = "internal error; quote the request_id when reporting it"
-		}
 	}
 	WriteProblem(w, r, p)
 }

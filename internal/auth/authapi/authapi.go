@@ -131,7 +131,7 @@ type createInput struct {
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	var in createInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

@@ -115,7 +115,7 @@ func (h *handler) listCategories(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) createCategory(w http.ResponseWriter, r *http.Request) {
 	var in categoryInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -139,7 +139,7 @@ func (h *handler) getCategory(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) {
 	var in categoryInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -182,7 +182,7 @@ func (h *handler) setCategory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in categoryBody
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -223,7 +223,7 @@ type bulkInput struct {
 
 func (h *handler) setCategories(w http.ResponseWriter, r *http.Request) {
 	var in bulkInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -316,7 +316,7 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Items []classifyItem `json:"items"`
 	}
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -403,7 +403,7 @@ func (h *handler) startJob(w http.ResponseWriter, r *http.Request) {
 		To   string `json:"to"`
 	}
 	if r.ContentLength != 0 {
-		if err := web.Decode(w, r, 0, &in); err != nil {
+		if err := web.Decode(w, r, &in); err != nil {
 			web.Error(w, r, h.log, err)
 			return
 		}
@@ -445,7 +445,7 @@ func (h *handler) updateSettings(w http.ResponseWriter, r *http.Request) {
 		AutoOnCreate *bool    `json:"auto_on_create"`
 		Threshold    *float64 `json:"threshold"`
 	}
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

@@ -54,7 +54,7 @@ func (h *handler) listRules(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) createRule(w http.ResponseWriter, r *http.Request) {
 	var in ruleInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -85,7 +85,7 @@ func (h *handler) updateRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in ruleInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

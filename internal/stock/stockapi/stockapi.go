@@ -68,7 +68,7 @@ type input struct {
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	var in input
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -122,7 +122,7 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 		Price    string `json:"price"`
 		Currency string `json:"currency"`
 	}
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -138,7 +138,7 @@ func (h *handler) patch(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Price string `json:"price"`
 	}
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -165,7 +165,7 @@ func (h *handler) setPrices(w http.ResponseWriter, r *http.Request) {
 			Price  string `json:"price"`
 		} `json:"prices"`
 	}
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

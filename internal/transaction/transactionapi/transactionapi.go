@@ -76,7 +76,7 @@ func (h *handler) principal(r *http.Request) auth.Principal {
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	var in Input
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -93,7 +93,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
 	var in batchInput
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -135,7 +135,7 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in Input
-	if err := web.Decode(w, r, 0, &in); err != nil {
+	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -150,7 +150,7 @@ func (h *handler) patch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var raw map[string]json.RawMessage
-	if err := web.Decode(w, r, 0, &raw); err != nil {
+	if err := web.Decode(w, r, &raw); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

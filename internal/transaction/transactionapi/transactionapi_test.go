@@ -355,10 +355,12 @@ func TestValidation(t *testing.T) {
 	}
 	t.Run("wrong content type", func(t *testing.T) {
 		r := e.do(e.alice, "POST", "/api/v1/transactions", `{}`, "Content-Type", "text/plain")
-		if r.Status != 400 {
+		if r.Status != 415 {
 			t.Fatalf("status %d", r.Status)
 		}
-		r.Problem(t)
+		if p := r.Problem(t); !strings.Contains(p.Detail, "send application/json") {
+			t.Errorf("detail %q does not name the accepted type", p.Detail)
+		}
 	})
 	created := e.create(e.alice, tx("1.00", "EUR", "x", "2026-01-01"))
 	path := "/api/v1/transactions/" + created.ID
