@@ -93,6 +93,9 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) *Proxy {
 	reg.MustRegister(p.requests, p.latency)
 	for name := range cfg.Upstreams {
 		p.next[name] = new(atomic.Uint64)
+		// Unreachable-upstream ratios divide by these: they exist at zero.
+		p.requests.WithLabelValues(name, "502")
+		p.requests.WithLabelValues(name, "504")
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
