@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
@@ -254,7 +255,7 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 	if err := s.configureTokens(sh.users); err != nil {
 		return nil, err
 	}
-	sh.authn = auth.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
+	sh.authn = authapi.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
 	var err error
 	if sh.proxy, err = s.buildProxy(sh.reg); err != nil {
 		return nil, err

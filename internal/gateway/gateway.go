@@ -180,7 +180,7 @@ func (g *Gateway) operation(op *Operation) http.Handler {
 // authenticate checks r's credentials for op: the Authorization header,
 // or for operations that take it (the WebSocket) the token parameter.
 func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Operation) (auth.Principal, error) {
-	token, ok := auth.Bearer(r.Header.Get("Authorization"))
+	token, ok := web.Bearer(r.Header.Get("Authorization"))
 	if !ok && r.Header.Get("Authorization") == "" && op.acceptsScheme("wsToken") {
 		token = r.URL.Query().Get("token")
 		ok = token != ""

@@ -15,7 +15,7 @@ const (
 
 // Gateway counts the front door's decisions: throttling per bucket and
 // authentication failures by reason. It implements gateway.Observer and
-// is the hook auth.RequireObserved calls.
+// is the hook authapi.RequireObserved calls.
 type Gateway struct {
 	throttle *prometheus.CounterVec
 	auth     *prometheus.CounterVec

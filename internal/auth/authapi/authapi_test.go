@@ -33,7 +33,7 @@ func testKeysAPI(t *testing.T, d sqldb.Dialect) {
 	_, root, _ := svc.AddUser(ctx, "root", []string{auth.ScopeAdmin})
 	log := slog.New(slog.DiscardHandler)
 	mux := http.NewServeMux()
-	authapi.Routes(mux, svc, auth.Require(svc, log), log)
+	authapi.Routes(mux, svc, authapi.Require(svc, log), log)
 	srv := httptest.NewServer(web.WithRequestID(gatewaytest.Observe(t, mux)))
 	t.Cleanup(srv.Close)
 

@@ -1,15 +1,26 @@
 // Package authtest makes users for tests: an auth.Service on a test
-// database and one read-write API key per user named.
+// database and one read-write API key per user named, and the API-key
+// middleware for test servers of any feature's API.
 package authtest
 
 import (
 	"context"
+	"log/slog"
+	"net/http"
 	"testing"
 
 	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
+
+// Require is the middleware trx serve puts in front of the routes
+// (authapi.Require), for the test servers of other features, which do not
+// wire auth's subpackages themselves.
+func Require(svc *auth.Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return authapi.Require(svc, log)
+}
 
 // Users returns the auth service on db and, in order, a key of each new
 // user named.

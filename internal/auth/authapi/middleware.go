@@ -1,0 +1,72 @@
+package authapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// Require authenticates every request with an "Authorization: Bearer KEY"
+// header (an API key, or a JWT when the service has a token verifier) and
+// stores the principal in the context (auth.FromContext); without valid
+// credentials the answer is 401 problem+json. Reads need the read scope,
+// other methods write. A request that already carries a principal (the
+// gateway authenticated it in this process) is not authenticated again;
+// its scope is still checked.
+func Require(svc *auth.Service, log *slog.Logger) func(http.Handler) http.Handler {
+	return RequireObserved(svc, log, nil)
+}
+
+// RequireObserved is Require that calls failed (when not nil) with the
+// reason of each request it refuses: "missing" (no Authorization header),
+// "malformed", "invalid" (unknown, revoked or expired credentials),
+// "scope" or "error" (the check itself failed), for metrics.
+func RequireObserved(svc *auth.Service, log *slog.Logger, failed func(reason string)) func(http.Handler) http.Handler {
+	if failed == nil {
+		failed = func(string) {}
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p, ok := auth.FromContext(r.Context()); ok {
+				if err := auth.CheckMethodScope(p, r.Method); err != nil {
+					failed("scope")
+					web.Error(w, r, log, err)
+					return
+				}
+				next.ServeHTTP(w, r)
+				return
+			}
+			key, ok := web.Bearer(r.Header.Get("Authorization"))
+			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
+				if r.Header.Get("Authorization") != "" {
+					failed("malformed")
+				} else {
+					failed("missing")
+				}
+				web.Error(w, r, log, auth.ErrUnauthenticated)
+				return
+			}
+			p, err := svc.Authenticate(r.Context(), key)
+			if err != nil {
+				if fault.KindOf(err) == fault.Unauthenticated {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="invalid_token"`)
+					failed("invalid")
+				} else {
+					failed("error")
+				}
+				web.Error(w, r, log, err)
+				return
+			}
+			if err := auth.CheckMethodScope(p, r.Method); err != nil {
+				failed("scope")
+				web.Error(w, r, log, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		})
+	}
+}
