@@ -56,7 +56,7 @@ type Mount func(mux *http.ServeMux, authn func(http.Handler) http.Handler)
 func (e *Env) Start(mounts ...Mount) *httptest.Server {
 	e.T.Helper()
 	mux := http.NewServeMux()
-	authn := auth.Require(e.Users, e.Log)
+	authn := authtest.Require(e.Users, e.Log)
 	for _, m := range mounts {
 		m(mux, authn)
 	}
