@@ -89,6 +89,44 @@ func (c *client) offer(m Message) {
 	c.lastSeq = m.Seq
 }
 
+// hold starts a resume from since: live messages for c wait in pending
+// until release, and c's sequence restarts at since, whatever it received
+// live before. It reports false if a resume is already running.
+func (c *client) hold(since uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.replaying {
+		return false
+	}
+	c.replaying, c.pending, c.lastSeq = true, nil, since
+	return true
+}
+
+// release ends a resume. After a complete replay (ok) the pending live
+// messages that the replay did not already send follow, in order; after a
+// failed one, c is closed with StatusRetry and the pending ones dropped: a
+// client that went on live would never get what the replay missed.
+func (c *client) release(ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pending := c.pending
+	c.pending, c.replaying = nil, false
+	if !ok {
+		c.kill(StatusRetry, "the event stream cannot be read now; reconnect with ?since=last sequence")
+		return
+	}
+	for _, m := range pending {
+		if m.Seq <= c.lastSeq || c.closed {
+			continue
+		}
+		if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
+			c.kill(StatusTooSlow, "too slow after resume; reconnect with ?since=last sequence")
+			continue
+		}
+		c.lastSeq = m.Seq
+	}
+}
+
 // push queues f if the queue has room and makes sure a writer runs; c.mu
 // must be held.
 func (c *client) push(f frame) bool {

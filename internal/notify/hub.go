@@ -36,13 +36,18 @@ func (h *Hub) Len() int {
 	return len(h.clients)
 }
 
-// Broadcast offers m to every client subscribed to it.
-func (h *Hub) Broadcast(m Message) {
+// advance records that the live feed has read through seq.
+func (h *Hub) advance(seq uint64) {
 	h.mu.Lock()
-	if m.Seq > h.seq {
-		h.seq = m.Seq
+	if seq > h.seq {
+		h.seq = seq
 	}
 	h.mu.Unlock()
+}
+
+// Broadcast offers m to every client subscribed to it.
+func (h *Hub) Broadcast(m Message) {
+	h.advance(m.Seq)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.clients {

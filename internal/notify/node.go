@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -36,6 +37,8 @@ type Config struct {
 	WriteTimeout   time.Duration // one frame write (default 10s)
 	OriginPatterns []string      // allowed browser origins besides the page's own host
 	Heartbeat      time.Duration // node liveness renewal (default 10s; dead after 3×)
+	CloseGrace     time.Duration // at shutdown, how long clients have to answer the 1001 (default 5s)
+	StallAfter     time.Duration // the live feed is stuck when the stream is ahead of it, unmoving, this long (default 30s)
 }
 
 func (c *Config) defaults() {
@@ -62,6 +65,12 @@ func (c *Config) defaults() {
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = 10 * time.Second
 	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = 5 * time.Second
+	}
+	if c.StallAfter <= 0 {
+		c.StallAfter = 30 * time.Second
+	}
 }
 
 // Authenticator turns a bearer token into a principal.
@@ -82,6 +91,8 @@ type Node struct {
 	wg       sync.WaitGroup
 	ctx      context.Context // the node's run context, for client goroutines
 	ready    chan struct{}
+	stall    stall // guarded by hub.mu
+	stopping atomic.Bool
 }
 
 // NewNode returns a notifier node; call Run, then serve Handler.
@@ -103,8 +114,31 @@ func (n *Node) Hub() *Hub { return n.hub }
 // the connections of dead nodes until ctx ends; then it closes every client
 // (going away) and waits for their goroutines.
 func (n *Node) Run(ctx context.Context) error {
-	n.ctx = ctx
-	cons, err := n.bus.JS.OrderedConsumer(ctx, n.bus.Stream, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy})
+	// Clients read on a context that outlives ctx: cancelling a read
+	// tears the socket down without a close frame, and at shutdown every
+	// client must get 1001 first. The connections end when their close
+	// handshakes do; connCancel is the bound.
+	connCtx, connCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer connCancel()
+	n.ctx = connCtx
+	// Rows a previous incarnation of this node left (it crashed, and this
+	// process restarted under the same name) are ghosts: none of those
+	// clients is connected here.
+	if err := n.registry.RemoveNode(ctx, n.cfg.Node); err != nil {
+		return fmt.Errorf("notify: sweep the connections of this node's previous run: %w", err)
+	}
+	// The live feed starts right after what the stream holds now, so that
+	// the stall check knows where it stands and nothing published between
+	// this read and the consumer's creation is missed.
+	_, last, err := n.bus.Bounds(ctx)
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	n.hub.mu.Lock()
+	n.hub.seq = last
+	n.hub.mu.Unlock()
+	cons, err := n.bus.JS.OrderedConsumer(ctx, n.bus.Stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: last + 1})
 	if err != nil {
 		return fmt.Errorf("notify: consumer: %w", err)
 	}
@@ -112,6 +146,9 @@ func (n *Node) Run(ctx context.Context) error {
 		m, err := n.decode(msg)
 		if err != nil {
 			n.log.Warn("notify_bad_event", "subject", msg.Subject(), "err", err)
+			if meta, err := msg.Metadata(); err == nil {
+				n.hub.advance(meta.Sequence.Stream) // read, if useless: the feed is not behind
+			}
 			return
 		}
 		n.metrics.consumed(msg, m.ChangedAt)
@@ -134,10 +171,17 @@ func (n *Node) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			n.stopping.Store(true)
 			n.hub.each(func(c *client) {
 				c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 			})
+			// Each client's writer sends its 1001 and waits for the
+			// client's reply (the close handshake, bounded by the
+			// library); a client that never answers is cut after the
+			// grace period.
+			grace := time.AfterFunc(n.cfg.CloseGrace, connCancel)
 			n.wg.Wait()
+			grace.Stop()
 			n.writers.stop()
 			_ = n.registry.RemoveNode(context.WithoutCancel(ctx), n.cfg.Node)
 			return nil
@@ -149,6 +193,41 @@ func (n *Node) Run(ctx context.Context) error {
 
 // Ready is closed once the node receives the stream.
 func (n *Node) Ready() <-chan struct{} { return n.ready }
+
+// Check reports why the node cannot serve now: it has not joined the
+// stream yet, the stream cannot be read, or its live feed is stuck (the
+// stream has held newer messages than the feed delivered, without the feed
+// moving, for StallAfter). It is the notifier's readiness.
+func (n *Node) Check(ctx context.Context) error {
+	select {
+	case <-n.ready:
+	default:
+		return errors.New("the notifier has not joined the event stream yet")
+	}
+	_, last, err := n.bus.Bounds(ctx)
+	if err != nil {
+		return fmt.Errorf("notify: the event stream cannot be read: %w", err)
+	}
+	n.hub.mu.Lock()
+	defer n.hub.mu.Unlock()
+	now := time.Now()
+	switch {
+	case last <= n.hub.seq:
+		n.stall = stall{}
+	case n.stall.since.IsZero() || n.stall.at != n.hub.seq:
+		n.stall = stall{at: n.hub.seq, since: now}
+	case now.Sub(n.stall.since) >= n.cfg.StallAfter:
+		return fmt.Errorf("notify: the live feed is stuck at sequence %d for %s while the stream holds %d",
+			n.hub.seq, now.Sub(n.stall.since).Round(time.Second), last)
+	}
+	return nil
+}
+
+// stall is where the live feed was first seen behind the stream, and when.
+type stall struct {
+	at    uint64
+	since time.Time
+}
 
 func (n *Node) heartbeat(ctx context.Context) {
 	if err := n.registry.Heartbeat(ctx, n.cfg.Node, 3*n.cfg.Heartbeat); err != nil && ctx.Err() == nil {
@@ -191,7 +270,11 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-n.ready:
 	default:
-		web.Problemf(w, r, http.StatusServiceUnavailable, "the notifier is starting; retry shortly")
+		web.Error(w, r, n.log, fault.New(fault.Unavailable, "the notifier is starting; retry shortly"))
+		return
+	}
+	if n.stopping.Load() {
+		web.Error(w, r, n.log, fault.New(fault.Unavailable, "the notifier is shutting down; connect to another node"))
 		return
 	}
 	token := r.URL.Query().Get("token")
@@ -232,6 +315,9 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(n.cfg.MaxMessage)
 	c := newClient(n, newConnID(), p.UserID, conn)
 	c.raw = hw.conn
+	if since > 0 {
+		c.hold(since) // before the hub sees c: no live message may go ahead of the replay
+	}
 	ctx := n.ctx
 	if err := n.batch.add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
 		n.log.Error("notify_register_failed", "err", err)
@@ -239,6 +325,9 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.hub.register(c)
+	if n.stopping.Load() { // shutdown began after the check above: this one missed the round of 1001s
+		c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
+	}
 	n.metrics.connects.Inc()
 	n.wg.Add(1)
 	// The connection goes on in a goroutine of its own and this handler
@@ -255,12 +344,12 @@ func (n *Node) serveClient(ctx context.Context, c *client, since uint64) {
 	c.startPings(ctx)
 	c.reply(ctx, map[string]any{"type": "welcome", "connection_id": c.id, "node": n.cfg.Node})
 	if since > 0 {
-		n.resume(ctx, c, since)
+		n.catchUp(ctx, c, since)
 	}
 	reason := n.readLoop(ctx, c)
 	n.hub.unregister(c)
 	n.metrics.disconnects.WithLabelValues(reason).Inc()
-	if err := n.batch.remove(ctx, c.id); err != nil {
+	if err := n.batch.remove(ctx, c.id); err != nil && ctx.Err() == nil {
 		n.log.Warn("notify_unregister_failed", "err", err, "connection_id", c.id)
 	}
 }
@@ -298,7 +387,7 @@ func (n *Node) readLoop(ctx context.Context, c *client) string {
 				if code == StatusTooSlow {
 					return "slow"
 				}
-				if ctx.Err() != nil {
+				if n.stopping.Load() {
 					return "shutdown"
 				}
 				return "error"
@@ -389,68 +478,69 @@ func (n *Node) handle(ctx context.Context, c *client, req request) {
 	}
 }
 
-// resume sends c every message after since that it wants, in order and
-// once, then switches it back to live delivery. While the history is read,
-// live messages for c wait in its pending list; afterwards those not
-// already sent follow. If since is older than what the stream keeps, c gets
-// resync_required (it should reload state) and continues live.
+// StatusRetry (1013, Try Again Later) closes a client whose resume could
+// not read the stream (NATS unreachable, the stream without a leader):
+// rather than go on live with a gap, the server closes, and the client
+// reconnects with ?since= its last sequence, after a pause.
+const StatusRetry = websocket.StatusTryAgainLater
+
+// resume is the resume action: it sends c every message after since that
+// it wants, in order and once, then switches it back to live delivery.
 func (n *Node) resume(ctx context.Context, c *client, since uint64) {
-	c.mu.Lock()
-	if c.replaying {
-		c.mu.Unlock()
+	if !c.hold(since) {
 		c.reply(ctx, errorReply("resume", "", "a resume is already running"))
 		return
 	}
-	c.replaying = true
-	c.pending = nil
-	c.mu.Unlock()
+	n.catchUp(ctx, c, since)
+}
 
-	finish := func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, m := range c.pending {
-			if m.Seq <= c.lastSeq || c.closed {
-				continue
-			}
-			if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
-				c.kill(StatusTooSlow, "too slow after resume; reconnect with ?since=last sequence")
-				continue
-			}
-			c.lastSeq = m.Seq
-		}
-		c.pending, c.replaying = nil, false
-	}
-	defer finish()
+// catchUp replays the stream after since to c, which hold has put on hold:
+// from the moment of hold, live messages for c wait in its pending list,
+// and what c had received live before is no reason to skip anything (the
+// resume restarts c's sequence at since). Once the replay has read what
+// the stream held, the pending messages that it did not already send
+// follow, and c is live again: no gap, no repeat. If since is older than
+// what the stream keeps, c gets resync_required (it should reload state)
+// and continues live. If the stream cannot be read, c is closed with
+// StatusRetry: going live would leave a gap.
+func (n *Node) catchUp(ctx context.Context, c *client, since uint64) {
+	ok := false
+	defer func() { c.release(ok) }()
 
-	first, last, err := n.bus.Bounds(ctx)
+	bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	first, last, err := n.bus.Bounds(bctx)
+	cancel()
 	if err != nil {
-		c.reply(ctx, errorReply("resume", "", "the event stream is unavailable; retry"))
+		if ctx.Err() == nil {
+			n.log.Warn("notify_resume_stream_unavailable", "err", err, "connection_id", c.id)
+		}
 		return
 	}
 	switch {
-	case since >= last:
-		c.mu.Lock()
-		c.lastSeq = max(c.lastSeq, since)
-		c.mu.Unlock()
+	case since == last:
 		c.reply(ctx, map[string]any{"type": "resumed", "since": since, "replayed": 0})
+		ok = true
 		return
-	case first == 0 || since+1 < first:
+	case first == 0 || since+1 < first || since > last:
+		// Past retention, an empty stream, or a sequence the stream never
+		// reached (it was reset): reload, then continue from last.
 		c.mu.Lock()
-		c.lastSeq = max(c.lastSeq, last)
+		c.lastSeq = last
 		c.mu.Unlock()
 		c.reply(ctx, map[string]any{"type": "resync_required", "since": since, "first_sequence": first, "last_sequence": last,
-			"detail": "messages after your sequence are past retention; reload the current state, then continue from last_sequence"})
+			"detail": "messages after your sequence are not in the stream; reload the current state, then continue from last_sequence"})
+		ok = true
 		return
 	}
 	count, err := n.replay(ctx, c, since+1, last)
 	if err != nil {
 		if ctx.Err() == nil {
 			n.log.Warn("notify_replay_failed", "err", err, "connection_id", c.id)
-			c.close(websocket.StatusTryAgainLater, "replay failed; reconnect with ?since=last sequence")
 		}
 		return
 	}
 	c.reply(ctx, map[string]any{"type": "resumed", "since": since, "replayed": count})
+	ok = true
 }
 
 // replay reads the stream from seq from through to and queues what c wants.
