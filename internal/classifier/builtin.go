@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -73,10 +74,18 @@ func EncodeBuiltin(m *Linear) ([]byte, error) {
 //
 // It returns the training examples' count with the model.
 func BuildBuiltin(dir fs.FS) (*Linear, int, error) {
+	return BuildBuiltinWithout(dir)
+}
+
+// BuildBuiltinWithout is BuildBuiltin leaving out the labelled files named
+// in exclude: trx classify eval measures the built-in model on one of them
+// with a model that never saw it.
+func BuildBuiltinWithout(dir fs.FS, exclude ...string) (*Linear, int, error) {
 	sources, err := readCSV(dir, "sources.csv", "file", "spent_sign")
 	if err != nil {
 		return nil, 0, err
 	}
+	sources = slices.DeleteFunc(sources, func(r []string) bool { return slices.Contains(exclude, r[0]) })
 	mapping, err := readCSV(dir, "mapping.csv", "file", "category", "taxonomy")
 	if err != nil {
 		return nil, 0, err
@@ -171,6 +180,40 @@ func sign(n int64) int64 {
 		return -1
 	}
 	return 1
+}
+
+// SpentSignOf returns the sign money spent has in a labelled file of
+// dir's sources.csv (ok false when it is not listed there).
+func SpentSignOf(dir fs.FS, file string) (sign int, ok bool, err error) {
+	sources, err := readCSV(dir, "sources.csv", "file", "spent_sign")
+	if err != nil {
+		return 0, false, err
+	}
+	for _, s := range sources {
+		if s[0] == file {
+			n, err := strconv.Atoi(s[1])
+			if err != nil || (n != 1 && n != -1) {
+				return 0, false, fmt.Errorf("classifier: sources.csv: spent_sign of %s must be 1 or -1", file)
+			}
+			return n, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// TaxonomyMapping reads mapping.csv of dir: each labelled file's
+// categories on the built-in taxonomy, keyed by file name and category ("":
+// left out).
+func TaxonomyMapping(dir fs.FS) (map[[2]string]string, error) {
+	rows, err := readCSV(dir, "mapping.csv", "file", "category", "taxonomy")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[[2]string]string, len(rows))
+	for _, r := range rows {
+		out[[2]string{r[0], r[1]}] = r[2]
+	}
+	return out, nil
 }
 
 // readCSV reads a CSV file of dir whose header names cols (in any order,

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Linear is a multiclass linear model over sparse binary features: one
@@ -23,7 +24,7 @@ type Linear struct {
 	weights map[Feature][]wc  // weights per class, sorted by class
 	docs    []int64           // examples per class seen in training or corrections
 	temp    float64           // softmax temperature for confidences
-	vocab   map[Feature]int32 // examples per word (WordFeatures), for Evidence
+	vocab   map[Feature]int32 // examples per merchant word (MerchantFeatures), for Evidence
 }
 
 type wc struct {
@@ -55,14 +56,15 @@ func NewLinear() *Linear {
 	return &Linear{weights: map[Feature][]wc{}, temp: 1, classes: []string{}, vocab: map[Feature]int32{}}
 }
 
-// WordFeatures returns the features of it's words (description and
-// counterparty), without repeats: what Evidence counts.
-func WordFeatures(it Item) []Feature {
-	var wbuf [32]string
-	words := appendWords(wbuf[:0], it.Description)
-	if it.Counterparty != "" {
-		words = appendWords(words, it.Counterparty)
+// MerchantFeatures returns the features of the words of it's merchant
+// key (MerchantKey: the counterparty or the descriptor without the store
+// number, place and card words), without repeats: what Evidence counts.
+func MerchantFeatures(it Item) []Feature {
+	src := it.Description
+	if strings.TrimSpace(it.Counterparty) != "" {
+		src = it.Counterparty
 	}
+	words := merchantWords(src)
 	out := make([]Feature, 0, len(words))
 	for _, w := range words {
 		out = append(out, hashOf('w', w))
@@ -71,20 +73,21 @@ func WordFeatures(it Item) []Feature {
 	return slices.Compact(out)
 }
 
-// Evidence is how much the model knows of it: the number of examples it
-// learned from that share its best-known word (0 when it never saw any of
-// its words). A user's model overrides the built-in one only where it has
-// evidence.
+// Evidence is how much the model knows of it's merchant: the number of
+// examples it learned from that share the best-known word of the item's
+// merchant key (0 when it never saw any). A user's model overrides the
+// built-in one only where it has evidence: a place or a card word in
+// common is none.
 func (m *Linear) Evidence(it Item) int {
 	n := int32(0)
-	for _, f := range WordFeatures(it) {
+	for _, f := range MerchantFeatures(it) {
 		n = max(n, m.vocab[f])
 	}
 	return int(n)
 }
 
 func (m *Linear) countWords(it Item) {
-	for _, f := range WordFeatures(it) {
+	for _, f := range MerchantFeatures(it) {
 		m.vocab[f]++
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // MaxMerchantWords is the most words a merchant key keeps.
-const MaxMerchantWords = 3
+const MaxMerchantWords = 4
 
 // Merchant memory: recency and consistency.
 const (
@@ -34,6 +34,14 @@ const (
 var aggregators = map[string]bool{
 	"paypal": true, "sumup": true, "zettle": true, "izettle": true, "iz": true, "square": true, "stripe": true,
 	"google": true, "goog": true, "toast": true, "shopify": true, "wix": true, "clover": true, "eb": true,
+}
+
+// leading are words that start descriptors before the merchant's name
+// (the kind of payment, in several languages): a merchant key skips them
+// at its start. Words in the middle of a name keep them.
+var leading = map[string]bool{
+	"payment": true, "bill": true, "sepa": true, "lastschrift": true, "prlv": true, "bea": true, "nr": true,
+	"betaling": true, "achat": true, "online": true, "direct": true, "dd": true, "so": true, "recurring": true,
 }
 
 // usStates are the two-letter codes of US states and Canadian provinces
@@ -86,6 +94,9 @@ func merchantWords(s string) []string {
 		}
 		n := len(words)
 		words = appendWords(words, tok)
+		for n == 0 && len(words) > 0 && leading[words[0]] {
+			words = words[1:]
+		}
 		if len(words) > n {
 			last = tok
 		}
@@ -276,11 +287,10 @@ func (r Recall) Reason() string {
 		r.Key, r.Agree, r.Count, r.From.Category, r.From.TxID, desc)
 }
 
-// Lookup returns what the memory knows of it's merchant. It matches the
-// item's key, else the remembered key sharing the longest word prefix with
-// it, when that prefix is all of the shorter key or at least two words
-// (SUPERCUTS matches SUPERCUTS AUSTIN; TESCO STORES LEEDS matches TESCO
-// STORES YORK; STARBUCKS SEATTLE does not match STARBUCKS PORTLAND).
+// Lookup returns what the memory knows of it's merchant: the item's key,
+// else the one remembered key that extends it or that it extends
+// (SUPERCUTS matches SUPERCUTS AUSTIN; STARBUCKS SEATTLE does not match
+// STARBUCKS PORTLAND; see closest).
 func (m *Memory) Lookup(it Item) (Recall, bool) {
 	if m == nil {
 		return Recall{}, false
@@ -311,29 +321,41 @@ func (m *Memory) Lookup(it Item) (Recall, bool) {
 	return r, true
 }
 
+// closest returns the remembered merchant whose key extends key or is
+// extended by it (one is a word prefix of the other), when that prefix
+// names one merchant only: no other remembered key starts with it. So
+// SUPERCUTS and SUPERCUTS AUSTIN are one merchant, but MAGTAPE is no
+// merchant of its own when MAGTAPE VIRGIN and MAGTAPE MTN are remembered.
 func (m *Memory) closest(key string) (string, *merchant) {
 	words := strings.Fields(key)
-	var best string
-	bestLen := 0
-	var bestAt time.Time
+	var found string
 	for _, k := range m.byFirst[words[0]] {
 		kw := strings.Fields(k)
 		n := 0
 		for n < len(kw) && n < len(words) && kw[n] == words[n] {
 			n++
 		}
-		if n < min(len(kw), len(words)) && n < 2 {
-			continue
+		if n < min(len(kw), len(words)) {
+			continue // siblings: neither extends the other
 		}
-		at := m.keys[k].events[0].At
-		if n > bestLen || n == bestLen && at.After(bestAt) {
-			best, bestLen, bestAt = k, n, at
+		if found != "" {
+			return "", nil // the shared prefix names more than one merchant
 		}
+		found = k
 	}
-	if best == "" {
+	if found == "" {
 		return "", nil
 	}
-	return best, m.keys[best]
+	// A remembered key that key extends must itself be the only one with
+	// its prefix.
+	if prefix := strings.Fields(found); len(prefix) < len(words) {
+		for _, k := range m.byFirst[words[0]] {
+			if k != found && strings.HasPrefix(k, found+" ") {
+				return "", nil
+			}
+		}
+	}
+	return found, m.keys[found]
 }
 
 // recall scores a merchant's history (newest first): each categorization

@@ -18,7 +18,7 @@ func TestMerchantKey(t *testing.T) {
 		{"PAYPAL*SPOTIFYAB", "", "spotifyab"},
 		{"GOOGLE *YouTube Premium", "", "youtube premium"},
 		{"STARBUCKS SEATTLE WA", "", "starbucks seattle"},
-		{"UBER *TRIP HELP.UBER.COM", "", "uber trip help"},
+		{"UBER *TRIP HELP.UBER.COM", "", "uber trip help uber"},
 		{"UBER *EATS PENDING", "", "uber eats pending"},
 		{"AMZN Mktp US*2K4LM0", "", "amzn mktp"},
 		{"7-ELEVEN 12345", "", "eleven"},

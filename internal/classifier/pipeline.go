@@ -9,7 +9,7 @@ import (
 // EvidenceHalf is the evidence (Linear.Evidence: the user's examples that
 // share the item's best-known word) at which the user's model gets half
 // the vote against the built-in model; with none it gets none.
-const EvidenceHalf = 1.0
+const EvidenceHalf = 0.5
 
 // Result is an automatic decision about one item: the category (empty when
 // no source was confident enough), its confidence, what decided it and
@@ -40,6 +40,7 @@ type Pipeline struct {
 	Memory    *Memory         // nil: none
 	User      *Linear         // nil: none
 	Builtin   *Linear         // nil: none
+	Adapter   *Adapter        // the built-in categories in the user's terms; nil: as they are
 	Known     map[string]bool // the user's categories; nil: any
 	Threshold float64
 }
@@ -63,13 +64,18 @@ func (p *Pipeline) Decide(it Item) Result {
 				Reason: fmt.Sprintf("rule %s (position %d)", r.ID, r.Position)}
 		}
 	}
-	if rec, ok := p.Memory.Lookup(it); ok && p.known(rec.From.Category) {
-		cands := p.filter(rec.Scores)
-		r := Result{Suggestions: cands, Reason: rec.Reason()}
+	rec, ok := p.Memory.Lookup(it)
+	if ok && p.known(rec.From.Category) && rec.Agree == rec.Count {
+		r := Result{Suggestions: p.filter(rec.Scores), Reason: rec.Reason()}
 		if rec.Confidence >= p.Threshold {
 			r.CategoryID, r.Confidence, r.Source, r.LearnedFrom = rec.From.Category, rec.Confidence, transaction.SourceMerchant, rec.From.TxID
 		}
 		return r
+	}
+	if ok {
+		// The merchant's history disagrees with itself: it and the models
+		// get half the vote each.
+		return p.mix(it, rec)
 	}
 	return p.models(it)
 }
@@ -91,7 +97,46 @@ func (p *Pipeline) filter(s []Scored) []Scored {
 	return out
 }
 
-func (p *Pipeline) models(it Item) Result {
+// mix decides with the merchant memory's scores and the models' at half
+// weight each.
+func (p *Pipeline) mix(it Item, rec Recall) Result {
+	models, srcOf, _ := p.scores(it)
+	score := map[string]float64{}
+	for _, s := range rec.Scores {
+		score[s.Category] += s.P / 2
+	}
+	for _, s := range models {
+		score[s.Category] += s.P / 2
+	}
+	cands := make([]Scored, 0, len(score))
+	for c, v := range score {
+		if p.known(c) {
+			cands = append(cands, Scored{Category: c, P: v})
+		}
+	}
+	sortScored(cands)
+	if len(cands) > MaxSuggestions {
+		cands = cands[:MaxSuggestions]
+	}
+	r := Result{Suggestions: cands, Reason: rec.Reason() + "; its history disagrees, so the models had half the vote"}
+	if len(cands) == 0 || cands[0].P < p.Threshold {
+		return r
+	}
+	win := cands[0].Category
+	r.CategoryID, r.Confidence, r.Source = win, cands[0].P, srcOf[win]
+	if win == rec.From.Category {
+		// The merchant's latest choice stands: it decided.
+		r.Source, r.LearnedFrom = transaction.SourceMerchant, rec.From.TxID
+	}
+	if r.Source == "" {
+		r.Source = transaction.SourceBuiltin
+	}
+	return r
+}
+
+// scores blends the models: every category they know, most likely first,
+// with which model gave each more, and the user model's weight.
+func (p *Pipeline) scores(it Item) ([]Scored, map[string]string, float64) {
 	fs := Features(it)
 	var wu float64
 	var pu, pb []Scored
@@ -102,7 +147,7 @@ func (p *Pipeline) models(it Item) Result {
 		}
 	}
 	if p.Builtin != nil {
-		pb = p.Builtin.PredictFeatures(fs)
+		pb = p.Adapter.Translate(p.Builtin.PredictFeatures(fs))
 	} else if pu != nil {
 		wu = 1
 	}
@@ -118,7 +163,7 @@ func (p *Pipeline) models(it Item) Result {
 		blend[s.Category] = b
 	}
 	cands := make([]Scored, 0, len(blend))
-	srcOf := map[string]string{}
+	srcOf := make(map[string]string, len(blend))
 	for c, b := range blend {
 		if !p.known(c) {
 			continue // a category deleted since the model learned it
@@ -130,6 +175,11 @@ func (p *Pipeline) models(it Item) Result {
 		}
 	}
 	sortScored(cands)
+	return cands, srcOf, wu
+}
+
+func (p *Pipeline) models(it Item) Result {
+	cands, srcOf, wu := p.scores(it)
 	if len(cands) > MaxSuggestions {
 		cands = cands[:MaxSuggestions]
 	}

@@ -41,3 +41,34 @@ func TestNoDilution(t *testing.T) {
 		t.Errorf("a merchant sharing a word: %+v", got)
 	}
 }
+
+// TestAdapter: the built-in model's categories are given in the user's
+// terms: a user who files groceries under a category of their own gets it
+// for a supermarket they never categorized; one who keeps the built-in
+// categories gets them unchanged.
+func TestAdapter(t *testing.T) {
+	builtin := TrainLinear(trainingSet(), DefaultEpochs, 1)
+	var own, kept []Learned
+	for i, d := range []string{"TESCO STORES 1", "SAINSBURYS S/MKTS 2", "Tesco Express 3"} {
+		own = append(own, learned(i, d, "groceries-uuid"))
+		kept = append(kept, learned(i, d, "food_and_drink"))
+	}
+	probe := Item{Description: "Pret a Manger 0099", Amount: -1250, Exponent: 2}
+	p := &Pipeline{Builtin: builtin, Adapter: NewAdapter(builtin, own), Threshold: 0.3}
+	if got := p.Decide(probe); got.CategoryID != "groceries-uuid" || got.Source != "builtin" {
+		t.Fatalf("own categories: %+v", got)
+	}
+	p.Adapter = NewAdapter(builtin, kept)
+	cold := (&Pipeline{Builtin: builtin, Threshold: DefaultThreshold}).Decide(probe)
+	if got := p.Decide(probe); got.Suggestions[0].Category != "food_and_drink" || cold.Suggestions[0].Category != "food_and_drink" {
+		t.Fatalf("built-in categories kept: %+v, cold %+v", got, cold)
+	}
+	// Forgetting the examples forgets the translation.
+	a := NewAdapter(builtin, own)
+	for _, l := range own {
+		a.Forget(l.TxID)
+	}
+	if got := (&Pipeline{Builtin: builtin, Adapter: a, Threshold: DefaultThreshold}).Decide(probe); !reflect.DeepEqual(got, cold) {
+		t.Fatalf("after forgetting: %+v", got)
+	}
+}

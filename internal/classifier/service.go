@@ -64,8 +64,9 @@ type Service struct {
 	rules  *versioned[*RuleSet]        // by State.Rules
 	known  *versioned[map[string]bool] // by State.Categories
 	models *versioned[*Linear]         // by State.Model
-	// memories are the users' merchant memories, by State.Memory.
-	memories *versioned[*Memory]
+	// memories are what the users' examples make (merchant memory and the
+	// built-in categories in their terms), by State.Memory.
+	memories *versioned[*knowledge]
 
 	jobs   sync.WaitGroup
 	jobCtx context.Context
@@ -103,7 +104,7 @@ func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *sl
 		rules:    newVersioned[*RuleSet](cfg.CacheUsers),
 		known:    newVersioned[map[string]bool](cfg.CacheUsers),
 		models:   newVersioned[*Linear](cfg.CacheUsers),
-		memories: newVersioned[*Memory](cfg.CacheUsers),
+		memories: newVersioned[*knowledge](cfg.CacheUsers),
 		jobCtx:   ctx,
 	}, nil
 }
@@ -373,23 +374,30 @@ func (s *Service) learn(ctx context.Context, userID string, put []Learned, forge
 	if err != nil {
 		return err
 	}
-	s.memories.advance(userID, v-1, v, func(m *Memory) {
+	s.memories.advance(userID, v-1, v, func(k *knowledge) {
 		for _, id := range forget {
-			m.Forget(id)
+			k.memory.Forget(id)
+			k.adapter.Forget(id)
 		}
 		for _, l := range put {
-			m.Put(l)
+			k.memory.Put(l)
+			k.adapter.Put(s.builtin, l)
 		}
 	})
 	if retrain {
 		return s.retrainModel(ctx, userID)
 	}
-	return s.updateModel(ctx, userID, func(m *Linear) {
-		for _, l := range put {
-			m.Learn(l.Category, l.Item)
-		}
-		m.Calibrate()
-	})
+	return s.updateModel(ctx, userID, func(m *Linear) { LearnOnline(m, put) })
+}
+
+// LearnOnline is how a user's model learns new manual categorizations
+// between retrainings: a perceptron update for each, then its confidences
+// recalibrated.
+func LearnOnline(m *Linear, ls []Learned) {
+	for _, l := range ls {
+		m.Learn(l.Category, l.Item)
+	}
+	m.Calibrate()
 }
 
 // retrainModel trains the user's model afresh from their stored examples.
@@ -471,13 +479,20 @@ func (s *Service) Retrain(ctx context.Context, userID string) (int64, error) {
 	return int64(len(ls)), err
 }
 
-func (s *Service) memory(ctx context.Context, userID string, version int64) (*Memory, error) {
-	return s.memories.get(ctx, userID, version, func() (*Memory, error) {
+// knowledge is what a user's examples make: their merchant memory and the
+// built-in model's categories in their terms.
+type knowledge struct {
+	memory  *Memory
+	adapter *Adapter
+}
+
+func (s *Service) knowledge(ctx context.Context, userID string, version int64) (*knowledge, error) {
+	return s.memories.get(ctx, userID, version, func() (*knowledge, error) {
 		ls, err := s.store.Examples(ctx, userID)
 		if err != nil {
 			return nil, err
 		}
-		return NewMemory(ls), nil
+		return &knowledge{memory: NewMemory(ls), adapter: NewAdapter(s.builtin, ls)}, nil
 	})
 }
 
@@ -541,11 +556,11 @@ func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*Pip
 	if err != nil {
 		return nil, err
 	}
-	mem, err := s.memory(ctx, userID, st.Memory)
+	k, err := s.knowledge(ctx, userID, st.Memory)
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{Rules: rules, Memory: mem, User: user, Builtin: s.builtin, Threshold: float64(st.Settings.Threshold) / 10000,
+	return &Pipeline{Rules: rules, Memory: k.memory, Adapter: k.adapter, User: user, Builtin: s.builtin, Threshold: float64(st.Settings.Threshold) / 10000,
 		Known: known}, nil
 }
 
@@ -589,7 +604,7 @@ func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []trans
 		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
 		return nil
 	}
-	if !st.Settings.AutoOnCreate {
+	if !st.Settings.AutoOnCreate && !transaction.Importing(ctx) {
 		return nil
 	}
 	release, err := s.limit.acquire(ctx, userID, true)
