@@ -71,8 +71,8 @@ type Scheduler struct {
 	now   func() time.Time
 	onRun func(Status) // tests: called after each run of Run
 
-	runs, failures                            prometheus.Counter
-	lastSuccess, lastSize, lastDuration, keep prometheus.Gauge
+	runs, failures                                   prometheus.Counter
+	lastSuccess, lastSize, lastDuration, keep, inRow prometheus.Gauge
 
 	mu sync.Mutex
 	st Status
@@ -107,8 +107,11 @@ func NewScheduler(cfg Config, db *sqldb.DB, reg prometheus.Registerer, log *slog
 		keep: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "trx_backup_kept", Help: "Backup archives in the backup directory after the last run.",
 		}),
+		inRow: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "trx_backup_consecutive_failures", Help: "Scheduled backups that failed since the last success (0: the last one succeeded).",
+		}),
 	}
-	for _, c := range []prometheus.Collector{s.runs, s.failures, s.lastSuccess, s.lastSize, s.lastDuration, s.keep} {
+	for _, c := range []prometheus.Collector{s.runs, s.failures, s.lastSuccess, s.lastSize, s.lastDuration, s.keep, s.inRow} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("backup: register metrics: %w", err)
 		}
@@ -208,6 +211,7 @@ func (s *Scheduler) Backup(ctx context.Context) (Manifest, string, error) {
 			s.failures.Inc()
 			s.st.LastError = err.Error()
 			s.st.Failures++
+			s.inRow.Set(float64(s.st.Failures))
 		}
 		return m, path, err
 	}
@@ -216,6 +220,7 @@ func (s *Scheduler) Backup(ctx context.Context) (Manifest, string, error) {
 	s.lastSize.Set(float64(m.Size))
 	s.lastDuration.Set(elapsed.Seconds())
 	s.keep.Set(float64(kept))
+	s.inRow.Set(0)
 	return m, path, nil
 }
 

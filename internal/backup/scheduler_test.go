@@ -2,12 +2,10 @@ package backup_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +132,9 @@ func TestFailureIsVisible(t *testing.T) {
 	if f := gauge(t, reg, "trx_backup_failures_total"); f != 1 {
 		t.Errorf("failures %v, want 1", f)
 	}
+	if f := gauge(t, reg, "trx_backup_consecutive_failures"); f != 1 {
+		t.Errorf("consecutive failures %v, want 1", f)
+	}
 	if v := gauge(t, reg, "trx_backup_last_success_timestamp_seconds"); v != 0 {
 		t.Errorf("last success %v after a failure only", v)
 	}
@@ -164,10 +165,13 @@ func TestFailureIsVisible(t *testing.T) {
 	if v := gauge(t, reg, "trx_backup_failures_total"); v != 1 {
 		t.Errorf("failures %v, want still 1", v)
 	}
+	if v := gauge(t, reg, "trx_backup_consecutive_failures"); v != 0 {
+		t.Errorf("consecutive failures %v after a success", v)
+	}
 }
 
-func eventUser(i int) event.UserEvent {
-	return event.UserEvent{Type: "transaction.created", UserID: "u1", At: time.Now(), Data: json.RawMessage(strconv.Itoa(i))}
+func change(i int) event.StockChanged {
+	return event.StockChanged{ChangeID: int64(i + 1), Symbol: "ACME", Op: "insert", ChangedAt: time.Now()}
 }
 
 // TestRunBacksUpAtOnceWhenDue: with no backup in the directory, Run makes
@@ -239,7 +243,7 @@ func TestRestartStream(t *testing.T) {
 	ctx := context.Background()
 	bus := eventtest.NewBus(t)
 	for i := range 3 {
-		if err := bus.PublishUser(ctx, eventUser(i)); err != nil {
+		if err := bus.PublishStock(ctx, change(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -258,7 +262,7 @@ func TestRestartStream(t *testing.T) {
 	if f != first || l != first-1 {
 		t.Fatalf("bounds %d..%d, want %d..%d", f, l, first, first-1)
 	}
-	if err := bus.PublishUser(ctx, eventUser(9)); err != nil {
+	if err := bus.PublishStock(ctx, change(9)); err != nil {
 		t.Fatal(err)
 	}
 	if _, l, _ := bus.Bounds(ctx); l != first {
