@@ -27,6 +27,20 @@ type Summary struct {
 	WS      WSSummary      `json:"ws"`
 	HTTP    HTTPSummary    `json:"http"`
 	DB      []DBSummary    `json:"db"`
+	// Backup is the scheduled backups of this process (absent when it
+	// makes none).
+	Backup *BackupSummary `json:"backup,omitempty"`
+}
+
+// BackupSummary is the scheduled backups (trx serve --backup-every).
+type BackupSummary struct {
+	RunsTotal           float64    `json:"runs_total"`
+	FailuresTotal       float64    `json:"failures_total"`
+	ConsecutiveFailures float64    `json:"consecutive_failures"`
+	LastSuccess         *time.Time `json:"last_success"`
+	LastSizeBytes       float64    `json:"last_size_bytes"`
+	LastDurationSeconds float64    `json:"last_duration_seconds"`
+	Kept                float64    `json:"kept"`
 }
 
 // ProcessSummary describes the process.
@@ -134,10 +148,34 @@ func Summarize(g prometheus.Gatherer, now time.Time) (Summary, error) {
 		}
 		return pools[name]
 	}
+	backup := func() *BackupSummary {
+		if s.Backup == nil {
+			s.Backup = &BackupSummary{}
+		}
+		return s.Backup
+	}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			v := value(m)
 			switch mf.GetName() {
+			case "trx_backup_runs_total":
+				backup().RunsTotal = v
+			case "trx_backup_failures_total":
+				backup().FailuresTotal = v
+			case "trx_backup_consecutive_failures":
+				backup().ConsecutiveFailures = v
+			case "trx_backup_last_success_timestamp_seconds":
+				if v > 0 {
+					sec, frac := math.Modf(v)
+					t := time.Unix(int64(sec), int64(frac*1e9)).UTC()
+					backup().LastSuccess = &t
+				}
+			case "trx_backup_last_size_bytes":
+				backup().LastSizeBytes = v
+			case "trx_backup_last_duration_seconds":
+				backup().LastDurationSeconds = v
+			case "trx_backup_kept":
+				backup().Kept = v
 			case "process_start_time_seconds":
 				sec, frac := math.Modf(v)
 				t := time.Unix(int64(sec), int64(frac*1e9)).UTC()

@@ -153,3 +153,30 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// TestSummaryBackup: the scheduled backups' metrics, when registered,
+// make the summary's backup member (absent otherwise: TestSummaryEmpty).
+func TestSummaryBackup(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	set := func(name string, v float64) {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: name})
+		g.Set(v)
+		reg.MustRegister(g)
+	}
+	set("trx_backup_runs_total", 3)
+	set("trx_backup_failures_total", 1)
+	set("trx_backup_consecutive_failures", 0)
+	set("trx_backup_last_success_timestamp_seconds", 1796083200.5)
+	set("trx_backup_last_size_bytes", 4096)
+	set("trx_backup_last_duration_seconds", 0.25)
+	set("trx_backup_kept", 2)
+	s, err := metrics.Summarize(reg, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(1796083200, 500_000_000).UTC()
+	want := &metrics.BackupSummary{RunsTotal: 3, FailuresTotal: 1, LastSuccess: &at, LastSizeBytes: 4096, LastDurationSeconds: 0.25, Kept: 2}
+	if diff := cmp.Diff(want, s.Backup); diff != "" {
+		t.Errorf("backup (-want +got):\n%s", diff)
+	}
+}

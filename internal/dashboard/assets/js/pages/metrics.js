@@ -99,9 +99,24 @@ export function mount(root, app) {
       card('process', 'Process', `${count(s.process.goroutines)} goroutines`, null,
         `Memory ${formatBytes(s.process.resident_memory_bytes)}, CPU ${num(s.process.cpu_seconds_total)} s` +
           (s.process.start_time ? `, up since ${new Date(s.process.start_time).toLocaleString()}` : '')),
+      s.backup ? backupCard(s.backup, count) : null,
     );
     renderRoutes(s, dt);
     updated.textContent = `Updated ${new Date(s.time).toLocaleTimeString()}.`;
+  }
+
+  // Scheduled backups (trx serve --backup-every), when this server makes them.
+  function backupCard(b, count) {
+    const last = b.last_success
+      ? `Last success ${new Date(b.last_success).toLocaleString()}: ${formatBytes(b.last_size_bytes)} in ${formatSeconds(b.last_duration_seconds)}.`
+      : 'No successful backup yet.';
+    return card('backup', 'Backups',
+      b.consecutive_failures
+        ? h('span', { class: 'bad' }, `the last ${count(b.consecutive_failures)} failed`)
+        : (b.last_success ? 'OK' : 'none yet'),
+      null,
+      `${last} ${count(b.runs_total)} runs and ${count(b.failures_total)} failures since start, ${count(b.kept)} kept.` +
+        (b.consecutive_failures ? ' /readyz says why.' : ''));
   }
 
   function renderRoutes(s, dt) {
