@@ -116,8 +116,8 @@ func Routes(mux *http.ServeMux, n *Node, authn func(http.Handler) http.Handler, 
 	m := &mgmt{n: n, log: log}
 	admin := func(pattern string, f http.HandlerFunc) {
 		mux.Handle(pattern, authn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p, _ := auth.FromContext(r.Context()); !p.Has(auth.ScopeAdmin) {
-				web.Error(w, r, log, fault.New(fault.Forbidden, "managing connections needs an API key with the admin scope"))
+			if err := auth.CheckAdmin(r.Context(), "managing connections"); err != nil {
+				web.Error(w, r, log, err)
 				return
 			}
 			f(w, r)
@@ -136,18 +136,14 @@ type mgmt struct {
 }
 
 func (m *mgmt) list(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if s := r.URL.Query().Get("limit"); s != "" {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 || v > 1000 {
-			val := &fault.Validation{}
-			val.Add("limit", "range", "must be a whole number between 1 and 1000")
-			web.Error(w, r, m.log, val)
-			return
-		}
-		limit = v
+	var v fault.Validation
+	q := web.Query(r, &v, "user_id", "limit")
+	limit := web.Limit(&v, q["limit"], 100, 1000)
+	if err := v.Err(); err != nil {
+		web.Error(w, r, m.log, err)
+		return
 	}
-	recs, err := m.n.registry.List(r.Context(), r.URL.Query().Get("user_id"), limit)
+	recs, err := m.n.registry.List(r.Context(), q["user_id"], limit)
 	if err != nil {
 		web.Error(w, r, m.log, err)
 		return

@@ -95,16 +95,13 @@ func (h *handler) owner(ctx context.Context, p auth.Principal, name string) (aut
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k, vals := range q {
-		if k != "user" || len(vals) > 1 {
-			v := &fault.Validation{}
-			v.Add(k, "unknown_parameter", "is not a parameter of this listing (or is repeated); known: user")
-			web.Error(w, r, h.log, v)
-			return
-		}
+	var v fault.Validation
+	q := web.Query(r, &v, "user")
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
 	}
-	u, err := h.owner(r.Context(), principal(r), q.Get("user"))
+	u, err := h.owner(r.Context(), principal(r), q["user"])
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return

@@ -152,17 +152,14 @@ func (h *handler) updateCategory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) deleteCategory(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "reassign_to" {
-			var v fault.Validation
-			v.Add(k, "unknown_parameter", "is not a parameter of this request; known: reassign_to")
-			web.Error(w, r, h.log, &v)
-			return
-		}
+	var v fault.Validation
+	q := web.Query(r, &v, "reassign_to")
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
 	}
-	_, reassign := q["reassign_to"]
-	if err := h.svc.DeleteCategory(r.Context(), userID(r), r.PathValue("id"), reassign, q.Get("reassign_to")); err != nil {
+	to, reassign := q["reassign_to"]
+	if err := h.svc.DeleteCategory(r.Context(), userID(r), r.PathValue("id"), reassign, to); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
@@ -176,7 +173,7 @@ type categoryBody struct {
 }
 
 func (h *handler) setCategory(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -197,12 +194,12 @@ func (h *handler) setCategory(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(t.Version))
 	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -212,7 +209,7 @@ func (h *handler) clearCategory(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(t.Version))
 	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
@@ -299,7 +296,7 @@ func (h *handler) autoCategorize(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", `"`+strconv.FormatInt(t.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(t.Version))
 	web.Respond(w, http.StatusOK, map[string]any{"transaction": transaction.NewResource(t), "result": resultResource(res)})
 }
 
@@ -455,19 +452,4 @@ func (h *handler) updateSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Respond(w, http.StatusOK, settingsResource{AutoOnCreate: s.AutoOnCreate, Threshold: float64(s.Threshold) / 10000})
-}
-
-// ifMatch returns the version an If-Match header asks for (0 when absent).
-func ifMatch(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || n < 1 || strings.HasPrefix(h, "W/") {
-		v := &fault.Validation{}
-		v.Add("If-Match", "format", `must be an ETag such as "3"`)
-		return 0, v
-	}
-	return n, nil
 }

@@ -2,7 +2,6 @@ package classifierapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/transaction"
@@ -64,7 +63,7 @@ func (h *handler) createRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/rules/"+x.ID)
-	w.Header().Set("ETag", `"`+strconv.FormatInt(x.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(x.Version))
 	web.Respond(w, http.StatusCreated, ruleResource(x))
 }
 
@@ -74,12 +73,12 @@ func (h *handler) getRule(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", `"`+strconv.FormatInt(x.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(x.Version))
 	web.Respond(w, http.StatusOK, ruleResource(x))
 }
 
 func (h *handler) updateRule(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -94,7 +93,7 @@ func (h *handler) updateRule(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", `"`+strconv.FormatInt(x.Version, 10)+`"`)
+	w.Header().Set("ETag", web.ETag(x.Version))
 	web.Respond(w, http.StatusOK, ruleResource(x))
 }
 

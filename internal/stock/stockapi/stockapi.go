@@ -6,7 +6,6 @@ package stockapi
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/trx-platform/trx/internal/auth"
@@ -36,8 +35,8 @@ func Routes(mux *http.ServeMux, svc *stock.Service, authn func(http.Handler) htt
 
 func requireAdmin(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, _ := auth.FromContext(r.Context()); !p.Has(auth.ScopeAdmin) {
-			web.Error(w, r, log, fault.New(fault.Forbidden, "changing stocks needs an API key with the admin scope"))
+		if err := auth.CheckAdmin(r.Context(), "changing stocks"); err != nil {
+			web.Error(w, r, log, err)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -91,18 +90,14 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	limit := 0
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			v := &fault.Validation{}
-			v.Add("limit", "range", "must be a whole number between 1 and 1000")
-			web.Error(w, r, h.log, v)
-			return
-		}
-		limit = n
+	var v fault.Validation
+	q := web.Query(r, &v, "after", "limit")
+	limit := web.Limit(&v, q["limit"], 0, 1000)
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
 	}
-	sts, err := h.svc.List(r.Context(), r.URL.Query().Get("after"), limit)
+	sts, err := h.svc.List(r.Context(), q["after"], limit)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return

@@ -87,7 +87,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/transactions/"+t.ID)
-	w.Header().Set("ETag", etag(t.Version))
+	w.Header().Set("ETag", web.ETag(t.Version))
 	web.Respond(w, http.StatusCreated, transaction.NewResource(t))
 }
 
@@ -119,9 +119,8 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	tag := etag(t.Version)
-	w.Header().Set("ETag", tag)
-	if match := r.Header.Get("If-None-Match"); match != "" && (match == tag || match == "*") {
+	w.Header().Set("ETag", web.ETag(t.Version))
+	if web.NotModified(r, t.Version) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -129,7 +128,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -144,7 +143,7 @@ func (h *handler) replace(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) patch(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -168,12 +167,12 @@ func (h *handler) written(w http.ResponseWriter, r *http.Request, t transaction.
 		web.Error(w, r, h.log, err)
 		return
 	}
-	w.Header().Set("ETag", etag(t.Version))
+	w.Header().Set("ETag", web.ETag(t.Version))
 	web.Respond(w, http.StatusOK, transaction.NewResource(t))
 }
 
 func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
-	ifVersion, err := ifMatch(r)
+	ifVersion, err := web.IfMatch(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -187,40 +186,23 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 
 // listParams are the query parameters a listing accepts; any other is a
 // 400, so that a misspelt filter never silently returns everything.
-var listParams = map[string]bool{
-	"from": true, "to": true, "category_id": true, "uncategorized": true, "currency": true,
-	"amount_min": true, "amount_max": true, "q": true, "limit": true, "cursor": true,
-}
+var listParams = []string{"from", "to", "category_id", "uncategorized", "currency", "amount_min", "amount_max", "q", "limit", "cursor"}
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
 	var v fault.Validation
-	for k, vals := range q {
-		switch {
-		case !listParams[k]:
-			v.Addf(k, "unknown_parameter", "is not a filter of this listing; known: from, to, category_id, uncategorized, currency, amount_min, amount_max, q, limit, cursor")
-		case len(vals) > 1:
-			v.Add(k, "repeated", "must be given once")
-		}
-	}
+	q := web.Query(r, &v, listParams...)
 	f := transaction.Filter{
-		From: q.Get("from"), To: q.Get("to"), CategoryID: q.Get("category_id"), Currency: q.Get("currency"),
-		AmountMin: q.Get("amount_min"), AmountMax: q.Get("amount_max"), Text: q.Get("q"), Cursor: q.Get("cursor"),
+		From: q["from"], To: q["to"], CategoryID: q["category_id"], Currency: q["currency"],
+		AmountMin: q["amount_min"], AmountMax: q["amount_max"], Text: q["q"], Cursor: q["cursor"],
 	}
-	if s := q.Get("uncategorized"); s != "" {
+	if s := q["uncategorized"]; s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			v.Add("uncategorized", "format", "must be true or false")
 		}
 		f.Uncategorized = b
 	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			v.Addf("limit", "range", "must be a whole number between 1 and %d", transaction.MaxPageSize)
-		}
-		f.Limit = n
-	}
+	f.Limit = web.Limit(&v, q["limit"], 0, transaction.MaxPageSize)
 	if err := v.Err(); err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -238,24 +220,6 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		out.NextCursor = &page.Next
 	}
 	web.Respond(w, http.StatusOK, out)
-}
-
-func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-// ifMatch returns the version an If-Match header asks for: 0 when absent or
-// "*". A list of tags is not supported: a transaction has one version.
-func ifMatch(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
-	if err != nil || n < 1 || strings.HasPrefix(h, "W/") {
-		v := &fault.Validation{}
-		v.Add("If-Match", "format", `must be the ETag of the transaction, such as "3"`)
-		return 0, v
-	}
-	return n, nil
 }
 
 // idempotency returns the idempotency key of r with a digest of the
