@@ -60,8 +60,16 @@ func Restore(ctx context.Context, path, dataDir string, opt RestoreOptions) (Res
 		now = opt.Now
 	}
 	target := filepath.Join(dataDir, DatabaseFile)
-	if err := checkTarget(dataDir, target, opt.Force); err != nil {
+	created, err := checkTarget(dataDir, target, opt.Force)
+	if err != nil {
 		return res, err
+	}
+	if created {
+		defer func() {
+			if res.Database == "" {
+				os.Remove(dataDir) // made for a restore that failed; empty
+			}
+		}()
 	}
 	in, err := os.Open(path)
 	if err != nil {
@@ -112,18 +120,19 @@ func Restore(ctx context.Context, path, dataDir string, opt RestoreOptions) (Res
 	return res, nil
 }
 
-// checkTarget creates dataDir if needed and refuses a directory with files
-// in it (unless force), and a database that a process has open.
-func checkTarget(dataDir, target string, force bool) error {
+// checkTarget creates dataDir if needed (and says so) and refuses a
+// directory with files in it (unless force), and a database that a process
+// has open.
+func checkTarget(dataDir, target string, force bool) (created bool, err error) {
 	entries, err := os.ReadDir(dataDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return fmt.Errorf("backup: create %s: %w", dataDir, err)
+			return false, fmt.Errorf("backup: create %s: %w", dataDir, err)
 		}
-		return nil
+		return true, nil
 	case err != nil:
-		return fmt.Errorf("backup: %w", err)
+		return false, fmt.Errorf("backup: %w", err)
 	case len(entries) > 0 && !force:
 		names := make([]string, 0, 4)
 		for _, e := range entries[:min(len(entries), 4)] {
@@ -133,13 +142,13 @@ func checkTarget(dataDir, target string, force bool) error {
 		if len(entries) > 4 {
 			more = ", …"
 		}
-		return errorf(ErrNotEmpty, "%s holds %s%s; restore into an empty or new directory, or pass --force to replace its database (moved aside, not deleted)",
+		return false, errorf(ErrNotEmpty, "%s holds %s%s; restore into an empty or new directory, or pass --force to replace its database (moved aside, not deleted)",
 			dataDir, strings.Join(names, ", "), more)
 	}
 	if _, err := os.Stat(target); err != nil {
-		return nil // no database to replace
+		return false, nil // no database to replace
 	}
-	return checkNotInUse(target)
+	return false, checkNotInUse(target)
 }
 
 // checkNotInUse returns ErrInUse when another connection, in this process
