@@ -140,9 +140,15 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfter) // a dependency is down: a retry may succeed
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
+
+// RetryAfter is the Retry-After (seconds) of a 503 unavailable answer.
+const RetryAfter = "2"
 
 // Problemf writes a problem with status and detail.
 func Problemf(w http.ResponseWriter, r *http.Request, status int, detail string) {
