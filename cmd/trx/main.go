@@ -39,6 +39,10 @@ func commands() map[string]command {
 		"migrate":     {"apply database migrations, or show their status", runMigrate},
 		"users":       {"manage users and their API keys", runUsers},
 		"keys":        {"create, list and revoke API keys", runKeys},
+		"backup":      {"write a consistent snapshot of the SQLite database to an archive, while trx serve runs", runBackup},
+		"restore":     {"restore a backup archive into a data directory, verified, migrated if older", runRestore},
+		"export":      {"export every user's data as NDJSON (--all)", runExport},
+		"import":      {"import an export file into an empty installation (--all)", runImport},
 		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
 			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
 		}},
