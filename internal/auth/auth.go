@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/uid"
 )
 
 // Errors callers can check with errors.Is.
@@ -277,7 +278,7 @@ func (s *Service) Keys(ctx context.Context, userID string) ([]Key, error) {
 
 // Key returns a key by id.
 func (s *Service) Key(ctx context.Context, id string) (Key, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !uid.Valid(id) {
 		return Key{}, ErrKeyNotFound
 	}
 	return s.store.Key(ctx, id)
@@ -286,7 +287,7 @@ func (s *Service) Key(ctx context.Context, id string) (Key, error) {
 // RevokeKey revokes a key: it stops authenticating at once, on every
 // replica (keys are looked up on each request).
 func (s *Service) RevokeKey(ctx context.Context, id string) error {
-	if _, err := uuid.Parse(id); err != nil {
+	if !uid.Valid(id) {
 		return ErrKeyNotFound
 	}
 	return s.store.RevokeKey(ctx, id, s.now().UTC())

@@ -17,6 +17,7 @@ import (
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/uid"
 )
 
 const jobStaleAfter = 2 * time.Minute
@@ -685,10 +686,7 @@ func (s *Service) UpdateSettings(ctx context.Context, userID string, autoOnCreat
 	return set, s.store.SaveSettings(ctx, set)
 }
 
-func validUUID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && len(id) == 36 && u.String() == id
-}
+func validUUID(id string) bool { return uid.Valid(id) }
 
 func sortScored(s []Scored) {
 	// Highest first; ties by category id so that results are deterministic.

@@ -26,7 +26,7 @@ var (
 	// the small interfaces they consume. No I/O of their own.
 	domains = set("auth", "classifier", "report", "stock", "transaction")
 	// foundation packages serve everyone and know no feature.
-	foundation = set("money", "fault", "web", "sqldb", "event", "metrics", "envflag")
+	foundation = set("money", "fault", "web", "sqldb", "event", "metrics", "envflag", "timestamp", "uid")
 	// httpPkgs speak HTTP: a feature's API, and the front door's parts.
 	httpPkgs = func(rel string) bool {
 		last := rel[strings.LastIndex(rel, "/")+1:]

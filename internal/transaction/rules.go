@@ -9,6 +9,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/money"
+	"github.com/trx-platform/trx/internal/timestamp"
 )
 
 // fromDraft checks every field of d, recording broken rules in v with the
@@ -132,12 +133,9 @@ var (
 // ParseTime accepts an RFC 3339 instant or a date (YYYY-MM-DD, taken as
 // midnight UTC) and returns it in UTC, truncated to microseconds.
 func ParseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := timestamp.Parse(s)
 	if err != nil {
-		t, err = time.Parse(time.DateOnly, s)
-	}
-	if err != nil {
-		return time.Time{}, errors.New("must be an RFC 3339 time (2026-11-27T10:00:00Z) or a date (2026-11-27)")
+		return time.Time{}, err
 	}
 	return t.UTC().Truncate(time.Microsecond), nil
 }

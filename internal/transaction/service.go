@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/uid"
 )
 
 // Service applies the transaction rules over a Store.
@@ -263,7 +264,4 @@ func (s *Service) PurgeIdempotency(ctx context.Context) (int64, error) {
 	return s.store.PurgeIdempotency(ctx, s.now().Add(-IdempotencyKeepFor))
 }
 
-func validID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && len(id) == 36 && u.String() == id
-}
+func validID(id string) bool { return uid.Valid(id) }

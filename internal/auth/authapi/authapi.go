@@ -10,10 +10,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/uid"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -166,7 +165,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 // exist.
 func (h *handler) find(r *http.Request) (auth.Key, string, error) {
 	p := principal(r)
-	if _, err := uuid.Parse(r.PathValue("id")); err != nil {
+	if !uid.Valid(r.PathValue("id")) {
 		return auth.Key{}, "", auth.ErrKeyNotFound
 	}
 	k, err := h.svc.Key(r.Context(), r.PathValue("id"))

@@ -34,7 +34,7 @@ func TestReader(t *testing.T) {
 			items: []report.Item{{Amount: "1,000.00", Currency: "EUR"}}},
 		{name: "bad date", in: "amount,currency,booked_at\n1,EUR,2025-01-31\n2,EUR,yesterday\n3,EUR,\n",
 			items:    []report.Item{{Amount: "1", Currency: "EUR", BookedAt: jan}, {Amount: "3", Currency: "EUR"}},
-			problems: []report.ItemError{{Index: 1, Field: "booked_at", Detail: `line 3: "yesterday" is not a date: use RFC 3339 ("2025-01-31T09:30:00Z") or a date ("2025-01-31")`}}},
+			problems: []report.ItemError{{Index: 1, Field: "booked_at", Detail: `line 3: "yesterday" must be an RFC 3339 time (2026-11-27T10:00:00Z) or a date (2026-11-27)`}}},
 		{name: "wrong field count", in: "amount,currency\n1,EUR,x\n2,EUR\n",
 			items:    []report.Item{{Amount: "2", Currency: "EUR"}},
 			problems: []report.ItemError{{Index: 0, Detail: "line 2 has 3 fields, the header has 2"}}},

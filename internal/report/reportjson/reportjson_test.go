@@ -83,7 +83,7 @@ func TestDecoder(t *testing.T) {
 			problems: []report.ItemError{{Index: 0, Detail: "must be a JSON object, not number"},
 				{Index: 1, Detail: "must be a JSON object, not string"}}},
 		{name: "bad booked_at", in: `[{"amount":"1","currency":"EUR","booked_at":"31/01/2025"}]`,
-			problems: []report.ItemError{{Index: 0, Field: "booked_at", Detail: `"31/01/2025" is not a date: use RFC 3339 ("2025-01-31T09:30:00Z") or a date ("2025-01-31")`}}},
+			problems: []report.ItemError{{Index: 0, Field: "booked_at", Detail: `"31/01/2025" must be an RFC 3339 time (2026-11-27T10:00:00Z) or a date (2026-11-27)`}}},
 		{name: "group_by in the object", in: `{"group_by":"category","transactions":[]}`},
 		{name: "escapes are read", in: `[{"amo\u0075nt":"-1.50","currency":"E\u0055R","category":"caf\u00e9 \"du coin\""}]`,
 			items: []report.Item{{Amount: "-1.50", Currency: "EUR", Category: `café "du coin"`}}},
