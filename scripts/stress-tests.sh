@@ -20,20 +20,33 @@ sh -c 'while :; do :; done' &
 busy1=$!
 sh -c 'while :; do :; done' &
 busy2=$!
-trap 'kill "$busy1" "$busy2" 2>/dev/null; wait "$busy1" "$busy2" 2>/dev/null' EXIT
+gotest=
+stop() {
+  if [ -n "$gotest" ]; then
+    pkill -TERM -P "$gotest" 2>/dev/null # its test binaries
+    kill "$gotest" 2>/dev/null
+  fi
+  kill "$busy1" "$busy2" 2>/dev/null
+  wait 2>/dev/null
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
 echo "busy loops: pids $busy1 $busy2; logs in $logs"
 
 failed=0
 for i in $(seq 1 "$n"); do
   log="$logs/run-$i.log"
   start=$(date +%s)
-  if go test -race -count=1 ./... >"$log" 2>&1; then
+  go test -race -count=1 ./... >"$log" 2>&1 &
+  gotest=$!
+  if wait "$gotest"; then
     echo "run $i/$n: ok in $(($(date +%s) - start)) s"
   else
     failed=$((failed + 1))
     echo "run $i/$n: FAILED in $(($(date +%s) - start)) s ($log):"
     grep -E '^(--- FAIL|FAIL|panic:)|_test\.go:[0-9]+:' "$log" | head -40
   fi
+  gotest=
 done
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
