@@ -134,7 +134,7 @@ func BuildBuiltinWithout(dir fs.FS, exclude ...string) (*Linear, int, error) {
 		}
 		ex = append(ex, descriptors(i, r[0], r[1])...)
 	}
-	return TrainLinear(ex, DefaultEpochs, BuiltinSeed), len(ex), nil
+	return TrainCalibrated(ex, DefaultEpochs, BuiltinSeed), len(ex), nil
 }
 
 // Decorations card networks and banks put around a merchant's name, and

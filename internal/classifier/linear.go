@@ -25,6 +25,10 @@ type Linear struct {
 	docs    []int64           // examples per class seen in training or corrections
 	temp    float64           // softmax temperature for confidences
 	vocab   map[Feature]int32 // examples per merchant word (MerchantFeatures), for Evidence
+	// calib calibrates the top confidence, for items whose merchant words
+	// the model does not know (0) and does (1): fitted by cross-fitting
+	// (TrainCalibrated); zero maps p to p.
+	calib [2]Calibration
 }
 
 type wc struct {
@@ -33,8 +37,8 @@ type wc struct {
 }
 
 // LinearVersion is the serialization format of Linear (3 adds the word
-// counts; 2 is still read, without them).
-const LinearVersion = 3
+// counts, 4 the calibration; 2 and 3 are still read).
+const LinearVersion = 4
 
 // Training settings.
 const (
@@ -84,6 +88,26 @@ func (m *Linear) Evidence(it Item) int {
 		n = max(n, m.vocab[f])
 	}
 	return int(n)
+}
+
+// bucket is the calibration bucket of it: 1 when the model knows a word
+// of its merchant key.
+func (m *Linear) bucket(it Item) int {
+	if m.Evidence(it) > 0 {
+		return 1
+	}
+	return 0
+}
+
+// TrainCalibrated is TrainLinear with the confidences calibrated: the
+// examples are cross-fitted in CalibrationFolds folds by merchant (each
+// fold predicted by a model trained on the others), and the held-out
+// predictions fit the calibration of the model trained on all of them.
+func TrainCalibrated(examples []Example, epochs int, seed uint64) *Linear {
+	train := func(ex []Example) *Linear { return TrainLinear(ex, epochs, seed) }
+	m := train(examples)
+	m.calib = crossFit(examples, train)
+	return m
 }
 
 func (m *Linear) countWords(it Item) {
@@ -257,13 +281,19 @@ func (m *Linear) scoreInto(fs []Feature, dst []float64) {
 	}
 }
 
-// Predict returns the categories for it, most probable first (nil when the
-// model knows none).
+// Predict returns the categories for it, most probable first, the top one
+// calibrated (nil when the model knows none).
 func (m *Linear) Predict(it Item) []Scored {
-	return m.PredictFeatures(Features(it))
+	return m.PredictItem(it, Features(it))
 }
 
-// PredictFeatures is Predict on the Features of an item.
+// PredictItem is Predict with it's Features given.
+func (m *Linear) PredictItem(it Item, fs []Feature) []Scored {
+	return m.calib[m.bucket(it)].Rescale(m.PredictFeatures(fs))
+}
+
+// PredictFeatures returns the model's scores for the Features of an item,
+// uncalibrated.
 func (m *Linear) PredictFeatures(fs []Feature) []Scored {
 	if len(m.classes) == 0 {
 		return nil
@@ -364,6 +394,13 @@ func (m *Linear) MarshalBinary() ([]byte, error) {
 		prev = f
 		b = binary.AppendUvarint(b, uint64(m.vocab[f]))
 	}
+	for _, c := range m.calib {
+		b = binary.AppendUvarint(b, uint64(len(c.X)))
+		for i := range c.X {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.X[i]))
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.Y[i]))
+		}
+	}
 	return b, nil
 }
 
@@ -376,7 +413,7 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 	}
 	r := reader{b: b[len(linearMagic):]}
 	version := r.uvarint()
-	if version != LinearVersion && version != 2 {
+	if version < 2 || version > LinearVersion {
 		if r.err != nil {
 			return errModelFormat
 		}
@@ -422,6 +459,22 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 				return errModelFormat
 			}
 			out.vocab[f] = int32(n)
+		}
+	}
+	if version >= 4 {
+		for b := range out.calib {
+			n := r.count(16)
+			c := Calibration{X: make([]float64, 0, n), Y: make([]float64, 0, n)}
+			for range n {
+				c.X = append(c.X, math.Float64frombits(r.u64()))
+				c.Y = append(c.Y, math.Float64frombits(r.u64()))
+			}
+			if !slices.IsSorted(c.X) || !slices.IsSorted(c.Y) {
+				return errModelFormat
+			}
+			if n > 0 {
+				out.calib[b] = c
+			}
 		}
 	}
 	if r.err != nil || len(r.b) != 0 {

@@ -97,16 +97,18 @@ func (p *Pipeline) filter(s []Scored) []Scored {
 	return out
 }
 
+const mixMemory = 0.25
+
 // mix decides with the merchant memory's scores and the models' at half
 // weight each.
 func (p *Pipeline) mix(it Item, rec Recall) Result {
 	models, srcOf, _ := p.scores(it)
 	score := map[string]float64{}
 	for _, s := range rec.Scores {
-		score[s.Category] += s.P / 2
+		score[s.Category] += s.P * mixMemory
 	}
 	for _, s := range models {
-		score[s.Category] += s.P / 2
+		score[s.Category] += s.P * (1 - mixMemory)
 	}
 	cands := make([]Scored, 0, len(score))
 	for c, v := range score {
@@ -143,11 +145,11 @@ func (p *Pipeline) scores(it Item) ([]Scored, map[string]string, float64) {
 	if p.User != nil {
 		if e := float64(p.User.Evidence(it)); e > 0 {
 			wu = e / (e + EvidenceHalf)
-			pu = p.User.PredictFeatures(fs)
+			pu = p.User.PredictItem(it, fs)
 		}
 	}
 	if p.Builtin != nil {
-		pb = p.Adapter.Translate(p.Builtin.PredictFeatures(fs))
+		pb = p.Adapter.Translate(p.Builtin.PredictItem(it, fs))
 	} else if pu != nil {
 		wu = 1
 	}

@@ -421,8 +421,16 @@ func TrainUser(ls []Learned) *Linear {
 	for i, l := range ls {
 		ex[i] = l.Example
 	}
-	return TrainLinear(ex, DefaultEpochs, 1)
+	if len(ex) < MinCalibrated {
+		return TrainLinear(ex, DefaultEpochs, 1)
+	}
+	return TrainCalibrated(ex, DefaultEpochs, 1)
 }
+
+// MinCalibrated is the fewest examples a user's model is calibrated on
+// (cross-fitted, TrainCalibrated); below, its confidences are the
+// perceptron's own.
+const MinCalibrated = 50
 
 // updateModel applies change to the stored user model, retrying when a
 // concurrent update won the race.
