@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"crypto/sha256"
+	_ "embed" // the AsyncAPI document
 	"encoding/base64"
 	"encoding/json"
 	"html/template"
@@ -11,10 +12,11 @@ import (
 	"strings"
 )
 
-// DocsRoutes registers GET /api/v1/openapi.json (the document) and
-// GET /api/docs (a readable page of it, rendered here: no script, no CDN)
-// on mux, behind authn unless it is nil (when the docs are public; the
-// gateway in front decides who gets in either way).
+// DocsRoutes registers GET /api/v1/openapi.json (the document), GET
+// /api/v1/asyncapi.yaml (the AsyncAPI 3 document of the WebSocket
+// protocol) and GET /api/docs (a readable page of the OpenAPI one, rendered
+// here: no script, no CDN) on mux, behind authn unless it is nil (when the
+// docs are public; the gateway in front decides who gets in either way).
 func DocsRoutes(mux *http.ServeMux, s *Spec, authn func(http.Handler) http.Handler) error {
 	page, err := renderDocs(s)
 	if err != nil {
@@ -33,6 +35,11 @@ func DocsRoutes(mux *http.ServeMux, s *Spec, authn func(http.Handler) http.Handl
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(s.JSON())
 	})))
+	mux.Handle("GET /api/v1/asyncapi.yaml", wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(AsyncAPI())
+	})))
 	mux.Handle("GET /api/docs", wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", "text/html; charset=utf-8")
@@ -44,6 +51,12 @@ func DocsRoutes(mux *http.ServeMux, s *Spec, authn func(http.Handler) http.Handl
 	})))
 	return nil
 }
+
+//go:embed asyncapi.yaml
+var asyncapiYAML []byte
+
+// AsyncAPI returns the AsyncAPI 3 document of the WebSocket protocol.
+func AsyncAPI() []byte { return asyncapiYAML }
 
 const docsCSS = `body{font:15px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2.5rem}
