@@ -125,7 +125,7 @@ var Spec = []*Kind{
 	{Name: "import", Table: "imports", User: "user_id", Order: "user_id, id", Columns: []*Column{
 		id("id", 36), id("user_id", 36), id("account_id", 36), id("state", 16), id("format", 8),
 		optText("preset", 100), optText("filename", 255), integer("rows_read"), integer("created"),
-		integer("duplicates"), integer("rejected"), integer("removed"), text("problems", 0), optText("error", 0),
+		integer("duplicates"), integer("rejected"), integer("skipped"), integer("removed"), text("problems", 0), optText("error", 0),
 		instant("created_at"), instant("updated_at"), instant("heartbeat_at"),
 	}},
 	{Name: "transaction", Table: "transactions", User: "user_id", Order: "user_id, booked_at, id", Columns: []*Column{
