@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -105,7 +106,7 @@ func (a *Aggregator) Add(it Item) error {
 	}
 	total, err := acc.total.add(minor)
 	if err != nil {
-		return a.reject(&ItemError{Index: idx, Field: "amount", Err: err,
+		return a.reject(&ItemError{Index: idx, Field: "amount", Rule: "range", Err: err,
 			Detail: fmt.Sprintf("the %s totals would overflow: they must stay within ±%s", it.Currency, money.Format(math.MaxInt64, it.Currency))})
 	}
 	if acc.groups != nil {
@@ -117,7 +118,7 @@ func (a *Aggregator) Add(it Item) error {
 				if !a.opts.GroupBy.Category {
 					field = "booked_at"
 				}
-				return a.reject(&ItemError{Index: idx, Field: field,
+				return a.reject(&ItemError{Index: idx, Field: field, Rule: "max_groups",
 					Detail: fmt.Sprintf("the report would have more than %d groups; group by less or split the input", a.opts.MaxGroups)})
 			}
 			g = &sum{}
@@ -138,20 +139,31 @@ func (a *Aggregator) Add(it Item) error {
 func (a *Aggregator) minor(idx int, it Item) (int64, error) {
 	switch {
 	case it.Currency == "":
-		return 0, &ItemError{Index: idx, Field: "currency", Detail: "is required: an ISO 4217 code such as \"EUR\""}
+		return 0, &ItemError{Index: idx, Field: "currency", Rule: "required", Detail: "is required: an ISO 4217 code such as \"EUR\""}
 	case !money.ValidCurrency(it.Currency):
 		_, err := money.Parse("0", it.Currency)
-		return 0, &ItemError{Index: idx, Field: "currency", Detail: err.Error(), Err: err}
+		return 0, &ItemError{Index: idx, Field: "currency", Rule: "iso4217", Detail: err.Error(), Err: err}
 	case it.HasMinor:
 		return it.Minor, nil
 	case it.Amount == "":
-		return 0, &ItemError{Index: idx, Field: "amount", Detail: "is required: a decimal string such as \"-12.50\""}
+		return 0, &ItemError{Index: idx, Field: "amount", Rule: "required", Detail: "is required: a decimal string such as \"-12.50\""}
 	}
 	m, err := money.Parse(it.Amount, it.Currency)
 	if err != nil {
-		return 0, &ItemError{Index: idx, Field: "amount", Detail: err.Error(), Err: err}
+		return 0, &ItemError{Index: idx, Field: "amount", Rule: amountRule(err), Detail: err.Error(), Err: err}
 	}
 	return m, nil
+}
+
+// amountRule names the rule an amount that money.Parse refused breaks.
+func amountRule(err error) string {
+	switch {
+	case errors.Is(err, money.ErrTooManyDecimals):
+		return "scale"
+	case errors.Is(err, money.ErrOutOfRange), errors.Is(err, money.ErrOverflow):
+		return "range"
+	}
+	return "format"
 }
 
 func (a *Aggregator) key(it Item) groupKey {

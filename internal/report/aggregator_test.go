@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/money"
 	"github.com/trx-platform/trx/internal/report"
 )
@@ -312,9 +313,14 @@ func TestValidationErrorListsFirst20(t *testing.T) {
 	if msg := err.Error(); !strings.HasPrefix(msg, "26 invalid items: item 1: amount: ") || !strings.Contains(msg, "and 23 more") {
 		t.Errorf("Error() = %q", msg)
 	}
-	b, _ := json.Marshal(ve.Problems[0])
-	if want := `{"index":1,"field":"amount","detail":"amount \"x\" is not a decimal number`; !strings.HasPrefix(string(b), want) {
-		t.Errorf("problem JSON = %s, want prefix %s", b, want)
+	b, _ := json.Marshal(ve.Problems[0].FieldError())
+	if want := `{"field":"transactions[1].amount","rule":"format","detail":"amount \"x\" is not a decimal number`; !strings.HasPrefix(string(b), want) {
+		t.Errorf("field error JSON = %s, want prefix %s", b, want)
+	}
+	var v *fault.Validation
+	if !errors.As(err, &v) || len(v.Fields) != report.MaxProblems || fault.KindOf(err) != fault.Invalid ||
+		v.Summary != "26 transactions are invalid; the first 20 are listed in errors" {
+		t.Errorf("as a fault.Validation: %+v, kind %d", v, fault.KindOf(err))
 	}
 }
 

@@ -17,7 +17,6 @@ package report
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -66,8 +65,8 @@ func ParseGroupBy(s string) (GroupBy, error) {
 		case "month":
 			g.Month = true
 		default:
-			return GroupBy{}, fmt.Errorf("%w: group_by %q: unknown grouping %q, use category, month or both (\"category,month\")",
-				ErrInvalidInput, s, strings.TrimSpace(name))
+			return GroupBy{}, Invalidf("group_by %q: unknown grouping %q, use category, month or both (\"category,month\")",
+				s, strings.TrimSpace(name))
 		}
 	}
 	return g, nil

@@ -7,8 +7,8 @@
 //     as a stream (package reportjson or reportcsv) under a size limit
 //     (Config.MaxBody, 100 MiB by default; past it, 413), so it never sits
 //     in memory whole. The answer is the same report, and for bad input the
-//     same RFC 9457 problem ("errors" lists the first 20 bad items with their
-//     index and field), as the AWS Lambda and the CLI give.
+//     same RFC 9457 problem (web.ProblemOf: "errors" lists the first 20 bad
+//     items as transactions[3].amount), as the AWS Lambda and the CLI give.
 //   - GET totals the caller's stored transactions booked in [from, to),
 //     streamed from the database through a StoredSource one row at a time.
 //
@@ -17,13 +17,9 @@ package reportapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/trx-platform/trx/internal/auth"
@@ -68,33 +64,6 @@ func Routes(mux *http.ServeMux, src StoredSource, authn func(http.Handler) http.
 	mux.Handle("GET /api/v1/report", authn(http.HandlerFunc(h.get)))
 }
 
-// query reads the query parameters named in known (each at most once) and
-// reports any other as a 400, so that a misspelt parameter is never
-// silently ignored.
-func query(r *http.Request, v *fault.Validation, known ...string) map[string]string {
-	out := map[string]string{}
-	for k, vals := range r.URL.Query() {
-		switch {
-		case !contains(known, k):
-			v.Addf(k, "unknown_parameter", "is not a parameter of this route; known: %s", strings.Join(known, ", "))
-		case len(vals) > 1:
-			v.Add(k, "repeated", "must be given once")
-		default:
-			out[k] = vals[0]
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func groupBy(v *fault.Validation, s string) report.GroupBy {
 	g, err := report.ParseGroupBy(s)
 	if err != nil {
@@ -106,47 +75,40 @@ func groupBy(v *fault.Validation, s string) report.GroupBy {
 // post totals the transactions in the body.
 func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	var v fault.Validation
-	q := query(r, &v, "group_by")
+	q := web.Query(r, &v, "group_by")
 	_, hasGroupBy := q["group_by"]
 	g := groupBy(&v, q["group_by"])
 	if err := v.Err(); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	mt := "application/json"
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		var err error
-		if mt, _, err = mime.ParseMediaType(ct); err != nil {
-			mt = ct
-		}
-	}
 	if r.ContentLength > h.maxBody {
-		h.fail(w, r, h.tooLarge())
+		h.fail(w, r, report.TooLarge(h.maxBody))
+		return
+	}
+	mt, err := web.MediaType(r.Header.Get("Content-Type"), web.JSON, "text/csv")
+	if err != nil {
+		web.Error(w, r, h.log, err)
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.maxBody)
 	var src report.Source
-	switch {
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	switch mt {
+	case web.JSON:
 		dec := reportjson.NewDecoder(body)
 		if err := dec.Start(); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 		if s, ok := dec.GroupBy(); ok && !hasGroupBy {
-			var err error
 			if g, err = report.ParseGroupBy(s); err != nil {
 				h.fail(w, r, err)
 				return
 			}
 		}
 		src = dec
-	case mt == "text/csv":
-		src = reportcsv.NewReader(body)
 	default:
-		h.write(w, r, &report.Problem{Type: report.ProblemBase + "unsupported-media-type", Title: "Unsupported Media Type",
-			Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Type %q: send application/json or text/csv", r.Header.Get("Content-Type"))})
-		return
+		src = reportcsv.NewReader(body)
 	}
 	res, err := report.Run(r.Context(), src, report.Options{GroupBy: g})
 	if err != nil {
@@ -156,38 +118,17 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	web.Respond(w, http.StatusOK, res)
 }
 
-func (h *handler) tooLarge() error {
-	return fmt.Errorf("%w: the input is larger than the limit of %d bytes", report.ErrTooLarge, h.maxBody)
-}
-
-// fail answers a POST whose input could not be totalled: the caller's
-// fault is the problem the Lambda would give; anything else is ours.
+// fail answers a POST whose input could not be totalled, as the Lambda
+// would: the caller's fault as its problem, an error of ours as a 500
+// (unless the caller went away: then nobody is there to answer).
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		err = h.tooLarge()
+		err = report.TooLarge(h.maxBody)
 	}
-	if p := report.ProblemFor(err); p != nil {
-		h.write(w, r, p)
+	if fault.KindOf(err) == fault.Internal && r.Context().Err() != nil {
 		return
 	}
-	if r.Context().Err() != nil {
-		return // the caller went away; nobody to answer
-	}
 	web.Error(w, r, h.log, err)
-}
-
-// problem is a report.Problem with the members every trx API problem has.
-type problem struct {
-	*report.Problem
-	Instance  string `json:"instance,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-}
-
-func (h *handler) write(w http.ResponseWriter, r *http.Request, p *report.Problem) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(problem{Problem: p, Instance: r.URL.Path, RequestID: web.RequestID(r.Context())})
 }
 
 // errStop ends a scan of stored transactions early.
@@ -196,7 +137,7 @@ var errStop = errors.New("stop")
 // get totals the caller's stored transactions.
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	var v fault.Validation
-	q := query(r, &v, "from", "to", "group_by")
+	q := web.Query(r, &v, "from", "to", "group_by")
 	g := groupBy(&v, q["group_by"])
 	var from, to time.Time
 	for _, p := range []struct {

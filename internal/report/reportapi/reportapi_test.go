@@ -17,6 +17,7 @@ import (
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/report/reportlambda"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/web"
 )
 
 func readFile(t *testing.T, name string) []byte {
@@ -74,7 +75,7 @@ func TestEmpty(t *testing.T) {
 func lambdaProblem(t *testing.T, payload []byte) string {
 	t.Helper()
 	_, err := reportlambda.NewHandler(reportlambda.Config{}).Invoke(context.Background(), payload)
-	var p *report.Problem
+	var p *web.Problem
 	if !errors.As(err, &p) {
 		t.Fatalf("Lambda error %v is not a problem", err)
 	}
@@ -100,7 +101,8 @@ func reportProblem(t *testing.T, r response) string {
 }
 
 // TestBadItems checks that bad items are a 400 listing the first 20 with
-// their index and field, exactly as the Lambda lists them.
+// their place in the input (transactions[3].amount), exactly as the Lambda
+// lists them.
 func TestBadItems(t *testing.T) {
 	var items []string
 	for i := range 45 {
@@ -123,10 +125,10 @@ func TestBadItems(t *testing.T) {
 	if diff := cmp.Diff(lambdaProblem(t, body), got); diff != "" {
 		t.Errorf("problem differs from the Lambda's (-lambda +http):\n%s", diff)
 	}
-	var p report.Problem
+	var p web.Problem
 	r.Decode(t, &p)
-	if len(p.Errors) != report.MaxProblems || p.Errors[0].Index != 1 || p.Errors[0].Field != "amount" ||
-		p.Errors[1].Index != 2 || p.Errors[1].Field != "booked_at" || !strings.Contains(p.Detail, "30 transactions are invalid; the first 20") {
+	if len(p.Errors) != report.MaxProblems || p.Errors[0].Field != "transactions[1].amount" || p.Errors[0].Rule != "scale" ||
+		p.Errors[1].Field != "transactions[2].booked_at" || p.Errors[1].Rule != "format" || !strings.Contains(p.Detail, "30 transactions are invalid; the first 20") {
 		t.Errorf("problem = %+v", p)
 	}
 }
@@ -164,7 +166,7 @@ func TestBadRequests(t *testing.T) {
 				Status              int
 			}
 			r.Decode(t, &p)
-			if !strings.Contains(p.Detail, tt.detail) || p.Status != tt.status || !strings.HasPrefix(p.Type, report.ProblemBase) || p.Title == "" {
+			if !strings.Contains(p.Detail, tt.detail) || p.Status != tt.status || !strings.HasPrefix(p.Type, web.ProblemBase) || p.Title == "" {
 				t.Errorf("problem %s, want detail containing %q", r.Body, tt.detail)
 			}
 			if tt.lambda {
@@ -226,7 +228,7 @@ func TestTooLarge(t *testing.T) {
 func lambdaProblem413(t *testing.T, payload []byte, limit int64) string {
 	t.Helper()
 	_, err := reportlambda.NewHandler(reportlambda.Config{MaxBody: limit}).Invoke(context.Background(), payload)
-	var p *report.Problem
+	var p *web.Problem
 	if !errors.As(err, &p) || p.Status != 413 {
 		t.Fatalf("Lambda error %v is not a 413 problem", err)
 	}

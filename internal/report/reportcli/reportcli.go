@@ -21,6 +21,7 @@ import (
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportcsv"
 	"github.com/trx-platform/trx/internal/report/reportjson"
+	"github.com/trx-platform/trx/internal/web"
 )
 
 const usage = `Usage: trx report [FILE|-] [flags]
@@ -151,8 +152,8 @@ func fail(err error, name string, asJSON bool, stdout io.Writer) error {
 	if name == "-" {
 		name = "standard input"
 	}
-	p := report.ProblemFor(err)
-	if p == nil {
+	p := web.ProblemOf(err)
+	if p.Status >= 500 {
 		return fmt.Errorf("report: %s: %w", name, err)
 	}
 	if asJSON {

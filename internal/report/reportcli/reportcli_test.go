@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportcli"
+	"github.com/trx-platform/trx/internal/web"
 )
 
 func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
@@ -151,11 +152,11 @@ func TestJSONProblem(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("error = %v, want a ValidationError", err)
 	}
-	var p report.Problem
+	var p web.Problem
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
 		t.Fatalf("stdout is not a problem: %v: %s", err, out)
 	}
-	if p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Index != 1 || p.Errors[0].Field != "amount" {
+	if p.Status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "transactions[1].amount" || p.Errors[0].Rule != "format" {
 		t.Errorf("problem = %+v", p)
 	}
 }

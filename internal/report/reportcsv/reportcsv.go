@@ -68,12 +68,12 @@ func (r *Reader) Next() (report.Item, error) {
 		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
 			line = pe.StartLine
 		}
-		return report.Item{}, &report.ItemError{Index: idx,
+		return report.Item{}, &report.ItemError{Index: idx, Rule: "format",
 			Detail: fmt.Sprintf("line %d has %d fields, the header has %d", line, len(rec), r.r.FieldsPerRecord), Err: err}
 	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
-			r.err = fmt.Errorf("%w: CSV: %v", report.ErrInvalidInput, err)
+			r.err = report.Invalidf("CSV: %v", err)
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
 				r.err = err // the reader's own error
@@ -96,7 +96,7 @@ func (r *Reader) Next() (report.Item, error) {
 		t, err := report.ParseBookedAt(rec[c.bookedAt])
 		if err != nil {
 			line, _ := r.r.FieldPos(c.bookedAt)
-			return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Detail: fmt.Sprintf("line %d: %v", line, err), Err: err}
+			return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Rule: "format", Detail: fmt.Sprintf("line %d: %v", line, err), Err: err}
 		}
 		it.BookedAt = t
 	}
@@ -108,12 +108,12 @@ func (r *Reader) Next() (report.Item, error) {
 func (r *Reader) header() error {
 	rec, err := r.r.Read()
 	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: the CSV input is empty; it needs a header row such as \"amount,currency,booked_at,category\"", report.ErrInvalidInput)
+		return report.Invalidf("the CSV input is empty; it needs a header row such as \"amount,currency,booked_at,category\"")
 	}
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("%w: CSV header: %v", report.ErrInvalidInput, err)
+			return report.Invalidf("CSV header: %v", err)
 		}
 		return err
 	}
@@ -125,7 +125,7 @@ func (r *Reader) header() error {
 		}
 		name = strings.ToLower(strings.TrimSpace(name))
 		if seen[name] {
-			return fmt.Errorf("%w: CSV header names column %q twice", report.ErrInvalidInput, name)
+			return report.Invalidf("CSV header names column %q twice", name)
 		}
 		seen[name] = true
 		switch name {
@@ -143,13 +143,13 @@ func (r *Reader) header() error {
 			"created_at", "updated_at", "version":
 		default:
 			if _, err := report.ParseBookedAt(name); err == nil || isNumber(name) {
-				return fmt.Errorf("%w: the CSV input has no header row; its first row must name the columns, such as \"amount,currency,booked_at,category\"", report.ErrInvalidInput)
+				return report.Invalidf("the CSV input has no header row; its first row must name the columns, such as \"amount,currency,booked_at,category\"")
 			}
-			return fmt.Errorf("%w: unknown CSV column %q; use amount, currency, booked_at and category", report.ErrInvalidInput, name)
+			return report.Invalidf("unknown CSV column %q; use amount, currency, booked_at and category", name)
 		}
 	}
 	if r.cols.amount < 0 || r.cols.currency < 0 {
-		return fmt.Errorf("%w: the CSV header needs the columns \"amount\" and \"currency\" (it has %q)", report.ErrInvalidInput, strings.Join(rec, ","))
+		return report.Invalidf("the CSV header needs the columns \"amount\" and \"currency\" (it has %q)", strings.Join(rec, ","))
 	}
 	r.r.FieldsPerRecord = len(rec)
 	return nil

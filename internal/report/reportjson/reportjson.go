@@ -134,7 +134,7 @@ func (d *Decoder) Next() (report.Item, error) {
 			return report.Item{}, d.err
 		}
 		d.index++
-		return report.Item{}, &report.ItemError{Index: idx, Detail: "must be a JSON object, not " + kindName(k)}
+		return report.Item{}, &report.ItemError{Index: idx, Rule: "type", Detail: "must be a JSON object, not " + kindName(k)}
 	}
 	idx := d.index
 	d.index++
@@ -223,7 +223,7 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 		}
 		if f == fieldUnknown || f == fieldIgnored || ie != nil {
 			if f == fieldUnknown && ie == nil {
-				ie = &report.ItemError{Index: idx, Field: string(d.unquote(name)),
+				ie = &report.ItemError{Index: idx, Field: string(d.unquote(name)), Rule: "unknown_field",
 					Detail: "is not a known field; use amount, currency, booked_at and category"}
 			}
 			if err := d.dec.SkipValue(); err != nil {
@@ -256,7 +256,7 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 			}
 			continue
 		default:
-			ie = &report.ItemError{Index: idx, Field: fieldName(f), Detail: "must be a JSON string, not " + kindName(v.Kind())}
+			ie = &report.ItemError{Index: idx, Field: fieldName(f), Rule: "type", Detail: "must be a JSON string, not " + kindName(v.Kind())}
 			continue
 		}
 		s := d.unquote(v)
@@ -280,7 +280,7 @@ func (d *Decoder) element(idx int) (it report.Item, ie *report.ItemError, err er
 		it.Category = categoryID
 	}
 	if bookedErr != nil {
-		return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Detail: bookedErr.Error(), Err: bookedErr}, nil
+		return report.Item{}, &report.ItemError{Index: idx, Field: "booked_at", Rule: "format", Detail: bookedErr.Error(), Err: bookedErr}, nil
 	}
 	return it, nil, nil
 }
@@ -348,7 +348,7 @@ func (d *Decoder) start() error {
 	tok, err := d.dec.ReadToken()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("%w: the input is empty; send a JSON array of transactions or {\"transactions\": [...]}", report.ErrInvalidInput)
+			return report.Invalidf("the input is empty; send a JSON array of transactions or {\"transactions\": [...]}")
 		}
 		return d.fatal(err)
 	}
@@ -358,7 +358,7 @@ func (d *Decoder) start() error {
 	case '{':
 		d.wrapped = true
 	default:
-		return fmt.Errorf("%w: the input is a JSON %s; send a JSON array of transactions or {\"transactions\": [...]}", report.ErrInvalidInput, kindName(tok.Kind()))
+		return report.Invalidf("the input is a JSON %s; send a JSON array of transactions or {\"transactions\": [...]}", kindName(tok.Kind()))
 	}
 	for {
 		tok, err := d.dec.ReadToken()
@@ -366,7 +366,7 @@ func (d *Decoder) start() error {
 			return d.fatal(err)
 		}
 		if tok.Kind() == '}' {
-			return fmt.Errorf("%w: the object has no \"transactions\" member", report.ErrInvalidInput)
+			return report.Invalidf("the object has no \"transactions\" member")
 		}
 		switch key := tok.String(); key {
 		case "transactions":
@@ -375,7 +375,7 @@ func (d *Decoder) start() error {
 				if err := d.dec.SkipValue(); err != nil {
 					return d.fatal(err)
 				}
-				return fmt.Errorf("%w: \"transactions\" must be a JSON array, not %s", report.ErrInvalidInput, kindName(k))
+				return report.Invalidf("\"transactions\" must be a JSON array, not %s", kindName(k))
 			}
 			if _, err := d.dec.ReadToken(); err != nil {
 				return d.fatal(err)
@@ -383,7 +383,7 @@ func (d *Decoder) start() error {
 			return nil
 		case "group_by":
 			if d.dec.PeekKind() != '"' {
-				return fmt.Errorf("%w: \"group_by\" must be a string such as \"category,month\"", report.ErrInvalidInput)
+				return report.Invalidf("\"group_by\" must be a string such as \"category,month\"")
 			}
 			tok, err := d.dec.ReadToken()
 			if err != nil {
@@ -392,7 +392,7 @@ func (d *Decoder) start() error {
 			s := tok.String()
 			d.groupBy = &s
 		default:
-			return fmt.Errorf("%w: unknown member %q in the top-level object; expected \"transactions\" (and optionally \"group_by\")", report.ErrInvalidInput, key)
+			return report.Invalidf("unknown member %q in the top-level object; expected \"transactions\" (and optionally \"group_by\")", key)
 		}
 	}
 }
@@ -411,9 +411,9 @@ func (d *Decoder) finish() error {
 		if tok.Kind() != '}' {
 			switch key := tok.String(); key {
 			case "group_by", "transactions":
-				return fmt.Errorf("%w: %q must come before the end of \"transactions\", once", report.ErrInvalidInput, key)
+				return report.Invalidf("%q must come before the end of \"transactions\", once", key)
 			default:
-				return fmt.Errorf("%w: unknown member %s in the top-level object; expected only \"transactions\" (and \"group_by\")", report.ErrInvalidInput, key)
+				return report.Invalidf("unknown member %s in the top-level object; expected only \"transactions\" (and \"group_by\")", key)
 			}
 		}
 	}
@@ -421,7 +421,7 @@ func (d *Decoder) finish() error {
 		if err != nil {
 			return d.fatal(err)
 		}
-		return fmt.Errorf("%w: unexpected data after the end of the JSON value", report.ErrInvalidInput)
+		return report.Invalidf("unexpected data after the end of the JSON value")
 	}
 	return nil
 }
@@ -439,9 +439,9 @@ func (d *Decoder) fatalAt(err error, where string) error {
 	var syn *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return fmt.Errorf("%w: the JSON input ends too early%s", report.ErrInvalidInput, where)
+		return report.Invalidf("the JSON input ends too early%s", where)
 	case errors.As(err, &syn):
-		return fmt.Errorf("%w: not valid JSON at byte %d%s: %v", report.ErrInvalidInput, syn.ByteOffset, where, syn.Err)
+		return report.Invalidf("not valid JSON at byte %d%s: %v", syn.ByteOffset, where, syn.Err)
 	}
 	// The reader's own error, such as *http.MaxBytesError, without the
 	// tokenizer's wrapping.

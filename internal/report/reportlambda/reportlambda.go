@@ -14,12 +14,12 @@
 //
 // Proxy events are answered with a proxy response: 200 and the report JSON,
 // or an RFC 9457 application/problem+json body with status 400 (bad input;
-// "errors" lists the bad items with index and field), 405, 413 (over
+// "errors" names the bad items as transactions[3].amount), 405, 413 (over
 // Config.MaxBody), 415 or 500. Their body is JSON, or CSV when the
 // Content-Type is text/csv; group_by comes from the query string, or else
 // from the JSON body. A direct invocation returns the report JSON, or fails
-// with a *report.Problem whose message is the problem JSON (errorType
-// "Problem").
+// with a *web.Problem whose message is the problem JSON (errorType
+// "Problem"). Every problem is web.ProblemOf's, as the HTTP adapter's.
 package reportlambda
 
 import (
@@ -31,14 +31,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportcsv"
 	"github.com/trx-platform/trx/internal/report/reportjson"
+	"github.com/trx-platform/trx/internal/web"
 )
 
 // Config configures a Handler.
@@ -128,15 +130,17 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 // direct handles a direct invocation: the payload is the input.
 func (h *Handler) direct(ctx context.Context, payload []byte) ([]byte, error) {
 	if int64(len(payload)) > h.maxBody {
-		return nil, report.ProblemFor(tooLarge(h.maxBody))
+		p := web.ProblemOf(report.TooLarge(h.maxBody))
+		return nil, &p
 	}
-	res, err := compute(ctx, "application/json", "", bytes.NewReader(payload))
+	res, err := compute(ctx, "", "", bytes.NewReader(payload))
 	if err != nil {
-		if p := report.ProblemFor(err); p != nil {
-			return nil, p
+		p := web.ProblemOf(err)
+		if p.Status >= 500 {
+			h.log.ErrorContext(ctx, "report_failed", "err", err)
+			return nil, errors.New("internal error")
 		}
-		h.log.ErrorContext(ctx, "report_failed", "err", err)
-		return nil, errors.New("internal error")
+		return nil, &p
 	}
 	return json.Marshal(res)
 }
@@ -172,8 +176,8 @@ type response struct {
 
 func (h *Handler) serve(ctx context.Context, r request) response {
 	if r.method != http.MethodPost {
-		resp := problem(&report.Problem{Status: http.StatusMethodNotAllowed,
-			Detail: fmt.Sprintf("%s is not allowed: POST the transactions (a JSON array, {\"transactions\": [...]} or CSV) to get their report", r.method)})
+		resp := problem(web.NewProblem(http.StatusMethodNotAllowed,
+			fmt.Sprintf("%s is not allowed: POST the transactions (a JSON array, {\"transactions\": [...]} or CSV) to get their report", r.method)))
 		resp.headers["Allow"] = http.MethodPost
 		return resp
 	}
@@ -184,64 +188,29 @@ func (h *Handler) serve(ctx context.Context, r request) response {
 		size = size / 4 * 3
 	}
 	if size > h.maxBody {
-		return problem(report.ProblemFor(tooLarge(h.maxBody)))
+		return problem(web.ProblemOf(report.TooLarge(h.maxBody)))
 	}
-	ct := r.header("Content-Type")
-	res, err := compute(ctx, ct, r.query["group_by"], body)
-	if err != nil {
-		if errors.Is(err, errMediaType) {
-			return problem(&report.Problem{Status: http.StatusUnsupportedMediaType, Detail: err.Error()})
+	res, err := compute(ctx, r.header("Content-Type"), r.query["group_by"], body)
+	if err == nil {
+		var b []byte
+		if b, err = json.Marshal(res); err == nil {
+			return response{status: http.StatusOK, headers: map[string]string{"Content-Type": "application/json"}, body: string(b)}
 		}
-		if p := report.ProblemFor(err); p != nil {
-			return problem(p)
-		}
-		if errors.Is(err, errBase64) {
-			return problem(&report.Problem{Status: http.StatusBadRequest, Detail: err.Error()})
-		}
+	}
+	p := web.ProblemOf(err)
+	if p.Status >= 500 {
 		h.log.ErrorContext(ctx, "report_failed", "err", err)
-		return problem(&report.Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
-		h.log.ErrorContext(ctx, "report_failed", "err", err)
-		return problem(&report.Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
-	}
-	return response{status: http.StatusOK, headers: map[string]string{"Content-Type": "application/json"}, body: string(b)}
+	return problem(p)
 }
 
-// problem renders p as a problem+json response, filling its type and title.
-func problem(p *report.Problem) response {
-	if p.Type == "" {
-		p.Type = report.ProblemBase + problemType(p.Status)
-	}
-	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
-	}
+// problem renders p as a problem+json response.
+func problem(p web.Problem) response {
 	b, _ := json.Marshal(p) // a Problem always marshals
 	return response{status: p.Status, headers: map[string]string{"Content-Type": "application/problem+json"}, body: string(b)}
 }
 
-func problemType(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return "invalid-request"
-	case http.StatusMethodNotAllowed:
-		return "method-not-allowed"
-	case http.StatusRequestEntityTooLarge:
-		return "too-large"
-	case http.StatusUnsupportedMediaType:
-		return "unsupported-media-type"
-	}
-	return "internal"
-}
-
-func tooLarge(limit int64) error {
-	return fmt.Errorf("%w: the input is larger than the limit of %d bytes", report.ErrTooLarge, limit)
-}
-
-var errMediaType = errors.New("unsupported media type")
-
-var errBase64 = errors.New("the body is marked isBase64Encoded but is not valid base64")
+var errBase64 = fault.New(fault.Invalid, "the body is marked isBase64Encoded but is not valid base64")
 
 // base64Reader reports a malformed base64 body as errBase64: the base64
 // decoder reports a truncated quantum as io.ErrUnexpectedEOF, which the
@@ -257,19 +226,17 @@ func (b base64Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// compute decodes body per its content type and returns its report. group_by
-// is the query parameter; when empty, a JSON body's "group_by" applies.
+// compute decodes body per its content type (JSON when empty) and returns
+// its report. group_by is the query parameter; when empty, a JSON body's
+// "group_by" applies.
 func compute(ctx context.Context, contentType, groupBy string, body io.Reader) (*report.Result, error) {
-	mt := "application/json"
-	if contentType != "" {
-		var err error
-		if mt, _, err = mime.ParseMediaType(contentType); err != nil {
-			return nil, fmt.Errorf("%w: Content-Type %q: send application/json or text/csv", errMediaType, contentType)
-		}
+	mt, err := web.MediaType(contentType, web.JSON, "text/csv")
+	if err != nil {
+		return nil, err
 	}
 	var src report.Source
-	switch {
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	switch mt {
+	case web.JSON:
 		dec := reportjson.NewDecoder(body)
 		if err := dec.Start(); err != nil {
 			return nil, err
@@ -278,10 +245,8 @@ func compute(ctx context.Context, contentType, groupBy string, body io.Reader) (
 			groupBy = g
 		}
 		src = dec
-	case mt == "text/csv":
-		src = reportcsv.NewReader(body)
 	default:
-		return nil, fmt.Errorf("%w: Content-Type %q: send application/json or text/csv", errMediaType, contentType)
+		src = reportcsv.NewReader(body)
 	}
 	g, err := report.ParseGroupBy(groupBy)
 	if err != nil {

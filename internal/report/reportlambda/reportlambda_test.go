@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/google/go-cmp/cmp"
-	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/report/reportlambda"
+	"github.com/trx-platform/trx/internal/web"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden.json files")
@@ -38,9 +38,9 @@ func invoke(t *testing.T, h *reportlambda.Handler, payload []byte) reply {
 	t.Helper()
 	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {
-		var p *report.Problem
+		var p *web.Problem
 		if !errors.As(err, &p) {
-			t.Fatalf("Invoke error %v is not a *report.Problem", err)
+			t.Fatalf("Invoke error %v is not a *web.Problem", err)
 		}
 		if !json.Valid([]byte(err.Error())) {
 			t.Fatalf("problem message is not JSON: %s", err)
@@ -197,7 +197,7 @@ func TestBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := invoke(t, h, tt.payload)
-			var p report.Problem
+			var p web.Problem
 			raw := got.Body
 			if tt.status == 0 {
 				raw = got.Error
