@@ -43,6 +43,7 @@ type serveConfig struct {
 	Upstreams       string
 	InternalSecret  string
 	Gateway         gatewayConfig
+	Backup          backupConfig
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -64,6 +65,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	notifyFlags(fs, &cfg.Notify)
 	splitFlags(fs, &cfg)
 	gatewayFlags(fs, &cfg.Gateway)
+	backupFlags(fs, &cfg.Backup)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -334,7 +336,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	web.Respond(w, http.StatusOK, map[string]string{"status": "ready"})
+	web.Respond(w, http.StatusOK, s.readyBody())
 }
 
 // firstUser creates the user "admin" with an admin key when the database

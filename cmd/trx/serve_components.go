@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/trx-platform/trx/internal/classifier/classifierapi"
+	"github.com/trx-platform/trx/internal/export/exportsql"
 	"github.com/trx-platform/trx/internal/report/reportapi"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/transactionapi"
@@ -45,6 +46,10 @@ type component struct {
 	// wrap, of the gateway only, puts the front door around the process's
 	// whole handler.
 	wrap middleware
+	// warn reports a problem that /readyz shows in its "warnings" without
+	// failing (nil: none), such as a failed backup: for people and alerts,
+	// not a reason to take the process out of service.
+	warn func() error
 }
 
 // job is a named piece of background work.
@@ -72,6 +77,7 @@ var componentTable = []struct {
 	{compClassifier, newClassifier, remoteClassifier},
 	{compReport, newReport, remoteReport},
 	{compNotifier, newNotifier, remoteNotifier},
+	{compBackup, newBackup, nil},
 	{compGateway, newGateway, nil},
 }
 
@@ -146,13 +152,19 @@ func contains(list []string, s string) bool {
 func newTransactions(ctx context.Context, sh *shared) (component, error) {
 	txs := sh.txs
 	return component{
-		routes: func(mux *http.ServeMux, wrap middleware) { transactionapi.Routes(mux, txs, wrap, sh.log) },
-		jobs:   []job{{"idempotency_purge", func(ctx context.Context) error { return purgeIdempotency(ctx, txs, sh.log) }}},
+		routes: func(mux *http.ServeMux, wrap middleware) {
+			transactionapi.Routes(mux, txs, wrap, sh.log)
+			exportRoutes(mux, exportsql.New(sh.db), wrap, sh.log)
+		},
+		jobs: []job{{"idempotency_purge", func(ctx context.Context) error { return purgeIdempotency(ctx, txs, sh.log) }}},
 	}, nil
 }
 
 func remoteTransactions(sh *shared) component {
-	return component{routes: func(mux *http.ServeMux, wrap middleware) { transactionapi.Routes(mux, nil, wrap, sh.log) }}
+	return component{routes: func(mux *http.ServeMux, wrap middleware) {
+		transactionapi.Routes(mux, nil, wrap, sh.log)
+		exportRoutes(mux, nil, wrap, sh.log)
+	}}
 }
 
 // ---- classifier ----
