@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"crud":   {"create and get transactions through a running trx's API, against a database driver baseline", runBenchCrud},
 		"ws":     {"WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS", runBenchWS},
 		"report": {"the report function's CLI and HTTP endpoint on N generated transactions, against an encoding/json floor", runBenchReport},
+		"backup": {"trx backup and trx restore of a SQLite database of N transactions: time, CPU, peak RSS, sizes", runBenchBackup},
 	}
 }
 
@@ -54,14 +55,14 @@ func run(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stderr, cmds)
 		if len(args) == 0 {
-			return errors.New("name a benchmark: crud, ws or report")
+			return errors.New("name a benchmark: crud, ws, report or backup")
 		}
 		return nil
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
 		usage(e.stderr, cmds)
-		return fmt.Errorf("unknown benchmark %q; want crud, ws or report", args[0])
+		return fmt.Errorf("unknown benchmark %q; want crud, ws, report or backup", args[0])
 	}
 	return c.run(ctx, e, args[1:])
 }
