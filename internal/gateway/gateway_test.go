@@ -214,6 +214,8 @@ func TestValidation(t *testing.T) {
 		{"query type", "GET", "/api/v1/transactions?limit=ten", "", []string{"limit"}},
 		{"query minimum", "GET", "/api/v1/transactions?limit=0", "", []string{"limit"}},
 		{"query boolean", "GET", "/api/v1/transactions?uncategorized=maybe", "", []string{"uncategorized"}},
+		{"malformed query", "GET", "/api/v1/transactions?from=%zz", "", []string{"query"}},
+		{"malformed query, route without parameters", "GET", "/api/v1/categories?a=1;b=2", "", []string{"query"}},
 		{"patch null description", "PATCH", "/api/v1/transactions/x", `{"description":null}`, []string{"description"}},
 	}
 	for _, c := range bad {

@@ -30,10 +30,11 @@ func ValidateRequest(r *http.Request, op *Operation) error { return validate(r, 
 // body (up to maxBody bytes) and puts it back for the handler. Bodies the
 // handler streams (x-trx-stream-body), bodies of a media type other than
 // JSON (the handler answers those) and undocumented bodies are left alone.
-// Unknown query parameters are left to the handlers, which refuse them.
+// Unknown query parameters are left to the handlers, which refuse them; a
+// malformed query string is refused here.
 func validate(r *http.Request, op *Operation, maxBody int64) error {
 	var v fault.Validation
-	var q map[string][]string
+	q := web.ParseQuery(r, &v)
 	for _, p := range op.Params {
 		if p.schema == nil || p.In == "path" {
 			continue
@@ -41,9 +42,6 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 		var vals []string
 		switch p.In {
 		case "query":
-			if q == nil {
-				q = r.URL.Query()
-			}
 			vals = q[p.Name]
 		case "header":
 			vals = r.Header.Values(p.Name)

@@ -190,8 +190,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.requests.WithLabelValues(name, strconv.Itoa(status)).Inc()
 	p.log.WarnContext(r.Context(), "upstream_failed", "upstream", name, "err", err, "request_id", web.RequestID(r.Context()))
-	web.WriteProblem(w, r, web.Problem{Status: status, Title: http.StatusText(status),
-		Detail: fmt.Sprintf("the %s service %s; retry later", name, what)})
+	web.Problemf(w, r, status, fmt.Sprintf("the %s service %s; retry later", name, what))
 }
 
 // retrying retries a request on another replica when it never reached the

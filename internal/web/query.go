@@ -17,10 +17,7 @@ import (
 // never silently returns everything. Test for presence with the two-value
 // index: _, ok := q["cursor"].
 func Query(r *http.Request, v *fault.Validation, known ...string) map[string]string {
-	vals, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		v.Addf("query", "format", "the query string is malformed: %v", err)
-	}
+	vals := ParseQuery(r, v)
 	names := make([]string, 0, len(vals))
 	for k := range vals {
 		names = append(names, k)
@@ -42,6 +39,18 @@ func Query(r *http.Request, v *fault.Validation, known ...string) map[string]str
 		}
 	}
 	return out
+}
+
+// ParseQuery returns the parameters of r's query string. A malformed one
+// (a bad %-escape, a semicolon) is recorded in v as the field "query":
+// r.URL.Query() would drop the bad parts in silence. The values that could
+// be read are returned all the same.
+func ParseQuery(r *http.Request, v *fault.Validation) url.Values {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		v.Addf("query", "format", "the query string is malformed: %v", err)
+	}
+	return vals
 }
 
 // Limit reads the page size parameter "limit" from s: def when s is
