@@ -73,7 +73,7 @@ var componentTable = []struct {
 	// upstream that runs it (nil: a gateway cannot forward it).
 	remote func(sh *shared) component
 }{
-	{compTransactions, newTransactions, remoteTransactions},
+	{compTransactions, withAccounts(newTransactions), withRemoteAccounts(remoteTransactions)},
 	{compClassifier, newClassifier, remoteClassifier},
 	{compReport, newReport, remoteReport},
 	{compNotifier, newNotifier, remoteNotifier},

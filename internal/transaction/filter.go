@@ -27,6 +27,7 @@ type Filter struct {
 	Text          string // in the description, case-insensitive
 	Limit         int    // 0 means DefaultPageSize
 	Cursor        string // from Page.Next
+	AccountID     string // only the transactions of this account
 }
 
 // MaxText is the longest description search accepted.
@@ -53,6 +54,8 @@ func (f Filter) query(userID string) (Query, error) {
 		v.Add("uncategorized", "exclusive", "cannot be combined with category_id")
 	}
 	checkCategoryID(&v, "category_id", f.CategoryID)
+	checkAccountID(&v, "account_id", f.AccountID)
+	q.AccountID = f.AccountID
 	if utf8Len := len([]rune(f.Text)); utf8Len > MaxText {
 		v.Addf("q", "max_length", "is %d characters long; the limit is %d", utf8Len, MaxText)
 	}
@@ -139,6 +142,9 @@ func (f Filter) fingerprint() string {
 	for _, s := range []string{f.From, f.To, f.CategoryID, strconv.FormatBool(f.Uncategorized), f.Currency, f.AmountMin, f.AmountMax, f.Text} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
+	}
+	if f.AccountID != "" { // appended only when set: cursors made before accounts stay valid
+		h.Write([]byte("account:" + f.AccountID))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:6])
 }

@@ -25,6 +25,8 @@ type Resource struct {
 	CreatedAt          string   `json:"created_at"`
 	UpdatedAt          string   `json:"updated_at"`
 	Version            int64    `json:"version"`
+	// AccountID is the account it belongs to (null: none).
+	AccountID *string `json:"account_id"`
 }
 
 // NewResource renders t in its JSON form.
@@ -42,6 +44,7 @@ func NewResource(t Transaction) Resource {
 		CreatedAt:      t.CreatedAt.UTC().Format(time.RFC3339Nano),
 		UpdatedAt:      t.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		Version:        t.Version,
+		AccountID:      optional(t.AccountID),
 	}
 	if Automatic(t.CategorySource) {
 		c := float64(t.CategoryConfidence) / MaxConfidence

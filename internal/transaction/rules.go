@@ -39,6 +39,10 @@ func (s *Service) fromDraft(v *fault.Validation, prefix, userID string, d Draft)
 	if t.CategoryID != "" {
 		t.CategorySource = SourceManual
 	}
+	if d.AccountID != nil {
+		t.AccountID = *d.AccountID
+		checkAccountID(v, prefix+"account_id", t.AccountID)
+	}
 	return t
 }
 
@@ -70,6 +74,10 @@ func (s *Service) applyPatch(v *fault.Validation, cur Transaction, p Patch) Tran
 	}
 	if p.BookedAt != nil {
 		next.BookedAt = checkBookedAt(v, "booked_at", *p.BookedAt)
+	}
+	if p.AccountID != nil {
+		next.AccountID = *p.AccountID
+		checkAccountID(v, "account_id", next.AccountID)
 	}
 	if p.CategoryID != nil {
 		next.CategoryID = *p.CategoryID

@@ -18,8 +18,9 @@ type Service struct {
 	store      Store
 	now        func() time.Time
 	newID      func() string
-	classifier Classifier // nil: no automatic categorization, nothing learns
-	observer   Observer   // nil: nobody is told of changes
+	classifier Classifier     // nil: no automatic categorization, nothing learns
+	observer   Observer       // nil: nobody is told of changes
+	accounts   AccountChecker // nil: no accounts (a transaction naming one is refused)
 }
 
 // Option configures a Service.
@@ -51,6 +52,9 @@ func (s *Service) Create(ctx context.Context, userID string, d Draft, idem *Idem
 	if err := s.checkCategories(ctx, userID, []Transaction{t}, ""); err != nil {
 		return Transaction{}, err
 	}
+	if err := s.checkAccounts(ctx, userID, []Transaction{t}, ""); err != nil {
+		return Transaction{}, err
+	}
 	out, err := s.insert(ctx, userID, []Transaction{t}, idem)
 	if err != nil {
 		return Transaction{}, err
@@ -79,6 +83,9 @@ func (s *Service) CreateBatch(ctx context.Context, userID string, ds []Draft, id
 		return nil, err
 	}
 	if err := s.checkCategories(ctx, userID, txs, "items[%d]."); err != nil {
+		return nil, err
+	}
+	if err := s.checkAccounts(ctx, userID, txs, "items[%d]."); err != nil {
 		return nil, err
 	}
 	return s.insert(ctx, userID, txs, idem)
@@ -143,6 +150,10 @@ func (s *Service) Replace(ctx context.Context, userID, id string, d Draft, ifVer
 	}
 	return s.modify(ctx, userID, id, ifVersion, func(cur Transaction) (Transaction, error) {
 		next.ID, next.CreatedAt = cur.ID, cur.CreatedAt
+		next.ImportID, next.ImportKey, next.TransferID = cur.ImportID, cur.ImportKey, cur.TransferID
+		if d.AccountID == nil {
+			next.AccountID = cur.AccountID
+		}
 		if next.CategoryID == cur.CategoryID {
 			// Not a categorization: whoever decided the category still did.
 			next.CategorySource, next.CategoryConfidence, next.CategoryRuleID = cur.CategorySource, cur.CategoryConfidence, cur.CategoryRuleID
@@ -187,6 +198,11 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 		next, err := change(cur)
 		if err != nil {
 			return Transaction{}, err
+		}
+		if accountChanged(cur, next) {
+			if err := s.checkAccounts(ctx, userID, []Transaction{next}, ""); err != nil {
+				return Transaction{}, err
+			}
 		}
 		next.UserID, next.Version, next.UpdatedAt = userID, cur.Version+1, s.now()
 		err = s.store.Update(ctx, next)

@@ -65,6 +65,15 @@ type Transaction struct {
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
 	Version            int64     `json:"version"`
+	// AccountID is the account the transaction belongs to ("" when none:
+	// transactions made before accounts, or kept outside any). ImportID and
+	// ImportKey are set on transactions brought in by a statement import:
+	// the import (an undo deletes by it) and the line's dedupe key, unique
+	// per account. TransferID links the two halves of a transfer.
+	AccountID  string `json:"account_id,omitempty"`
+	ImportID   string `json:"import_id,omitempty"`
+	ImportKey  string `json:"import_key,omitempty"`
+	TransferID string `json:"transfer_id,omitempty"`
 }
 
 // Draft is the caller's description of a transaction, as received: amounts
@@ -76,6 +85,10 @@ type Draft struct {
 	Counterparty string
 	BookedAt     string
 	CategoryID   string
+	// AccountID names one of the user's accounts; nil is none on a create
+	// and leaves the account as it is on a replace (so that a client that
+	// predates accounts cannot take a transaction out of one by accident).
+	AccountID *string
 }
 
 // Patch changes some fields of a transaction; nil leaves a field as it is.
@@ -88,6 +101,7 @@ type Patch struct {
 	Counterparty *string
 	BookedAt     *string
 	CategoryID   *string
+	AccountID    *string // "" takes the transaction out of its account
 }
 
 // Categorization is a category decision: the category ("" to clear), who
@@ -168,6 +182,7 @@ type Query struct {
 	Bands         []AmountBand // if not empty, the amount must fall in one band
 	Text          string       // in the description, case-insensitive
 	ExcludeManual bool         // leave out rows whose category source is manual
+	AccountID     string       // only the rows of this account
 	OnlyManual    bool         // only rows whose category source is manual
 	After         *Position
 	Limit         int

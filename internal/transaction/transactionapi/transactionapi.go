@@ -47,10 +47,39 @@ type Input struct {
 	Counterparty *string `json:"counterparty,omitempty"`
 	BookedAt     string  `json:"booked_at"`
 	CategoryID   *string `json:"category_id,omitempty"`
+	// AccountID: absent leaves a replaced transaction in its account; null
+	// takes it out (and is none on a create).
+	AccountID accountField `json:"account_id,omitzero"`
 }
+
+// accountField is an account_id that tells absent from null.
+type accountField struct {
+	set bool
+	id  string
+}
+
+func (a *accountField) UnmarshalJSON(b []byte) error {
+	a.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &a.id)
+}
+
+func (a accountField) MarshalJSON() ([]byte, error) {
+	if a.id == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(a.id)
+}
+
+func (a accountField) IsZero() bool { return !a.set }
 
 func (in Input) draft() transaction.Draft {
 	d := transaction.Draft{Amount: in.Amount, Currency: in.Currency, Description: in.Description, BookedAt: in.BookedAt}
+	if in.AccountID.set {
+		d.AccountID = &in.AccountID.id
+	}
 	if in.Counterparty != nil {
 		d.Counterparty = *in.Counterparty
 	}
@@ -186,7 +215,7 @@ func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
 
 // listParams are the query parameters a listing accepts; any other is a
 // 400, so that a misspelt filter never silently returns everything.
-var listParams = []string{"from", "to", "category_id", "uncategorized", "currency", "amount_min", "amount_max", "q", "limit", "cursor"}
+var listParams = []string{"from", "to", "category_id", "uncategorized", "currency", "amount_min", "amount_max", "q", "limit", "cursor", "account_id"}
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	var v fault.Validation
@@ -194,6 +223,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	f := transaction.Filter{
 		From: q["from"], To: q["to"], CategoryID: q["category_id"], Currency: q["currency"],
 		AmountMin: q["amount_min"], AmountMax: q["amount_max"], Text: q["q"], Cursor: q["cursor"],
+		AccountID: q["account_id"],
 	}
 	if s := q["uncategorized"]; s != "" {
 		b, err := strconv.ParseBool(s)
@@ -246,12 +276,13 @@ func decodePatch(raw map[string]json.RawMessage) (transaction.Patch, error) {
 	fields := map[string]**string{
 		"amount": &p.Amount, "currency": &p.Currency, "description": &p.Description,
 		"counterparty": &p.Counterparty, "booked_at": &p.BookedAt, "category_id": &p.CategoryID,
+		"account_id": &p.AccountID,
 	}
-	nullable := map[string]bool{"counterparty": true, "category_id": true}
+	nullable := map[string]bool{"counterparty": true, "category_id": true, "account_id": true}
 	for name, msg := range raw {
 		dst, ok := fields[name]
 		if !ok {
-			v.Add(name, "unknown_field", "is not a field that can be changed; changeable: amount, currency, description, counterparty, booked_at, category_id")
+			v.Add(name, "unknown_field", "is not a field that can be changed; changeable: amount, currency, description, counterparty, booked_at, category_id, account_id")
 			continue
 		}
 		if string(msg) == "null" {

@@ -30,9 +30,9 @@ var _ transaction.Store = (*Store)(nil)
 // New returns a Store on db.
 func New(db *sqldb.DB) *Store { return &Store{db: db} }
 
-const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, category_source, category_confidence, category_rule_id`
+const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, category_source, category_confidence, category_rule_id, account_id, import_id, import_key, transfer_id`
 
-// insertChunk bounds the rows of one multi-row INSERT (14 placeholders a
+// insertChunk bounds the rows of one multi-row INSERT (18 placeholders a
 // row, well under SQLite's and MySQL's limits).
 const insertChunk = 200
 
@@ -102,15 +102,16 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 func insertStatement(txs []transaction.Transaction) (string, []any) {
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO transactions (" + columns + ") VALUES ")
-	args := make([]any, 0, len(txs)*14)
+	args := make([]any, 0, len(txs)*18)
 	for i, t := range txs {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, t.ID, t.UserID, t.Amount, t.Currency, t.Description, nullable(t.Counterparty),
 			sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID), sqldb.FormatTime(t.CreatedAt), sqldb.FormatTime(t.UpdatedAt), t.Version,
-			nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID))
+			nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID),
+			nullable(t.AccountID), nullable(t.ImportID), nullable(t.ImportKey), nullable(t.TransferID))
 	}
 	return sb.String(), args
 }
@@ -168,11 +169,11 @@ func (s *Store) Get(ctx context.Context, userID, id string) (transaction.Transac
 func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
 	res, err := s.db.Write.ExecContext(ctx, `UPDATE transactions
 		SET amount_minor = ?, currency = ?, description = ?, counterparty = ?, booked_at = ?, category_id = ?, updated_at = ?, version = ?,
-		    category_source = ?, category_confidence = ?, category_rule_id = ?
+		    category_source = ?, category_confidence = ?, category_rule_id = ?, account_id = ?
 		WHERE id = ? AND user_id = ? AND version = ?`,
 		t.Amount, t.Currency, t.Description, nullable(t.Counterparty), sqldb.FormatTime(t.BookedAt), nullable(t.CategoryID),
 		sqldb.FormatTime(t.UpdatedAt), t.Version, nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID),
-		t.ID, t.UserID, t.Version-1)
+		nullable(t.AccountID), t.ID, t.UserID, t.Version-1)
 	if err != nil {
 		return fmt.Errorf("transactionsql: update: %w", err)
 	}
@@ -242,6 +243,10 @@ func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Tr
 	case q.ExcludeManual:
 		where = append(where, "(category_source IS NULL OR category_source <> ?)")
 		args = append(args, transaction.SourceManual)
+	}
+	if q.AccountID != "" {
+		where = append(where, "account_id = ?")
+		args = append(args, q.AccountID)
 	}
 	if q.Currency != "" {
 		where = append(where, "currency = ?")
@@ -324,13 +329,15 @@ func scan(r scanner) (transaction.Transaction, error) {
 		t                              transaction.Transaction
 		counterparty, category         sql.NullString
 		source, ruleID                 sql.NullString
+		account, imp, impKey, transfer sql.NullString
 		conf                           sql.NullInt64
 		bookedAt, createdAt, updatedAt string
 	)
 	if err := r.Scan(&t.ID, &t.UserID, &t.Amount, &t.Currency, &t.Description, &counterparty, &bookedAt, &category,
-		&createdAt, &updatedAt, &t.Version, &source, &conf, &ruleID); err != nil {
+		&createdAt, &updatedAt, &t.Version, &source, &conf, &ruleID, &account, &imp, &impKey, &transfer); err != nil {
 		return t, err
 	}
+	t.AccountID, t.ImportID, t.ImportKey, t.TransferID = account.String, imp.String, impKey.String, transfer.String
 	t.Counterparty, t.CategoryID = counterparty.String, category.String
 	t.CategorySource, t.CategoryConfidence, t.CategoryRuleID = source.String, int(conf.Int64), ruleID.String
 	var err error
