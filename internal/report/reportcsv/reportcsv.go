@@ -6,8 +6,8 @@
 // regard to case or surrounding spaces, and a UTF-8 byte order mark is
 // skipped. Like reportjson, the columns of a transactions export that a
 // report does not use ("id", "description", "counterparty", "category_id",
-// "category_source", "category_confidence", "category_rule_id", "created_at",
-// "updated_at", "version") are accepted and ignored
+// "category_source", "category_confidence", "category_rule_id", "account_id",
+// "created_at", "updated_at", "version") are accepted and ignored
 // ("category_id" stands in for a missing "category"); any other column is
 // refused, so that a misspelt "categroy" is not silently dropped.
 package reportcsv
@@ -140,7 +140,7 @@ func (r *Reader) header() error {
 		case "category_id":
 			r.cols.categoryID = i
 		case "id", "description", "counterparty", "category_source", "category_confidence", "category_rule_id",
-			"created_at", "updated_at", "version":
+			"account_id", "created_at", "updated_at", "version":
 		default:
 			if _, err := report.ParseBookedAt(name); err == nil || isNumber(name) {
 				return report.Invalidf("the CSV input has no header row; its first row must name the columns, such as \"amount,currency,booked_at,category\"")

@@ -12,8 +12,8 @@
 // optional) and "category" (optional). So that the output of the
 // transactions API can be fed back as it is, its other fields ("id",
 // "description", "counterparty", "category_id", "category_source",
-// "category_confidence", "category_rule_id", "created_at", "updated_at",
-// "version") are accepted and ignored, except that "category_id" stands in
+// "category_confidence", "category_rule_id", "account_id", "created_at",
+// "updated_at", "version") are accepted and ignored, except that "category_id" stands in
 // for a missing "category". Any other field is refused. Field names match
 // without regard to case, as with encoding/json; when a name is repeated,
 // the last value wins.
@@ -186,7 +186,7 @@ func fieldOf(name []byte) field {
 	case "category_id":
 		return fieldCategoryID
 	case "id", "description", "counterparty", "category_source", "category_confidence", "category_rule_id",
-		"created_at", "updated_at", "version":
+		"account_id", "created_at", "updated_at", "version":
 		return fieldIgnored
 	}
 	if lower := strings.ToLower(string(name)); lower != string(name) {
