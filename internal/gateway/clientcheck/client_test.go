@@ -131,7 +131,7 @@ func TestGeneratedClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bad.StatusCode() != 400 || bad.ApplicationproblemJSON400 == nil || bad.ApplicationproblemJSON400.Errors == nil ||
-		len(*bad.ApplicationproblemJSON400.Errors) == 0 || *(*bad.ApplicationproblemJSON400.Errors)[0].Field != "amount" {
+		len(*bad.ApplicationproblemJSON400.Errors) == 0 || (*bad.ApplicationproblemJSON400.Errors)[0].Field != "amount" || (*bad.ApplicationproblemJSON400.Errors)[0].Rule != "scale" {
 		t.Fatalf("bad amount: %d %s", bad.StatusCode(), bad.Body)
 	}
 	// A typed 404 and a typed 401.
