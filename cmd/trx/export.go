@@ -15,6 +15,9 @@ import (
 )
 
 func runExport(ctx context.Context, e env, args []string) error {
+	if !hasAll(args) {
+		return runClientExport(ctx, e, args) // the client command: client_export.go
+	}
 	var (
 		cfg serveConfig
 		all bool
@@ -95,6 +98,9 @@ func createOutput(path string, stdout io.Writer) (io.Writer, func(error) error, 
 }
 
 func runImport(ctx context.Context, e env, args []string) error {
+	if !hasAll(args) {
+		return runClientImport(ctx, e, args) // the client command: client_import.go
+	}
 	var (
 		cfg serveConfig
 		all bool

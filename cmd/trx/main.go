@@ -41,8 +41,10 @@ func commands() map[string]command {
 		"keys":        {"create, list and revoke API keys", runKeys},
 		"backup":      {"write a consistent snapshot of the SQLite database to an archive, while trx serve runs", runBackup},
 		"restore":     {"restore a backup archive into a data directory, verified, migrated if older", runRestore},
-		"export":      {"export every user's data as NDJSON (--all)", runExport},
-		"import":      {"import an export file into an empty installation (--all)", runImport},
+		"export":      {"export transactions as CSV or OFX (--account), or every user's data as NDJSON (--all)", runExport},
+		"import":      {"import a bank statement into an account (FILE --account), or an export file (--all)", runImport},
+		"accounts":    {"list your accounts with their balances, or add one, on a running trx", runAccounts},
+		"tx":          {"list or add transactions on a running trx", runTx},
 		"report": {"total money spent and received per currency, from JSON or CSV", func(ctx context.Context, e env, args []string) error {
 			return runReport(ctx, args, e.stdin, e.stdout, e.stderr)
 		}},
@@ -60,7 +62,7 @@ func main() {
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "trx:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
