@@ -31,6 +31,9 @@ func TestSlowClientClosed(t *testing.T) {
 	}
 	cfg := serveConfig{DataDir: t.TempDir()}
 	cfg.Notify.WSQueue = 2
+	// The queue must overflow before a write times out, however slow the
+	// machine: the write timeout is out of the way.
+	cfg.Notify.WSWriteTimeout = 10 * time.Minute
 	addr, admin, _ := startServeWith(t, cfg)
 	fast, _, err := dialWS(t, addr, admin, "")
 	if err != nil {
@@ -45,7 +48,7 @@ func TestSlowClientClosed(t *testing.T) {
 	closed := false
 	for n := 0; n < 40 && !closed; n++ {
 		mustAPI(t, addr, admin, "POST", "/api/v1/connections/broadcast", fmt.Sprintf(`{"i":%d,"pad":"%s"}`, n, payload), 200)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a bound
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound
 		_, data, err := fast.conn.Read(ctx)
 		cancel()
 		if want := fmt.Sprintf(`{"data":{"i":%d,`, n); err != nil || !strings.HasPrefix(string(data), want) {

@@ -27,6 +27,7 @@ type notifyConfig struct {
 	Node           string
 	WSOrigins      string
 	WSQueue        int
+	WSWriteTimeout time.Duration
 	Heartbeat      time.Duration
 }
 
@@ -38,6 +39,7 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 	fs.stringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
 	fs.stringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
 	fs.durationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
+	fs.durationVar(&cfg.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "how long one frame write to a WebSocket client may block; a client whose socket takes nothing for this long is dropped (1001)")
 	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
 }
 
@@ -63,7 +65,7 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
 	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
-		Heartbeat: cfg.Heartbeat},
+		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)
 	rel := relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention, Metrics: metrics.NewRelay(sh.reg)},
 		stocksql.NewChanges(sh.db), sh.bus, sh.db, sh.log)
