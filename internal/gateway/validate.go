@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -69,11 +68,8 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 	if op.Body == nil || op.Body.schema == nil || op.StreamBody {
 		return nil
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil // the handler says which types it takes
-		}
+	if _, err := web.MediaType(r.Header.Get("Content-Type"), web.JSON); err != nil {
+		return nil // the handler answers 415, naming the types it takes
 	}
 	if r.ContentLength > maxBody {
 		return fault.Errorf(fault.TooLarge, "body is larger than the limit of %d bytes", maxBody)
