@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"crud":   {"create and get transactions through a running trx's API, against a database driver baseline", runBenchCrud},
 		"ws":     {"WebSocket notifier: N clients, M price updates; delivery, loss, latency, server CPU and RSS", runBenchWS},
 		"report": {"the report function's CLI and HTTP endpoint on N generated transactions, against an encoding/json floor", runBenchReport},
+		"import": {"a bank-statement import of N generated CSV lines into a trx serve it starts (SQLite or --db): rows/s and peak RSS", runBenchImport},
 		"backup": {"trx backup and trx restore of a SQLite database of N transactions: time, CPU, peak RSS, sizes", runBenchBackup},
 	}
 }

@@ -229,6 +229,9 @@ func TestAuthEveryRoute(t *testing.T) {
 		"/api/v1/stocks/":          "ACME",
 	}
 	ids["/api/v1/rules/"] = g.id(alice, "POST", "/api/v1/rules", `{"name":"coffee","conditions":[{"field":"description","op":"contains","value":"coffee"}],"category_id":"food_and_drink"}`)
+	ids["/api/v1/accounts/"] = g.id(alice, "POST", "/api/v1/accounts", `{"name":"Cheque","kind":"checking","currency":"EUR"}`)
+	ids["/api/v1/imports/"] = g.id(alice, "POST", "/api/v1/imports?preset=za-bank-statements&account_id="+ids["/api/v1/accounts/"],
+		"date,description,amount\n2026-11-27,Tea,-3.20\n")
 	path := func(p string) string {
 		return pathParam.ReplaceAllStringFunc(p, func(string) string {
 			for prefix, id := range ids {
@@ -245,6 +248,7 @@ func TestAuthEveryRoute(t *testing.T) {
 		"PUT /api/v1/transactions/{id}/category": `{"category_id":"travel"}`,
 		"PATCH /api/v1/categories/{id}":          `{"name":"Cats"}`,
 		"PATCH /api/v1/rules/{id}":               `{"name":"tea"}`,
+		"PATCH /api/v1/accounts/{id}":            `{"name":"Everyday"}`,
 	}
 	expired := jwtFor(t, "alice", "read write admin", time.Now().Add(-time.Hour))
 	otherIssuer := func() string {
