@@ -7,6 +7,10 @@ import "sync"
 // keep the built-in category as it is.
 const adapterPrior = 1.0
 
+// adapterMin is the fewest examples with one built-in answer that translate
+// it.
+const adapterMin = 2
+
 // Adapter translates the built-in model's categories into the ones a user
 // actually uses: for each built-in category b, how the user categorized the
 // examples the built-in model put in b. A user who keeps the built-in
@@ -16,23 +20,42 @@ const adapterPrior = 1.0
 type Adapter struct {
 	mu     sync.RWMutex
 	counts map[string]map[string]float64 // built-in top category → user category → examples
+	used   map[string]int                // user category → examples
 	byTx   map[string][2]string          // transaction → (built-in, user) counted
 }
 
-// NewAdapter returns the adapter of a user's examples under builtin.
-func NewAdapter(builtin *Linear, ls []Learned) *Adapter {
-	a := &Adapter{counts: map[string]map[string]float64{}, byTx: map[string][2]string{}}
+// BuiltinTop returns what is built in (the dictionary, else the model)
+// says of an item: the category an Adapter translates from ("" none).
+func BuiltinTop(model *Linear, dict *Dictionary) func(Item) string {
+	return func(it Item) string {
+		if e, ok := dict.Lookup(it); ok {
+			return e.Category
+		}
+		if model == nil {
+			return ""
+		}
+		if p := model.Predict(it); len(p) > 0 {
+			return p[0].Category
+		}
+		return ""
+	}
+}
+
+// NewAdapter returns the adapter of a user's examples; top is what is
+// built in says of an item (BuiltinTop).
+func NewAdapter(top func(Item) string, ls []Learned) *Adapter {
+	a := &Adapter{counts: map[string]map[string]float64{}, used: map[string]int{}, byTx: map[string][2]string{}}
 	for _, l := range ls {
-		a.put(builtin, l)
+		a.put(top, l)
 	}
 	return a
 }
 
 // Put counts an example, replacing what its transaction counted.
-func (a *Adapter) Put(builtin *Linear, l Learned) {
+func (a *Adapter) Put(top func(Item) string, l Learned) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.put(builtin, l)
+	a.put(top, l)
 }
 
 // Forget removes what a transaction counted.
@@ -42,16 +65,14 @@ func (a *Adapter) Forget(txID string) {
 	a.forget(txID)
 }
 
-func (a *Adapter) put(builtin *Linear, l Learned) {
+func (a *Adapter) put(top func(Item) string, l Learned) {
 	a.forget(l.TxID)
-	if builtin == nil {
+	a.used[l.Category]++
+	a.byTx[l.TxID] = [2]string{"", l.Category}
+	b := top(l.Item)
+	if b == "" {
 		return
 	}
-	p := builtin.Predict(l.Item)
-	if len(p) == 0 {
-		return
-	}
-	b := p[0].Category
 	if a.counts[b] == nil {
 		a.counts[b] = map[string]float64{}
 	}
@@ -65,12 +86,29 @@ func (a *Adapter) forget(txID string) {
 		return
 	}
 	delete(a.byTx, txID)
+	if a.used[bu[1]]--; a.used[bu[1]] <= 0 {
+		delete(a.used, bu[1])
+	}
+	if bu[0] == "" {
+		return
+	}
 	if a.counts[bu[0]][bu[1]]--; a.counts[bu[0]][bu[1]] <= 0 {
 		delete(a.counts[bu[0]], bu[1])
 	}
 }
 
-// Translate returns the built-in model's scores in the user's categories.
+func totalOf(cs map[string]float64) float64 {
+	n := 0.0
+	for _, c := range cs {
+		n += c
+	}
+	return n
+}
+
+// Translate returns the built-in model's scores in the user's categories:
+// a built-in category the user never files anything in, and that at least
+// adapterMin of their examples had as the built-in answer, is shared out
+// as those examples were.
 func (a *Adapter) Translate(pb []Scored) []Scored {
 	if a == nil {
 		return pb
@@ -80,6 +118,13 @@ func (a *Adapter) Translate(pb []Scored) []Scored {
 	out := map[string]float64{}
 	for _, s := range pb {
 		cs := a.counts[s.Category]
+		if a.used[s.Category] > 0 || totalOf(cs) < adapterMin {
+			// A category the user files things in themselves is theirs as
+			// it is: their corrections of it are mistakes of the model, not
+			// a category of their own.
+			out[s.Category] += s.P
+			continue
+		}
 		n := adapterPrior
 		for _, c := range cs {
 			n += c

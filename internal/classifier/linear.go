@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,15 +21,90 @@ import (
 // Updates only ever touch the two classes involved, so the model stays
 // sparse and small enough to store per user.
 type Linear struct {
-	classes []string          // sorted
-	weights map[Feature][]wc  // weights per class, sorted by class
-	docs    []int64           // examples per class seen in training or corrections
-	temp    float64           // softmax temperature for confidences
-	vocab   map[Feature]int32 // examples per merchant word (MerchantFeatures), for Evidence
+	classes []string         // sorted
+	weights map[Feature][]wc // weights per class, sorted by class
+	docs    []int64          // examples per class seen in training or corrections
+	temp    float64          // softmax temperature for confidences
+	vocab   map[Feature][]vc // examples per merchant word (MerchantFeatures) and class, for Evidence
 	// calib calibrates the top confidence, for items whose merchant words
 	// the model does not know (0) and does (1): fitted by cross-fitting
 	// (TrainCalibrated); zero maps p to p.
 	calib [2]Calibration
+	// dict is how often the merchant dictionary's category was right on
+	// the labelled training files (built-in model only; 0: unmeasured).
+	dict float64
+	// generic are the merchant words of the built-in model's training
+	// examples that it saw in GenericCategories categories or more
+	// (PAYMENT, USA, ONLINE): no merchant's name, so no evidence.
+	generic map[Feature]bool
+}
+
+// GenericCategories is in how many categories of the built-in training
+// data a merchant word must occur to count as generic.
+const GenericCategories = 3
+
+// EvidenceBeside is Evidence counting only the words that builtin does
+// not hold generic (builtin nil: all).
+func (m *Linear) EvidenceBeside(it Item, builtin *Linear) int {
+	n := 0
+	for _, e := range m.ClassEvidence(it, builtin) {
+		n = max(n, e)
+	}
+	return n
+}
+
+// ClassEvidence is EvidenceBeside per category: for each category, the
+// examples of it that share the item's best-known (not generic) merchant
+// word. A category with none is not one the model has evidence for here,
+// whatever its weights say. Counts of older models that did not keep the
+// category are under "".
+func (m *Linear) ClassEvidence(it Item, builtin *Linear) map[string]int {
+	var out map[string]int
+	for _, f := range MerchantFeatures(it) {
+		if builtin != nil && builtin.generic[f] {
+			continue
+		}
+		for _, c := range m.vocab[f] {
+			if out == nil {
+				out = map[string]int{}
+			}
+			name := ""
+			if c.Class != anyClass {
+				name = m.classes[c.Class]
+			}
+			out[name] = max(out[name], int(c.N))
+		}
+	}
+	return out
+}
+
+// markGeneric sets generic from examples.
+func (m *Linear) markGeneric(examples []Example) {
+	cats := map[Feature]map[string]bool{}
+	for _, e := range examples {
+		for _, f := range MerchantFeatures(e.Item) {
+			if cats[f] == nil {
+				cats[f] = map[string]bool{}
+			}
+			cats[f][e.Category] = true
+		}
+	}
+	m.generic = map[Feature]bool{}
+	for f, cs := range cats {
+		if len(cs) >= GenericCategories {
+			m.generic[f] = true
+		}
+	}
+}
+
+// DictionaryPrecision returns how often a merchant dictionary match was
+// right on the built-in model's labelled training files, or
+// DefaultDictionaryPrecision when it was not measured.
+func (m *Linear) DictionaryPrecision() float64 {
+	if m == nil || m.dict == 0 {
+		return DefaultDictionaryPrecision
+	}
+	return m.dict
 }
 
 type wc struct {
@@ -36,9 +112,27 @@ type wc struct {
 	W     float64
 }
 
+// vc is a count of examples of a class; class anyClass is a count kept
+// by format v3 and v4, which did not say of which class.
+type vc struct {
+	Class int32
+	N     int32
+}
+
+const anyClass = -1
+
+func total(cs []vc) int32 {
+	var n int32
+	for _, c := range cs {
+		n += c.N
+	}
+	return n
+}
+
 // LinearVersion is the serialization format of Linear (3 adds the word
-// counts, 4 the calibration; 2 and 3 are still read).
-const LinearVersion = 4
+// counts, 4 the calibration, 5 the dictionary's precision and the generic
+// words; 2 to 4 are still read).
+const LinearVersion = 5
 
 // Training settings.
 const (
@@ -57,7 +151,7 @@ const CalibrationScale = 4.0
 
 // NewLinear returns an empty model.
 func NewLinear() *Linear {
-	return &Linear{weights: map[Feature][]wc{}, temp: 1, classes: []string{}, vocab: map[Feature]int32{}}
+	return &Linear{weights: map[Feature][]wc{}, temp: 1, classes: []string{}, vocab: map[Feature][]vc{}}
 }
 
 // MerchantFeatures returns the features of the words of it's merchant
@@ -85,7 +179,7 @@ func MerchantFeatures(it Item) []Feature {
 func (m *Linear) Evidence(it Item) int {
 	n := int32(0)
 	for _, f := range MerchantFeatures(it) {
-		n = max(n, m.vocab[f])
+		n = max(n, total(m.vocab[f]))
 	}
 	return int(n)
 }
@@ -110,9 +204,16 @@ func TrainCalibrated(examples []Example, epochs int, seed uint64) *Linear {
 	return m
 }
 
-func (m *Linear) countWords(it Item) {
+func (m *Linear) countWords(it Item, class int32) {
 	for _, f := range MerchantFeatures(it) {
-		m.vocab[f]++
+		cs := m.vocab[f]
+		i, ok := slices.BinarySearchFunc(cs, class, func(c vc, k int32) int { return cmp.Compare(c.Class, k) })
+		if ok {
+			cs[i].N++
+		} else {
+			cs = slices.Insert(cs, i, vc{Class: class, N: 1})
+		}
+		m.vocab[f] = cs
 	}
 }
 
@@ -168,7 +269,7 @@ func TrainLinear(examples []Example, epochs int, seed uint64) *Linear {
 		}
 		xs[i] = ex{fs: ids, y: int32(y)}
 		m.docs[y]++
-		m.countWords(e.Item)
+		m.countWords(e.Item, int32(y))
 	}
 	w := make([][]wc, len(feats))
 	acc := make([][]wc, len(feats))
@@ -313,7 +414,7 @@ func (m *Linear) Learn(category string, it Item) {
 		m.insertClass(y, category)
 	}
 	m.docs[y]++
-	m.countWords(it)
+	m.countWords(it, int32(y))
 	scores := make([]float64, len(m.classes))
 	for range maxSteps {
 		m.scoreInto(fs, scores)
@@ -338,6 +439,13 @@ func (m *Linear) insertClass(i int, c string) {
 			}
 		}
 		m.weights[f] = ws
+	}
+	for _, cs := range m.vocab {
+		for j := range cs {
+			if int(cs[j].Class) >= i {
+				cs[j].Class++
+			}
+		}
 	}
 }
 
@@ -381,8 +489,8 @@ func (m *Linear) MarshalBinary() ([]byte, error) {
 		}
 	}
 	words := make([]Feature, 0, len(m.vocab))
-	for f, n := range m.vocab {
-		if n > 0 {
+	for f, cs := range m.vocab {
+		if len(cs) > 0 {
 			words = append(words, f)
 		}
 	}
@@ -392,7 +500,12 @@ func (m *Linear) MarshalBinary() ([]byte, error) {
 	for _, f := range words {
 		b = binary.AppendUvarint(b, uint64(f-prev))
 		prev = f
-		b = binary.AppendUvarint(b, uint64(m.vocab[f]))
+		cs := m.vocab[f]
+		b = binary.AppendUvarint(b, uint64(len(cs)))
+		for _, c := range cs {
+			b = binary.AppendUvarint(b, uint64(c.Class+1)) // anyClass is 0
+			b = binary.AppendUvarint(b, uint64(c.N))
+		}
 	}
 	for _, c := range m.calib {
 		b = binary.AppendUvarint(b, uint64(len(c.X)))
@@ -400,6 +513,18 @@ func (m *Linear) MarshalBinary() ([]byte, error) {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.X[i]))
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.Y[i]))
 		}
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.dict))
+	generic := make([]Feature, 0, len(m.generic))
+	for f := range m.generic {
+		generic = append(generic, f)
+	}
+	slices.Sort(generic)
+	b = binary.AppendUvarint(b, uint64(len(generic)))
+	prev = 0
+	for _, f := range generic {
+		b = binary.AppendUvarint(b, uint64(f-prev))
+		prev = f
 	}
 	return b, nil
 }
@@ -419,7 +544,7 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 		}
 		return fmt.Errorf("classifier: model format version %d, this trx reads 2 to %d", version, LinearVersion)
 	}
-	out := Linear{weights: map[Feature][]wc{}, temp: math.Float64frombits(r.u64()), vocab: map[Feature]int32{}}
+	out := Linear{weights: map[Feature][]wc{}, temp: math.Float64frombits(r.u64()), vocab: map[Feature][]vc{}}
 	n := r.count(2)
 	out.classes, out.docs = make([]string, 0, n), make([]int64, 0, n)
 	for range n {
@@ -454,11 +579,24 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 		f = 0
 		for range nw {
 			f += Feature(r.uvarint())
-			n := r.uvarint()
-			if n == 0 || n > math.MaxInt32 {
-				return errModelFormat
+			if version < 5 { // one count, of no class
+				n := r.uvarint()
+				if n == 0 || n > math.MaxInt32 {
+					return errModelFormat
+				}
+				out.vocab[f] = []vc{{Class: anyClass, N: int32(n)}}
+				continue
 			}
-			out.vocab[f] = int32(n)
+			nc := r.count(2)
+			cs := make([]vc, 0, nc)
+			for range nc {
+				c, n := r.uvarint(), r.uvarint()
+				if c > uint64(len(out.classes)) || n == 0 || n > math.MaxInt32 || (len(cs) > 0 && int32(c)-1 <= cs[len(cs)-1].Class) {
+					return errModelFormat
+				}
+				cs = append(cs, vc{Class: int32(c) - 1, N: int32(n)})
+			}
+			out.vocab[f] = cs
 		}
 	}
 	if version >= 4 {
@@ -475,6 +613,21 @@ func (m *Linear) UnmarshalBinary(b []byte) error {
 			if n > 0 {
 				out.calib[b] = c
 			}
+		}
+	}
+	if version >= 5 {
+		out.dict = math.Float64frombits(r.u64())
+		if !(out.dict >= 0 && out.dict <= 1) {
+			return errModelFormat
+		}
+		n := r.count(1)
+		if n > 0 {
+			out.generic = make(map[Feature]bool, n)
+		}
+		f = 0
+		for range n {
+			f += Feature(r.uvarint())
+			out.generic[f] = true
 		}
 	}
 	if r.err != nil || len(r.b) != 0 {

@@ -86,8 +86,18 @@ func merchantWords(s string) []string {
 	raw := strings.Fields(s)
 	var last string // the raw token of the last word
 	for i, tok := range raw {
-		if strings.ContainsFunc(tok, func(r rune) bool { return unicode.IsDigit(r) || r == '#' }) {
+		if cut := strings.IndexFunc(tok, func(r rune) bool { return unicode.IsDigit(r) || r == '#' }); cut >= 0 {
+			// The letters before a store number or reference are still the
+			// merchant's (BP#9876543, US*2K4LM0); what follows is not.
+			n := len(words)
+			words = appendWords(words, tok[:cut])
+			for n == 0 && len(words) > 0 && leading[words[0]] {
+				words = words[1:]
+			}
 			if len(words) > 0 {
+				if len(words) > n {
+					last = tok
+				}
 				break
 			}
 			continue
@@ -151,6 +161,7 @@ type Memory struct {
 	keys     map[string]*merchant
 	byTx     map[string]string   // transaction → key
 	byFirst  map[string][]string // first word → keys
+	dict     *Dictionary         // nil: keys are MerchantKey's
 	pairs    int                 // consecutive categorizations of one merchant
 	repeats  int                 // of which the second repeated the first
 	examples int
@@ -161,8 +172,13 @@ type merchant struct {
 }
 
 // NewMemory returns a memory of ls.
-func NewMemory(ls []Learned) *Memory {
-	m := &Memory{keys: map[string]*merchant{}, byTx: map[string]string{}, byFirst: map[string][]string{}}
+func NewMemory(ls []Learned) *Memory { return NewMemoryWith(nil, ls) }
+
+// NewMemoryWith is NewMemory with a merchant dictionary: a merchant it
+// names is one merchant under its brand, wherever the descriptor says it
+// was (STARBUCKS SEATTLE and STARBUCKS PORTLAND are both "starbucks").
+func NewMemoryWith(dict *Dictionary, ls []Learned) *Memory {
+	m := &Memory{keys: map[string]*merchant{}, byTx: map[string]string{}, byFirst: map[string][]string{}, dict: dict}
 	for _, l := range ls {
 		m.put(l)
 	}
@@ -195,7 +211,7 @@ func (m *Memory) Forget(txID string) {
 
 func (m *Memory) put(l Learned) {
 	m.forget(l.TxID)
-	key := MerchantKey(l.Item)
+	key := m.key(l.Item)
 	if key == "" {
 		return
 	}
@@ -244,6 +260,15 @@ func (m *Memory) count(mc *merchant, sign int) {
 			m.repeats += sign
 		}
 	}
+}
+
+// key is the memory's key of it: the dictionary's name for its merchant,
+// else its MerchantKey.
+func (m *Memory) key(it Item) string {
+	if e, ok := m.dict.Lookup(it); ok {
+		return strings.Join(Words(e.Name), " ")
+	}
+	return MerchantKey(it)
 }
 
 // Consistency is how often, in the user's history, a merchant's next
@@ -295,7 +320,7 @@ func (m *Memory) Lookup(it Item) (Recall, bool) {
 	if m == nil {
 		return Recall{}, false
 	}
-	key := MerchantKey(it)
+	key := m.key(it)
 	if key == "" {
 		return Recall{}, false
 	}

@@ -36,13 +36,14 @@ func (r Result) Categorization() transaction.Categorization {
 // the Service builds one per request from what it caches, and trx classify
 // eval builds the same from labelled files.
 type Pipeline struct {
-	Rules     *RuleSet        // nil: none
-	Memory    *Memory         // nil: none
-	User      *Linear         // nil: none
-	Builtin   *Linear         // nil: none
-	Adapter   *Adapter        // the built-in categories in the user's terms; nil: as they are
-	Known     map[string]bool // the user's categories; nil: any
-	Threshold float64
+	Rules      *RuleSet        // nil: none
+	Memory     *Memory         // nil: none
+	User       *Linear         // nil: none
+	Builtin    *Linear         // nil: none
+	Dictionary *Dictionary     // the merchant dictionary, part of what is built in; nil: none
+	Adapter    *Adapter        // the built-in categories in the user's terms; nil: as they are
+	Known      map[string]bool // the user's categories; nil: any
+	Threshold  float64
 }
 
 // Decide classifies one item:
@@ -102,7 +103,7 @@ const mixMemory = 0.25
 // mix decides with the merchant memory's scores and the models' at half
 // weight each.
 func (p *Pipeline) mix(it Item, rec Recall) Result {
-	models, srcOf, _ := p.scores(it)
+	models, srcOf, _, _ := p.scores(it)
 	score := map[string]float64{}
 	for _, s := range rec.Scores {
 		score[s.Category] += s.P * mixMemory
@@ -136,20 +137,70 @@ func (p *Pipeline) mix(it Item, rec Recall) Result {
 	return r
 }
 
-// scores blends the models: every category they know, most likely first,
-// with which model gave each more, and the user model's weight.
-func (p *Pipeline) scores(it Item) ([]Scored, map[string]string, float64) {
-	fs := Features(it)
-	var wu float64
-	var pu, pb []Scored
-	if p.User != nil {
-		if e := float64(p.User.Evidence(it)); e > 0 {
-			wu = e / (e + EvidenceHalf)
-			pu = p.User.PredictItem(it, fs)
+// userScores returns the user's model's scores of the categories it has
+// evidence for on this item (its examples of the category share a merchant
+// word of the item that is not generic), as the model gives them (what it
+// gave the others is not passed on), and the model's weight
+// e/(e+EvidenceHalf), e the most such examples of one category; without
+// evidence, nil and 0.
+func (p *Pipeline) userScores(it Item, fs []Feature) ([]Scored, float64) {
+	ev := p.User.ClassEvidence(it, p.Builtin)
+	if len(ev) == 0 {
+		return nil, 0
+	}
+	old, anyOld := ev[""]
+	e := old
+	var out []Scored
+	for _, s := range p.User.PredictItem(it, fs) {
+		n, ok := ev[s.Category]
+		if !ok && !anyOld {
+			continue
+		}
+		e = max(e, n)
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, 0
+	}
+	return out, float64(e) / (float64(e) + EvidenceHalf)
+}
+
+// dictionaryScores is what is built in when the dictionary names the
+// merchant's category: that category with the dictionary's precision, the
+// built-in model's scores for the rest.
+func dictionaryScores(cat string, precision float64, model []Scored) []Scored {
+	out := []Scored{{Category: cat, P: precision}}
+	rest := 0.0
+	for _, s := range model {
+		if s.Category != cat {
+			rest += s.P
 		}
 	}
+	for _, s := range model {
+		if s.Category != cat && rest > 0 {
+			out = append(out, Scored{Category: s.Category, P: s.P / rest * (1 - precision)})
+		}
+	}
+	return out
+}
+
+// scores blends the models: every category they know, most likely first,
+// with which model gave each more, and the user model's weight; dict is
+// the dictionary's entry for the merchant ("" Name when none).
+func (p *Pipeline) scores(it Item) (cands []Scored, srcOf map[string]string, wu float64, dict DictEntry) {
+	fs := Features(it)
+	var pu, pb []Scored
+	if p.User != nil {
+		pu, wu = p.userScores(it, fs)
+	}
 	if p.Builtin != nil {
-		pb = p.Adapter.Translate(p.Builtin.PredictItem(it, fs))
+		pb = p.Builtin.PredictItem(it, fs)
+	}
+	if e, ok := p.Dictionary.Lookup(it); ok {
+		pb, dict = dictionaryScores(e.Category, p.Builtin.DictionaryPrecision(), pb), e
+	}
+	if pb != nil {
+		pb = p.Adapter.Translate(pb)
 	} else if pu != nil {
 		wu = 1
 	}
@@ -161,27 +212,30 @@ func (p *Pipeline) scores(it Item) ([]Scored, map[string]string, float64) {
 	}
 	for _, s := range pb {
 		b := blend[s.Category]
-		b[1] += (1 - wu) * s.P
+		b[1] += s.P
 		blend[s.Category] = b
 	}
-	cands := make([]Scored, 0, len(blend))
-	srcOf := make(map[string]string, len(blend))
+	cands = make([]Scored, 0, len(blend))
+	srcOf = make(map[string]string, len(blend))
 	for c, b := range blend {
 		if !p.known(c) {
 			continue // a category deleted since the model learned it
 		}
-		cands = append(cands, Scored{Category: c, P: b[0] + b[1]})
+		// Each category gets the surer of the two claims: the user's model,
+		// weighed by its evidence, can raise a category past the built-in
+		// answer, never lower what is built in.
+		cands = append(cands, Scored{Category: c, P: max(b[0], b[1])})
 		srcOf[c] = transaction.SourceBuiltin
-		if b[0] >= b[1] {
+		if b[0] > b[1] {
 			srcOf[c] = transaction.SourceModel
 		}
 	}
 	sortScored(cands)
-	return cands, srcOf, wu
+	return cands, srcOf, wu, dict
 }
 
 func (p *Pipeline) models(it Item) Result {
-	cands, srcOf, wu := p.scores(it)
+	cands, srcOf, wu, dict := p.scores(it)
 	if len(cands) > MaxSuggestions {
 		cands = cands[:MaxSuggestions]
 	}
@@ -190,6 +244,9 @@ func (p *Pipeline) models(it Item) Result {
 	}
 	src := srcOf[cands[0].Category]
 	reason := "the built-in model"
+	if dict.Name != "" {
+		reason = dict.Reason()
+	}
 	if src == transaction.SourceModel {
 		reason = fmt.Sprintf("your model (%.0f%% of the vote: your examples share this description's words)", 100*wu)
 	}

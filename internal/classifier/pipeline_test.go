@@ -54,17 +54,17 @@ func TestAdapter(t *testing.T) {
 		kept = append(kept, learned(i, d, "food_and_drink"))
 	}
 	probe := Item{Description: "Pret a Manger 0099", Amount: -1250, Exponent: 2}
-	p := &Pipeline{Builtin: builtin, Adapter: NewAdapter(builtin, own), Threshold: 0.3}
+	p := &Pipeline{Builtin: builtin, Adapter: NewAdapter(BuiltinTop(builtin, nil), own), Threshold: 0.3}
 	if got := p.Decide(probe); got.CategoryID != "groceries-uuid" || got.Source != "builtin" {
 		t.Fatalf("own categories: %+v", got)
 	}
-	p.Adapter = NewAdapter(builtin, kept)
+	p.Adapter = NewAdapter(BuiltinTop(builtin, nil), kept)
 	cold := (&Pipeline{Builtin: builtin, Threshold: DefaultThreshold}).Decide(probe)
 	if got := p.Decide(probe); got.Suggestions[0].Category != "food_and_drink" || cold.Suggestions[0].Category != "food_and_drink" {
 		t.Fatalf("built-in categories kept: %+v, cold %+v", got, cold)
 	}
 	// Forgetting the examples forgets the translation.
-	a := NewAdapter(builtin, own)
+	a := NewAdapter(BuiltinTop(builtin, nil), own)
 	for _, l := range own {
 		a.Forget(l.TxID)
 	}

@@ -26,6 +26,8 @@ const jobStaleAfter = 2 * time.Minute
 type Config struct {
 	// Builtin is the built-in model (nil: none).
 	Builtin *Linear
+	// Dictionary is the merchant dictionary (nil: none).
+	Dictionary *Dictionary
 	// MaxConcurrent bounds the classifications (classify, auto-categorize,
 	// job pages) one user runs at once; a classify or auto-categorize
 	// request past it is ErrBusy, a job waits. Default 2.
@@ -56,7 +58,9 @@ func (c Config) Validate() error {
 type Service struct {
 	store   Store
 	txs     Transactions
-	builtin *Linear // nil: no built-in model
+	builtin *Linear     // nil: no built-in model
+	dict    *Dictionary // nil: no merchant dictionary
+	top     func(Item) string
 	log     *slog.Logger
 	now     func() time.Time
 	newID   func() string
@@ -79,11 +83,20 @@ var (
 	_ transaction.CategoryChecker = (*Service)(nil)
 )
 
-// NewService returns a classifier over store and txs with DefaultConfig and
-// the built-in model builtin (nil for none). Background jobs run under ctx:
-// they stop when it ends, and Wait waits for them.
+// NewService returns a classifier over store and txs with DefaultConfig:
+// the built-in model builtin and, with it, the shipped merchant dictionary
+// (builtin nil: neither). Background jobs run under ctx: they stop when it
+// ends, and Wait waits for them.
 func NewService(ctx context.Context, store Store, txs Transactions, builtin *Linear, log *slog.Logger) *Service {
-	s, err := New(ctx, DefaultConfig(builtin), store, txs, log)
+	cfg := DefaultConfig(builtin)
+	if builtin != nil {
+		d, err := BuiltinDictionary()
+		if err != nil {
+			log.Error("classifier_dictionary_failed", "err", err) // the shipped file is tested: not expected
+		}
+		cfg.Dictionary = d
+	}
+	s, err := New(ctx, cfg, store, txs, log)
 	if err != nil {
 		panic(err) // the defaults are valid
 	}
@@ -98,7 +111,7 @@ func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *sl
 		return nil, err
 	}
 	return &Service{
-		store: store, txs: txs, builtin: cfg.Builtin, log: log,
+		store: store, txs: txs, builtin: cfg.Builtin, dict: cfg.Dictionary, top: BuiltinTop(cfg.Builtin, cfg.Dictionary), log: log,
 		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID:    func() string { return uuid.Must(uuid.NewV7()).String() },
 		limit:    newLimiter(cfg.MaxConcurrent),
@@ -382,7 +395,7 @@ func (s *Service) learn(ctx context.Context, userID string, put []Learned, forge
 		}
 		for _, l := range put {
 			k.memory.Put(l)
-			k.adapter.Put(s.builtin, l)
+			k.adapter.Put(s.top, l)
 		}
 	})
 	if retrain {
@@ -501,7 +514,7 @@ func (s *Service) knowledge(ctx context.Context, userID string, version int64) (
 		if err != nil {
 			return nil, err
 		}
-		return &knowledge{memory: NewMemory(ls), adapter: NewAdapter(s.builtin, ls)}, nil
+		return &knowledge{memory: NewMemoryWith(s.dict, ls), adapter: NewAdapter(s.top, ls)}, nil
 	})
 }
 
@@ -569,8 +582,9 @@ func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*Pip
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{Rules: rules, Memory: k.memory, Adapter: k.adapter, User: user, Builtin: s.builtin, Threshold: float64(st.Settings.Threshold) / 10000,
-		Known: known}, nil
+	return &Pipeline{Rules: rules, Memory: k.memory, Adapter: k.adapter, User: user, Builtin: s.builtin, Dictionary: s.dict,
+		Threshold: float64(st.Settings.Threshold) / 10000,
+		Known:     known}, nil
 }
 
 // Classify decides for each item; nothing is stored. A user runs at most

@@ -79,7 +79,7 @@ func TestReplayLearnsMerchants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := ReplayOnce(rows, nil, classifier.DefaultThreshold, 25, 1)
+	r := ReplayOnce(rows, Builtin{}, classifier.DefaultThreshold, 25, 1)
 	if len(r.Probe) != 8 || len(r.Steps) != 24 {
 		t.Fatalf("%d held out, %d replayed", len(r.Probe), len(r.Steps))
 	}

@@ -56,13 +56,13 @@ func Model(threshold float64) Method {
 
 // Pipeline is what a user gets: the training rows are their manual
 // categorizations (merchant memory and model, as a retrain builds them),
-// builtin the built-in model (nil: none), decided by classifier.Pipeline at
-// the threshold.
-func Pipeline(builtin *classifier.Linear, threshold float64) Method {
+// b what is built in (nothing when empty), decided by classifier.Pipeline
+// at the threshold.
+func Pipeline(b Builtin, threshold float64) Method {
 	return Method{Name: "pipeline", Fit: func(train []Row) Decider {
 		ls := Learned(train)
-		p := &classifier.Pipeline{Memory: classifier.NewMemory(ls), User: classifier.TrainUser(ls), Builtin: builtin, Threshold: threshold,
-			Adapter: classifier.NewAdapter(builtin, ls)}
+		p := &classifier.Pipeline{Memory: classifier.NewMemoryWith(b.Dictionary, ls), User: classifier.TrainUser(ls), Builtin: b.Model, Dictionary: b.Dictionary,
+			Threshold: threshold, Adapter: classifier.NewAdapter(classifier.BuiltinTop(b.Model, b.Dictionary), ls)}
 		return pipelineDecider(p)
 	}}
 }

@@ -83,18 +83,42 @@ func Load(c Config) ([]Row, error) {
 	return rows, nil
 }
 
-// LoadBuiltin returns the built-in model the config asks for: rebuilt
-// from the data directory without the evaluated file (so that it never saw
-// a test row), the shipped one, or none.
-func LoadBuiltin(c Config) (*classifier.Linear, error) {
+// Builtin is what is built in: the model and the merchant dictionary.
+type Builtin struct {
+	Model      *classifier.Linear
+	Dictionary *classifier.Dictionary
+}
+
+// LoadBuiltin returns what is built in as the config asks: the model
+// rebuilt from the data directory without the evaluated file (so that it
+// never saw a test row) and the dictionary of the data directory, the
+// shipped ones, or none.
+func LoadBuiltin(c Config) (Builtin, error) {
 	switch c.Builtin {
 	case "none":
-		return nil, nil
+		return Builtin{}, nil
 	case "shipped":
-		return classifier.BuiltinModel()
+		m, err := classifier.BuiltinModel()
+		if err != nil {
+			return Builtin{}, err
+		}
+		d, err := classifier.BuiltinDictionary()
+		return Builtin{m, d}, err
 	}
 	m, _, err := classifier.BuildBuiltinWithout(c.DataDir, filepath.Base(c.Data))
-	return m, err
+	if err != nil {
+		return Builtin{}, err
+	}
+	nsi, err := fs.ReadFile(c.DataDir, "nsi.tsv")
+	if err != nil {
+		return Builtin{}, err
+	}
+	merchants, err := fs.ReadFile(c.DataDir, "merchants.csv")
+	if err != nil {
+		return Builtin{}, err
+	}
+	d, err := classifier.NewDictionary(nsi, merchants)
+	return Builtin{m, d}, err
 }
 
 // Run measures the methods of c on its data and writes the report to w.
