@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ import (
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/proxy"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/telemetry"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/transaction/transactionevent"
 	"github.com/trx-platform/trx/internal/transaction/transactionsql"
@@ -42,8 +44,12 @@ type serveConfig struct {
 	Components      components
 	Upstreams       string
 	InternalSecret  string
-	Gateway         gatewayConfig
-	Backup          backupConfig
+	// OTLPEndpoint turns tracing on (OTLP/HTTP); so do the OTEL_* variables.
+	OTLPEndpoint string
+	getenv       func(string) string   // for the OTEL_* variables (nil: none)
+	spanExporter sdktrace.SpanExporter // tests: where spans go instead of OTLP
+	Gateway      gatewayConfig
+	Backup       backupConfig
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -66,6 +72,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	splitFlags(fs, &cfg)
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
+	fs.stringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
+	cfg.getenv = e.getenv
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -89,11 +97,11 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
+	switch format { // lines logged with a traced context carry trace_id and span_id
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
@@ -136,6 +144,7 @@ type shared struct {
 	txs   *transaction.Service // nil: no component here needs transactions
 	cls   *classifier.Service  // nil: the classifier does not run here
 	proxy *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
+	tel   *telemetry.Telemetry // tracing (off unless configured)
 	// local holds the components that run here by name, for the gateway.
 	local map[string]component
 	mux   *http.ServeMux
@@ -150,6 +159,7 @@ type server struct {
 	parts []component
 	ln    net.Listener
 	http  *http.Server
+	tel   *telemetry.Telemetry
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {
@@ -163,7 +173,14 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, db: db}
+	tel, err := telemetry.New(ctx, telemetry.Config{Endpoint: cfg.OTLPEndpoint, Version: version,
+		Components: cfg.Components.String(), Exporter: cfg.spanExporter, Getenv: cfg.getenv})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("tracing", "on", tel.Enabled(), "otlp_endpoint", cfg.OTLPEndpoint)
+	s := &server{cfg: cfg, log: log, db: db, tel: tel}
 	if err := s.build(ctx, stdout); err != nil {
 		for _, p := range s.parts {
 			if p.stop != nil {
@@ -239,7 +256,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 // forwarding to upstreams, the event stream and the domain services, each
 // only if a component here needs it.
 func (s *server) buildShared(ctx context.Context) (*shared, error) {
-	sh := &shared{cfg: s.cfg, log: s.log, db: s.db, reg: metrics.NewRegistry(), local: map[string]component{},
+	sh := &shared{cfg: s.cfg, log: s.log, db: s.db, reg: metrics.NewRegistry(), local: map[string]component{}, tel: s.tel,
 		mux: http.NewServeMux()}
 	if err := metrics.RegisterBuildInfo(sh.reg, version); err != nil {
 		return nil, err
@@ -315,6 +332,7 @@ func (s *server) handler(sh *shared) http.Handler {
 	}
 	h = sh.httpm.Middleware(h)
 	h = web.AccessLog(s.log)(h)
+	h = s.tel.Handler(h, metrics.Route) // the access log line carries the request's trace id
 	return web.WithRequestID(h)
 }
 
@@ -415,6 +433,11 @@ func (s *server) run(ctx context.Context) error {
 		return nil
 	})
 	err := g.Wait()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if terr := s.tel.Shutdown(fctx); terr != nil {
+		s.log.Warn("tracing_flush_failed", "err", terr)
+	}
 	s.log.Info("stopped")
 	return err
 }

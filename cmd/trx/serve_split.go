@@ -44,7 +44,7 @@ func (s *server) buildProxy(reg prometheus.Registerer) (*proxy.Proxy, error) {
 			return nil, fmt.Errorf("serve: --upstream names %q, which this process runs itself", name)
 		}
 	}
-	p := proxy.New(proxy.Config{Upstreams: ups, Secret: s.cfg.InternalSecret}, reg, s.log)
+	p := proxy.New(proxy.Config{Upstreams: ups, Secret: s.cfg.InternalSecret, WrapTransport: s.tel.Transport}, reg, s.log)
 	s.log.Info("gateway_upstreams", "services", strings.Join(p.Names(), ","))
 	return p, nil
 }

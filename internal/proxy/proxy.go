@@ -58,6 +58,9 @@ type Config struct {
 	Secret string
 	// Timeout bounds the wait for an upstream's response headers (default 30s).
 	Timeout time.Duration
+	// WrapTransport, if set, wraps the transport to the upstreams (tracing
+	// puts a client span and the trace context on each forwarded request).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Proxy forwards requests to upstream services.
@@ -109,13 +112,20 @@ func New(cfg Config, reg prometheus.Registerer, log *slog.Logger) *Proxy {
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
-		Transport:      &retrying{base: transport, p: p},
+		Transport:      p.wrap(&retrying{base: transport, p: p}),
 		FlushInterval:  -1, // stream responses (reports, WebSocket) as they come
 		ErrorHandler:   p.fail,
 		ModifyResponse: p.observe,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return p
+}
+
+func (p *Proxy) wrap(rt http.RoundTripper) http.RoundTripper {
+	if p.cfg.WrapTransport == nil {
+		return rt
+	}
+	return p.cfg.WrapTransport(rt)
 }
 
 // Names returns the configured upstream service names, sorted.
