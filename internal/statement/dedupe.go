@@ -26,7 +26,8 @@ import (
 //     two in an overlapping statement are 1 and 2 again and both skipped;
 //     a statement cut after the first has only 1, and the next one adds 2.
 //
-// Keys longer than maxKey are replaced by "ref#" + their SHA-256.
+// Keys longer than maxKey, or not ASCII (the column is ASCII on MySQL), are
+// replaced by "ref#" + their SHA-256.
 const maxKey = 160
 
 // Keys sets the dedupe key of each entry of a statement of accountID.
@@ -56,10 +57,19 @@ func Keys(accountID string, entries []Entry) {
 			sum := sha256.Sum256([]byte(base + "\x00" + strconv.Itoa(seen[base])))
 			key = "fp:" + hex.EncodeToString(sum[:])[:40]
 		}
-		if len(key) > maxKey {
+		if len(key) > maxKey || !ascii(key) {
 			sum := sha256.Sum256([]byte(key))
 			key = "ref#" + hex.EncodeToString(sum[:])
 		}
 		e.Key = key
 	}
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -48,8 +48,9 @@ func TestKeys(t *testing.T) {
 		{Reference: "R", BookedAt: day("2024-02-01"), Amount: -2},
 		{Reference: "R", BookedAt: day("2024-02-01"), Amount: -3},
 		{Reference: strings.Repeat("x", 300), BookedAt: day("2024-02-01"), Amount: -4},
+		{Reference: "Überweisung 7", BookedAt: day("2024-02-01"), Amount: -5},
 	})
-	if refs[0] != "ref:F1" || refs[1] == refs[2] || !strings.HasPrefix(refs[1], "ref:R|") || len(refs[3]) > 160 {
+	if refs[0] != "ref:F1" || refs[1] == refs[2] || !strings.HasPrefix(refs[1], "ref:R|") || len(refs[3]) > 160 || !strings.HasPrefix(refs[4], "ref#") {
 		t.Errorf("reference keys %q", refs)
 	}
 }

@@ -451,3 +451,40 @@ func str(p *string) string {
 	}
 	return *p
 }
+
+// TestImportInlineMapping: a mapping sent with the file (multipart part
+// "mapping"), and bank references that are not ASCII, stored and deduped
+// on both engines.
+func TestImportInlineMapping(t *testing.T) {
+	engines(t, func(t *testing.T, d sqldb.Dialect) {
+		e := newEnv(t, d)
+		acct := e.account(e.alice, "Giro", "EUR")
+		file := "Tag;Text;Betrag;Referenz\n01.02.2024;Miete;-850,00;Überweisung 7\n02.02.2024;Bäckerei;-3,20;Kartenzahlung ä1\n"
+		send := func() statementapi.ImportResource {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			mp, _ := mw.CreateFormField("mapping")
+			mp.Write([]byte(`{"date":"Tag","date_format":"DD.MM.YYYY","amount":"Betrag","description":["Text"],"reference":"Referenz","decimal_separator":","}`))
+			fw, _ := mw.CreateFormFile("file", "giro.csv")
+			fw.Write([]byte(file))
+			mw.Close()
+			r := e.upload(e.alice, "account_id="+acct.ID, body.Bytes(), mw.FormDataContentType())
+			if r.Status != http.StatusAccepted {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			var imp statementapi.ImportResource
+			r.Decode(t, &imp)
+			return e.finish(e.alice, imp.ID)
+		}
+		if imp := send(); imp.State != "done" || imp.Created != 2 || imp.Preset != nil {
+			t.Fatalf("first %+v", imp)
+		}
+		if imp := send(); imp.Created != 0 || imp.Duplicates != 2 {
+			t.Fatalf("again %+v", imp)
+		}
+		txs := e.transactions(e.alice, acct.ID)
+		if len(txs) != 2 || txs[0].Description != "Bäckerei" || txs[1].Amount != "-850.00" {
+			t.Errorf("stored %+v", txs)
+		}
+	})
+}
