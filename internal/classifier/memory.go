@@ -417,3 +417,24 @@ func recall(events []Learned, consistency float64) Recall {
 	}
 	return r
 }
+
+// History is one merchant's categorizations, newest first.
+type History struct {
+	Key    string
+	Events []Learned
+}
+
+// Merchants returns every merchant's history, by key.
+func (m *Memory) Merchants() []History {
+	if m == nil {
+		return nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]History, 0, len(m.keys))
+	for k, mc := range m.keys {
+		out = append(out, History{Key: k, Events: slices.Clone(mc.events)})
+	}
+	slices.SortFunc(out, func(a, b History) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}

@@ -476,6 +476,17 @@ func (s *Service) updateModel(ctx context.Context, userID string, change func(*L
 	}
 }
 
+// RetrainNow is Retrain for the API: one of the user's classification
+// slots, or ErrBusy.
+func (s *Service) RetrainNow(ctx context.Context, userID string) (int64, error) {
+	release, err := s.limit.acquire(ctx, userID, false)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return s.Retrain(ctx, userID)
+}
+
 // Retrain rebuilds what the classifier learned of a user from their
 // manually categorized transactions: the examples (merchant memory) and the
 // model. It returns the number of examples.

@@ -46,11 +46,14 @@ func Routes(mux *http.ServeMux, svc *classifier.Service, authn func(http.Handler
 	handle("DELETE /api/v1/rules/{id}", h.deleteRule)
 	handle("POST /api/v1/rules/{id}/dry-run", h.dryRun)
 	handle("POST /api/v1/rules/{id}/apply", h.apply)
+	handle("GET /api/v1/rules/suggestions", h.listSuggestions)
+	handle("POST /api/v1/rules/suggestions/{id}/accept", h.acceptSuggestion)
 
 	handle("POST /api/v1/classifier/jobs", h.startJob)
 	handle("GET /api/v1/classifier/jobs/{id}", h.getJob)
 	handle("GET /api/v1/classifier/settings", h.getSettings)
 	handle("PATCH /api/v1/classifier/settings", h.updateSettings)
+	handle("POST /api/v1/classifier/retrain", h.retrain)
 }
 
 func userID(r *http.Request) string {
