@@ -285,6 +285,7 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 		sh.bus = s.bus
+		s.bus.Headers = s.tel.Headers // stock changes carry their trace context
 		bus := s.bus
 		if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
 			return nil, err

@@ -65,10 +65,11 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
 	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
-		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout},
+		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout,
+		Tracer: sh.tel.Tracer("notify"), Propagator: sh.tel.Propagator()},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)
 	rel := relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention, Metrics: metrics.NewRelay(sh.reg)},
-		stocksql.NewChanges(sh.db), sh.bus, sh.db, sh.log)
+		stocksql.NewChanges(sh.db), tracedStocks(sh.bus, sh.tel), sh.db, sh.log)
 	stocks := stock.NewService(stocksql.New(sh.db), rel.Wake)
 	sh.log.Info("notifier_ready", "node", node.Name())
 	bus := sh.bus

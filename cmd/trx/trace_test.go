@@ -92,3 +92,54 @@ func TestTraceAcrossProcesses(t *testing.T) {
 // waitABit paces a poll (a bound of 500 polls is the deadline, not an
 // assertion on speed).
 func waitABit() { time.Sleep(10 * time.Millisecond) }
+
+// TestTraceStockChange: one stock change is one trace from its commit to
+// the socket: the relay's "stock change" (from the commit time) and its
+// "jetstream publish", the notifier's "jetstream receive" (its context
+// came in the message's NATS headers) and the "websocket write" of the
+// frame to the connected client.
+func TestTraceStockChange(t *testing.T) {
+	spans := tracetest.NewInMemoryExporter()
+	var cfg serveConfig
+	cfg.DataDir, cfg.spanExporter = t.TempDir(), spans
+	addr, key, _ := startServeWith(t, cfg)
+	ws, _, err := dialWS(t, addr, key, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAPI(t, addr, key, "POST", "/api/v1/stocks", `{"symbol":"ACME","name":"Acme Corp","price":"100","currency":"USD"}`, 201)
+	if got := ws.stockEvents(1); len(got) != 1 {
+		t.Fatal("no stock event")
+	}
+	byName := map[string]sdktrace.ReadOnlySpan{}
+	for i := 0; i < 500 && len(byName) < 4; i++ {
+		for _, s := range spans.GetSpans().Snapshots() {
+			switch s.Name() {
+			case "stock change", "jetstream publish", "jetstream receive", "websocket write":
+				byName[s.Name()] = s
+			}
+		}
+		waitABit()
+	}
+	if len(byName) != 4 {
+		t.Fatalf("spans %v: want stock change, jetstream publish, jetstream receive and websocket write", byName)
+	}
+	root, pub, recv, write := byName["stock change"], byName["jetstream publish"], byName["jetstream receive"], byName["websocket write"]
+	if root.Parent().IsValid() {
+		t.Errorf("the stock change span has a parent")
+	}
+	for _, c := range []struct {
+		child, parent sdktrace.ReadOnlySpan
+	}{{pub, root}, {recv, pub}, {write, recv}} {
+		if c.child.SpanContext().TraceID() != root.SpanContext().TraceID() || c.child.Parent().SpanID() != c.parent.SpanContext().SpanID() {
+			t.Errorf("%s: trace %s parent %s, want trace %s parent %s (%s)", c.child.Name(), c.child.SpanContext().TraceID(),
+				c.child.Parent().SpanID(), root.SpanContext().TraceID(), c.parent.SpanContext().SpanID(), c.parent.Name())
+		}
+	}
+	if !recv.Parent().IsRemote() {
+		t.Error("the receive span's parent is not remote: the context did not come through the message headers")
+	}
+	if write.EndTime().Before(root.StartTime()) {
+		t.Error("the socket write ends before the commit")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Close codes the notifier uses besides the standard ones.
@@ -22,7 +23,8 @@ const (
 
 type frame struct {
 	data      []byte
-	changedAt time.Time // zero for replies
+	changedAt time.Time         // zero for replies
+	trace     trace.SpanContext // of the notification's consumer span (zero: untraced)
 }
 
 // client is one WebSocket connection. It holds no goroutine of its own
@@ -82,7 +84,7 @@ func (c *client) offer(m Message) {
 		c.pending = append(c.pending, m)
 		return
 	}
-	if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
+	if !c.push(frame{data: m.Data, changedAt: m.ChangedAt, trace: m.Trace}) {
 		c.kill(StatusTooSlow, "too slow: the send queue is full; reconnect with ?since=last sequence")
 		return
 	}
@@ -119,7 +121,7 @@ func (c *client) release(ok bool) {
 		if m.Seq <= c.lastSeq || c.closed {
 			continue
 		}
-		if !c.push(frame{data: m.Data, changedAt: m.ChangedAt}) {
+		if !c.push(frame{data: m.Data, changedAt: m.ChangedAt, trace: m.Trace}) {
 			c.kill(StatusTooSlow, "too slow after resume; reconnect with ?since=last sequence")
 			continue
 		}
@@ -314,6 +316,8 @@ func (c *client) finish() {
 // waiting: stalled means the socket did not take it all, and writeSlow
 // must finish it.
 func (c *client) write(batch []frame) (stalled bool, err error) {
+	start := time.Now()
+	defer func() { c.traceWritten(batch, start, err) }()
 	if c.raw != nil {
 		c.raw.cork(c.node.cfg.WriteTimeout)
 	}

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/stock"
 )
@@ -21,7 +23,8 @@ type Message struct {
 	Symbol    string // for stock changes
 	UserID    string // for per-user events
 	Data      []byte
-	ChangedAt time.Time // when the database committed (about) the change
+	ChangedAt time.Time         // when the database committed (about) the change
+	Trace     trace.SpanContext // the consumer span's, parent of each socket write's span (zero: untraced)
 }
 
 // StockNotification is what a client receives for a stock change.

@@ -19,6 +19,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/event"
@@ -39,6 +41,12 @@ type Config struct {
 	Heartbeat      time.Duration // node liveness renewal (default 10s; dead after 3×)
 	CloseGrace     time.Duration // at shutdown, how long clients have to answer the 1001 (default 5s)
 	StallAfter     time.Duration // the live feed is stuck when the stream is ahead of it, unmoving, this long (default 30s)
+
+	// Tracer and Propagator trace the live feed (a consumer span per
+	// message whose headers carry trace context) and each socket write of
+	// it; nil: untraced.
+	Tracer     trace.Tracer
+	Propagator propagation.TextMapPropagator
 }
 
 func (c *Config) defaults() {
@@ -152,7 +160,9 @@ func (n *Node) Run(ctx context.Context) error {
 			return
 		}
 		n.metrics.consumed(msg, m.ChangedAt)
+		end := n.traceConsumed(msg, &m)
 		n.hub.Broadcast(m)
+		end()
 	})
 	if err != nil {
 		return fmt.Errorf("notify: consume: %w", err)

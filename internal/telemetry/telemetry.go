@@ -258,3 +258,14 @@ func (c HeaderCarrier) Keys() []string {
 	}
 	return out
 }
+
+// Headers returns the trace context of ctx as message headers (nil when
+// ctx carries none, or tracing is off).
+func (t *Telemetry) Headers(ctx context.Context) map[string][]string {
+	if !t.on || !trace.SpanContextFromContext(ctx).IsValid() {
+		return nil
+	}
+	h := HeaderCarrier{}
+	t.prop.Inject(ctx, h)
+	return h
+}
