@@ -9,9 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,6 +39,9 @@ type Config struct {
 	Retention time.Duration
 	// Replicas of the stream on a cluster (default 1).
 	Replicas int
+	// Log receives the embedded server's log and the bus's own (default:
+	// discarded).
+	Log *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -51,6 +57,9 @@ func (c *Config) defaults() {
 	if c.Replicas <= 0 {
 		c.Replicas = 1
 	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
 }
 
 // Bus is a connection to NATS with the trx stream ensured.
@@ -58,11 +67,8 @@ type Bus struct {
 	Config
 	NC       *nats.Conn
 	JS       jetstream.JetStream
-	embedded *server.Server
+	embedded *embedded // nil: an external cluster
 
-	// Headers, if set, gives the headers a published stock change carries
-	// (tracing puts the trace context of ctx there).
-	Headers func(ctx context.Context) map[string][]string
 }
 
 // Open connects to NATS (starting the embedded server if cfg.URL is empty)
@@ -73,13 +79,16 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 	opts := []nats.Option{nats.Name("trx"), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
 	url := cfg.URL
 	if url == "" {
-		ns, err := startEmbedded(cfg.DataDir)
+		e, err := startEmbedded(cfg.DataDir, cfg.Log)
 		if err != nil {
 			return nil, err
 		}
-		b.embedded = ns
-		opts = append(opts, nats.InProcessServer(ns))
-		url = ns.ClientURL()
+		b.embedded = e
+		// The client reaches the embedded server through e, which always
+		// hands out the current server: after a restart (Run) the client's
+		// reconnect finds the new one.
+		opts = append(opts, nats.InProcessServer(e))
+		url = e.current().ClientURL()
 	}
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
@@ -91,46 +100,85 @@ func Open(ctx context.Context, cfg Config) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("event: jetstream: %w", err)
 	}
-	dup := 10 * time.Minute
-	if dup > cfg.Retention {
-		dup = cfg.Retention
+	// A cluster that is still forming (no JetStream leader yet) answers
+	// late or not at all: retry for a while, as a process started with
+	// the cluster would want.
+	for deadline := time.Now().Add(streamWait); ; {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = b.ensureStream(sctx)
+		cancel()
+		if err == nil {
+			return b, nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			b.Close()
+			return nil, err
+		}
+		cfg.Log.Warn("event_stream_not_ready", "stream", cfg.Stream, "err", err)
+		time.Sleep(500 * time.Millisecond)
 	}
-	_, err = b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.Stream,
-		Description: "trx events: captured stock changes and per-user notifications",
-		Subjects:    []string{cfg.Prefix + ".ev.>"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		MaxAge:      cfg.Retention,
-		Duplicates:  dup,
-		Replicas:    cfg.Replicas,
-	})
-	if err != nil {
-		b.Close()
-		return nil, fmt.Errorf("event: create stream %s: %w", cfg.Stream, err)
-	}
-	return b, nil
 }
 
-func startEmbedded(dataDir string) (*server.Server, error) {
+// streamWait bounds how long Open retries creating the stream.
+const streamWait = 60 * time.Second
+
+// ensureStream creates or updates the stream.
+func (b *Bus) ensureStream(ctx context.Context) error {
+	dup := min(10*time.Minute, b.Retention)
+	_, err := b.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        b.Stream,
+		Description: "trx events: captured stock changes and per-user notifications",
+		Subjects:    []string{b.Prefix + ".ev.>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		MaxAge:      b.Retention,
+		Duplicates:  dup,
+		Replicas:    b.Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("event: create stream %s: %w", b.Stream, err)
+	}
+	return nil
+}
+
+// embedded is the in-process NATS server, which Run restarts when its
+// JetStream stops (the server turns JetStream off on a disk-full or I/O
+// error and never turns it back on by itself).
+type embedded struct {
+	dir string
+	log *slog.Logger
+	mu  sync.Mutex
+	ns  *server.Server
+}
+
+func startEmbedded(dataDir string, log *slog.Logger) (*embedded, error) {
 	if dataDir == "" {
 		return nil, errors.New("event: the embedded NATS server needs a data directory")
 	}
-	dir := filepath.Join(dataDir, "nats")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("event: create %s: %w", dir, err)
+	e := &embedded{dir: filepath.Join(dataDir, "nats"), log: log.With("component", "embedded_nats")}
+	ns, err := e.start()
+	if err != nil {
+		return nil, err
+	}
+	e.ns = ns
+	return e, nil
+}
+
+func (e *embedded) start() (*server.Server, error) {
+	if err := os.MkdirAll(e.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("event: create %s: %w", e.dir, err)
 	}
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "trx-embedded",
 		JetStream:  true,
-		StoreDir:   dir,
+		StoreDir:   e.dir,
 		DontListen: true, // reached in-process only; use --nats for a cluster
 		NoSigs:     true,
-		NoLog:      true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("event: embedded NATS: %w", err)
 	}
+	ns.SetLoggerV2(natsLogger{e.log}, false, false, false)
 	ns.Start()
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
@@ -138,6 +186,156 @@ func startEmbedded(dataDir string) (*server.Server, error) {
 	}
 	return ns, nil
 }
+
+func (e *embedded) current() *server.Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ns
+}
+
+// InProcessConn connects the client to the current server.
+func (e *embedded) InProcessConn() (net.Conn, error) { return e.current().InProcessConn() }
+
+// healthy reports whether the server runs with JetStream.
+func (e *embedded) healthy() bool {
+	ns := e.current()
+	return ns.Running() && ns.JetStreamEnabled()
+}
+
+// restart replaces the server by a new one on the same store.
+func (e *embedded) restart() error {
+	old := e.current()
+	old.Shutdown()
+	old.WaitForShutdown()
+	ns, err := e.start()
+	if err != nil {
+		return err
+	}
+	if !ns.JetStreamEnabled() {
+		ns.Shutdown()
+		return errors.New("event: embedded NATS restarted without JetStream (is its disk still full or failing?)")
+	}
+	e.mu.Lock()
+	e.ns = ns
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *embedded) stop() {
+	ns := e.current()
+	ns.Shutdown()
+	ns.WaitForShutdown()
+}
+
+// Run watches the embedded server until ctx ends (it returns at once on
+// an external cluster, which its operators run): when the server's
+// JetStream has stopped — which it does for good on a disk-full or I/O
+// error — Run restarts the server on the same store, retrying with backoff
+// until it comes back with JetStream, and ensures the stream. The client
+// reconnects by itself.
+func (b *Bus) Run(ctx context.Context) error {
+	if b.embedded == nil {
+		return nil
+	}
+	const every = time.Second
+	wait, failures := every, 0
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		if b.embedded.healthy() {
+			wait, failures = every, 0
+			continue
+		}
+		b.Log.Error("embedded_nats_jetstream_down", "action", "restarting", "failures", failures)
+		err := b.embedded.restart()
+		if err == nil {
+			ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err = b.ensureStream(ectx)
+			cancel()
+		}
+		if err != nil {
+			failures++
+			wait = min(time.Duration(failures)*every, 30*time.Second)
+			b.Log.Error("embedded_nats_restart_failed", "err", err, "retry_in", wait)
+			continue
+		}
+		b.Log.Info("embedded_nats_restarted")
+		wait, failures = every, 0
+	}
+}
+
+// Check reports why the stream cannot take publishes now: NATS is
+// unreachable, the embedded server's JetStream is down, or the stream does
+// not answer or has no leader. It is the event stream's readiness.
+func (b *Bus) Check(ctx context.Context) error {
+	if b.embedded != nil && !b.embedded.healthy() {
+		return errors.New("event: the embedded JetStream is down (restarting)")
+	}
+	if !b.NC.IsConnected() {
+		return errors.New("event: NATS is unreachable (reconnecting)")
+	}
+	s, err := b.JS.Stream(ctx, b.Stream)
+	if err != nil {
+		return fmt.Errorf("event: stream %s: %w", b.Stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("event: stream %s: %w", b.Stream, err)
+	}
+	if info.Cluster != nil && info.Cluster.Leader == "" && b.Replicas > 1 {
+		return fmt.Errorf("event: stream %s has no leader", b.Stream)
+	}
+	return nil
+}
+
+// natsLogger writes the embedded server's log to trx's: notices at debug
+// (the server is chatty at start), warnings and errors as such.
+type natsLogger struct{ l *slog.Logger }
+
+func (n natsLogger) Noticef(format string, v ...any) {
+	n.l.Debug("nats", "detail", fmt.Sprintf(format, v...))
+}
+func (n natsLogger) Warnf(format string, v ...any) {
+	n.l.Warn("nats", "detail", fmt.Sprintf(format, v...))
+}
+func (n natsLogger) Fatalf(format string, v ...any) {
+	n.l.Error("nats", "detail", fmt.Sprintf(format, v...))
+}
+func (n natsLogger) Errorf(format string, v ...any) {
+	n.l.Error("nats", "detail", fmt.Sprintf(format, v...))
+}
+func (n natsLogger) Debugf(format string, v ...any) {
+	n.l.Debug("nats", "detail", fmt.Sprintf(format, v...))
+}
+func (n natsLogger) Tracef(string, ...any) {}
+
+// ServeAlive answers on name's liveness subject while the bus is open (a
+// relay serves its node's name), until stop.
+func (b *Bus) ServeAlive(name string) (stop func(), err error) {
+	sub, err := b.NC.Subscribe(b.aliveSubject(name), func(m *nats.Msg) { _ = m.Respond([]byte("alive")) })
+	if err != nil {
+		return nil, fmt.Errorf("event: serve liveness: %w", err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
+}
+
+// Alive reports whether a process serves name's liveness subject. Only a
+// definite "nobody does" (NATS answers no responders at once when the
+// process's connection is gone) is false: a timeout or an unreachable NATS
+// tells nothing, and is true.
+func (b *Bus) Alive(ctx context.Context, name string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := b.NC.RequestWithContext(ctx, b.aliveSubject(name), nil)
+	return !errors.Is(err, nats.ErrNoResponders)
+}
+
+func (b *Bus) aliveSubject(name string) string { return b.Prefix + ".ctl.alive." + name }
 
 // Close drains the connection and stops the embedded server.
 func (b *Bus) Close() {
@@ -149,8 +347,7 @@ func (b *Bus) Close() {
 		b.NC.Close()
 	}
 	if b.embedded != nil {
-		b.embedded.Shutdown()
-		b.embedded.WaitForShutdown()
+		b.embedded.stop()
 	}
 }
 
@@ -204,35 +401,25 @@ type StockChanged struct {
 
 // UserEvent is the payload of a per-user notification on the stream.
 type UserEvent struct {
-	Type   string          `json:"type"` // transaction.created, transaction.categorized
+	ID     int64           `json:"event_id"` // the outbox row's id
+	Type   string          `json:"type"`     // transaction.created, transaction.categorized
 	UserID string          `json:"user_id"`
 	At     time.Time       `json:"at"`
 	Data   json.RawMessage `json:"data"`
 }
 
-// PublishUser publishes per-user events (at most once: they are not
-// captured in the database first), waiting for the stream to store them.
-func (b *Bus) PublishUser(ctx context.Context, es ...UserEvent) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(es))
-	for _, e := range es {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("event: encode user event: %w", err)
-		}
-		f, err := b.JS.PublishAsync(b.UserSubject(e.UserID, strings.ReplaceAll(e.Type, ".", "_")), data)
-		if err != nil {
-			return fmt.Errorf("event: publish user event: %w", err)
-		}
-		futures = append(futures, f)
+// PublishUserEvent publishes a per-user event from the outbox, with a
+// message id made of its outbox id and time, so that the stream drops a
+// repeat (a relay that crashed between publishing and marking it).
+func (b *Bus) PublishUserEvent(ctx context.Context, e UserEvent) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("event: encode user event: %w", err)
 	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("event: publish user event: %w", err)
-		case <-ctx.Done():
-			return fmt.Errorf("event: publish user event: %w", ctx.Err())
-		}
+	id := fmt.Sprintf("user-%d-%d", e.ID, e.At.UnixMicro())
+	subject := b.UserSubject(e.UserID, strings.ReplaceAll(e.Type, ".", "_"))
+	if _, err := b.JS.Publish(ctx, subject, data, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.Stream)); err != nil {
+		return fmt.Errorf("event: publish user event %d: %w", e.ID, err)
 	}
 	return nil
 }
@@ -248,11 +435,7 @@ func (b *Bus) PublishStock(ctx context.Context, e StockChanged) error {
 		return fmt.Errorf("event: encode stock change: %w", err)
 	}
 	id := fmt.Sprintf("stock-%d-%d", e.ChangeID, e.ChangedAt.UnixMicro())
-	msg := &nats.Msg{Subject: b.StockSubject(e.Symbol), Data: data}
-	if b.Headers != nil {
-		msg.Header = nats.Header(b.Headers(ctx)) // the trace context, when traced
-	}
-	if _, err := b.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.Stream)); err != nil {
+	if _, err := b.JS.Publish(ctx, b.StockSubject(e.Symbol), data, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.Stream)); err != nil {
 		return fmt.Errorf("event: publish stock change %d: %w", e.ChangeID, err)
 	}
 	return nil

@@ -147,34 +147,30 @@ func TestPublishStockDedupes(t *testing.T) {
 	}
 }
 
-// TestPublishUser: per-user events go to their user's subject, one per
-// type (dots in the type become underscores), in order, payload intact.
-// They carry no message id, so a repeat is stored again.
-func TestPublishUser(t *testing.T) {
+// TestPublishUserEvent: per-user events from the outbox go to their
+// user's subject, one per type (dots in the type become underscores), in
+// order, payload intact; a repeat of an outbox row (a relay that crashed
+// before marking it) is dropped by its message id.
+func TestPublishUserEvent(t *testing.T) {
 	b := eventtest.NewBus(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	es := []event.UserEvent{
-		{Type: "transaction.created", UserID: "u1", At: at, Data: json.RawMessage(`{"id":"a"}`)},
-		{Type: "transaction.categorized", UserID: "u1", At: at.Add(time.Second), Data: json.RawMessage(`{"id":"a","category_id":"travel"}`)},
-		{Type: "transaction.created", UserID: "u2", At: at, Data: json.RawMessage(`{"id":"b"}`)},
+		{ID: 1, Type: "transaction.created", UserID: "u1", At: at, Data: json.RawMessage(`{"id":"a"}`)},
+		{ID: 2, Type: "transaction.categorized", UserID: "u1", At: at.Add(time.Second), Data: json.RawMessage(`{"id":"a","category_id":"travel"}`)},
+		{ID: 3, Type: "transaction.created", UserID: "u2", At: at, Data: json.RawMessage(`{"id":"b"}`)},
 	}
-	if err := b.PublishUser(ctx, es...); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.PublishUser(ctx, es[0]); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.PublishUser(ctx); err != nil {
-		t.Fatalf("publishing nothing: %v", err)
+	for _, e := range append(es, es[0]) {
+		if err := b.PublishUserEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
 	}
 	msgs := stored(t, b)
-	want := append(es[:len(es):len(es)], es[0])
-	if len(msgs) != len(want) {
-		t.Fatalf("the stream holds %d messages, want %d", len(msgs), len(want))
+	if len(msgs) != len(es) {
+		t.Fatalf("the stream holds %d messages, want %d (the repeat dropped)", len(msgs), len(es))
 	}
 	subjects := []string{"trx.ev.user.u1.transaction_created", "trx.ev.user.u1.transaction_categorized",
-		"trx.ev.user.u2.transaction_created", "trx.ev.user.u1.transaction_created"}
+		"trx.ev.user.u2.transaction_created"}
 	for i, m := range msgs {
 		if m.Subject != subjects[i] {
 			t.Errorf("message %d on %q, want %q", i, m.Subject, subjects[i])
@@ -183,8 +179,8 @@ func TestPublishUser(t *testing.T) {
 		if err := json.Unmarshal(m.Data, &got); err != nil {
 			t.Fatal(err)
 		}
-		if got.Type != want[i].Type || got.UserID != want[i].UserID || !got.At.Equal(want[i].At) || string(got.Data) != string(want[i].Data) {
-			t.Errorf("message %d: %+v, want %+v", i, got, want[i])
+		if got.ID != es[i].ID || got.Type != es[i].Type || got.UserID != es[i].UserID || !got.At.Equal(es[i].At) || string(got.Data) != string(es[i].Data) {
+			t.Errorf("message %d: %+v, want %+v", i, got, es[i])
 		}
 	}
 }

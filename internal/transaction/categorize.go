@@ -84,7 +84,7 @@ func (s *Service) SetCategories(ctx context.Context, userID string, changes []Ca
 	if len(before) != len(ids) {
 		return nil, fault.Errorf(fault.NotFound, "%d of the %d transactions named are not yours or do not exist", len(ids)-len(before), len(ids))
 	}
-	changed, err := s.store.SetCategories(ctx, userID, changes, s.now())
+	changed, err := s.store.SetCategories(ctx, userID, changes, s.now(), EventCategorized)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,9 @@ package transaction
 import "context"
 
 // Observer is told of transactions created and (re)categorized, after they
-// are stored: the notifier turns these into per-user events. It must not
-// block for long; its failures are its own (a notification is best effort,
-// the write has happened).
+// are stored (for metrics and the like). It must not block for long. The
+// per-user events on the stream do not go this way: they are written to
+// the outbox in the change's own database transaction (see Event).
 type Observer interface {
 	Created(ctx context.Context, userID string, txs []Transaction)
 	Categorized(ctx context.Context, userID string, txs []Transaction)

@@ -108,7 +108,11 @@ func (s *Service) insert(ctx context.Context, userID string, txs []Transaction, 
 		}
 		rec = &IdempotencyRecord{UserID: userID, Key: idem.Key, RequestHash: idem.RequestHash, Response: resp, CreatedAt: s.now()}
 	}
-	prior, err := s.store.Insert(ctx, txs, rec)
+	events, err := NewEvents(EventCreated, s.now(), txs)
+	if err != nil {
+		return nil, err
+	}
+	prior, err := s.store.Insert(ctx, txs, rec, events)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +209,13 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 			}
 		}
 		next.UserID, next.Version, next.UpdatedAt = userID, cur.Version+1, s.now()
-		err = s.store.Update(ctx, next)
+		var events []Event
+		if cur.CategoryID != next.CategoryID || cur.CategorySource != next.CategorySource {
+			if events, err = NewEvents(EventCategorized, next.UpdatedAt, []Transaction{next}); err != nil {
+				return Transaction{}, err
+			}
+		}
+		err = s.store.Update(ctx, next, events)
 		if errors.Is(err, ErrVersionMismatch) && ifVersion == 0 && attempt < 5 {
 			continue
 		}
@@ -215,7 +225,7 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 		if learnable(cur, next) {
 			s.learn(ctx, userID, []Categorized{{Before: cur, After: next}})
 		}
-		if s.observer != nil && (cur.CategoryID != next.CategoryID || cur.CategorySource != next.CategorySource) {
+		if s.observer != nil && len(events) > 0 {
 			s.observer.Categorized(ctx, userID, []Transaction{next})
 		}
 		return next, nil

@@ -35,7 +35,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{rows: map[string]transaction.Transaction{}, idem: map[[2]string]transaction.IdempotencyRecord{}}
 }
 
-func (f *fakeStore) Insert(_ context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
+func (f *fakeStore) Insert(_ context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, _ []transaction.Event) (*transaction.IdempotencyRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if idem != nil {
@@ -62,7 +62,7 @@ func (f *fakeStore) Get(_ context.Context, userID, id string) (transaction.Trans
 	return t, nil
 }
 
-func (f *fakeStore) Update(_ context.Context, t transaction.Transaction) error {
+func (f *fakeStore) Update(_ context.Context, t transaction.Transaction, _ []transaction.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updates++
@@ -139,7 +139,7 @@ func (f *fakeStore) GetMany(context.Context, string, []string) ([]transaction.Tr
 	return nil, errors.New("fakeStore: GetMany is not used by these tests")
 }
 
-func (f *fakeStore) SetCategories(context.Context, string, []transaction.CategoryChange, time.Time) ([]string, error) {
+func (f *fakeStore) SetCategories(context.Context, string, []transaction.CategoryChange, time.Time, string) ([]string, error) {
 	return nil, errors.New("fakeStore: SetCategories is not used by these tests")
 }
 
@@ -484,7 +484,7 @@ func TestReplaceKeepsWhoDecided(t *testing.T) {
 	ruled := tx
 	ruled.CategoryID, ruled.CategorySource, ruled.CategoryConfidence, ruled.CategoryRuleID = "food_and_drink", transaction.SourceRule, transaction.MaxConfidence, "r1"
 	ruled.Version++
-	if err := store.Update(ctx, ruled); err != nil {
+	if err := store.Update(ctx, ruled, nil); err != nil {
 		t.Fatal(err)
 	}
 	d := transaction.Draft{Amount: "-4.00", Currency: "EUR", Description: "Coffee and cake", BookedAt: "2026-11-28T09:30:00+01:00", CategoryID: "food_and_drink"}

@@ -191,14 +191,15 @@ type Query struct {
 // Store keeps transactions. Every method is scoped to one user: a row of
 // another user is ErrNotFound, never returned.
 type Store interface {
-	// Insert adds txs atomically. With a non-nil idem it first claims the
-	// key: if the key was already used, Insert adds nothing and returns the
-	// earlier record.
-	Insert(ctx context.Context, txs []Transaction, idem *IdempotencyRecord) (prior *IdempotencyRecord, err error)
+	// Insert adds txs and records events in the outbox, atomically. With a
+	// non-nil idem it first claims the key: if the key was already used,
+	// Insert adds nothing and returns the earlier record.
+	Insert(ctx context.Context, txs []Transaction, idem *IdempotencyRecord, events []Event) (prior *IdempotencyRecord, err error)
 	Get(ctx context.Context, userID, id string) (Transaction, error)
-	// Update writes t if the stored version is still t.Version-1, or returns
-	// ErrVersionMismatch (ErrNotFound if there is no such row).
-	Update(ctx context.Context, t Transaction) error
+	// Update writes t if the stored version is still t.Version-1, and
+	// records events in the outbox with it, or returns ErrVersionMismatch
+	// (ErrNotFound if there is no such row).
+	Update(ctx context.Context, t Transaction, events []Event) error
 	// Delete removes a row; ifVersion > 0 makes it conditional.
 	Delete(ctx context.Context, userID, id string, ifVersion int64) error
 	List(ctx context.Context, q Query) ([]Transaction, error)
@@ -209,9 +210,11 @@ type Store interface {
 	GetMany(ctx context.Context, userID string, ids []string) ([]Transaction, error)
 	// SetCategories applies changes atomically, each bumping the row's
 	// version and setting updated_at to at. A change with an automatic
-	// source skips a row whose category source is manual. It returns the ids
-	// it changed.
-	SetCategories(ctx context.Context, userID string, changes []CategoryChange, at time.Time) ([]string, error)
+	// source skips a row whose category source is manual. Each changed row
+	// records an event of type event ("": none) with its new state in the
+	// outbox, in the same database transaction. It returns the ids it
+	// changed.
+	SetCategories(ctx context.Context, userID string, changes []CategoryChange, at time.Time, event string) ([]string, error)
 	// CountCategory counts userID's transactions in a category.
 	CountCategory(ctx context.Context, userID, categoryID string) (int64, error)
 	// ReassignCategory moves userID's transactions from one category to

@@ -44,9 +44,12 @@ func (s *Store) GetMany(ctx context.Context, userID string, ids []string) ([]tra
 
 // SetCategories applies changes in one database transaction; an automatic
 // change leaves a manually categorized row alone.
-func (s *Store) SetCategories(ctx context.Context, userID string, changes []transaction.CategoryChange, at time.Time) ([]string, error) {
+func (s *Store) SetCategories(ctx context.Context, userID string, changes []transaction.CategoryChange, at time.Time, event string) ([]string, error) {
+	if !s.outbox {
+		event = ""
+	}
 	for attempt := 1; ; attempt++ {
-		changed, err := s.setCategories(ctx, userID, changes, at)
+		changed, err := s.setCategories(ctx, userID, changes, at, event)
 		if err != nil && attempt < 4 && retryable(err) {
 			continue
 		}
@@ -54,7 +57,7 @@ func (s *Store) SetCategories(ctx context.Context, userID string, changes []tran
 	}
 }
 
-func (s *Store) setCategories(ctx context.Context, userID string, changes []transaction.CategoryChange, at time.Time) ([]string, error) {
+func (s *Store) setCategories(ctx context.Context, userID string, changes []transaction.CategoryChange, at time.Time, event string) ([]string, error) {
 	tx, err := s.db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("transactionsql: set categories: begin: %w", err)
@@ -81,6 +84,11 @@ func (s *Store) setCategories(ctx context.Context, userID string, changes []tran
 		}
 		if n == 1 {
 			changed = append(changed, c.ID)
+		}
+	}
+	if event != "" && len(changed) > 0 {
+		if err := s.recordChanged(ctx, tx, userID, changed, event, at); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -22,13 +22,29 @@ import (
 
 // Store is a transaction.Store on a sqldb.DB.
 type Store struct {
-	db *sqldb.DB
+	db     *sqldb.DB
+	outbox bool // record the writes' events in user_events (see WithOutbox)
 }
 
 var _ transaction.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithOutbox makes the store record the events that the Service hands it
+// in the user_events outbox, in each write's own database transaction, for
+// the relay to publish. Without it they are dropped: a deployment without
+// an event stream would only pile them up.
+func WithOutbox() Option { return func(s *Store) { s.outbox = true } }
+
 // New returns a Store on db.
-func New(db *sqldb.DB) *Store { return &Store{db: db} }
+func New(db *sqldb.DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 const columns = `id, user_id, amount_minor, currency, description, counterparty, booked_at, category_id, created_at, updated_at, version, category_source, category_confidence, category_rule_id, account_id, import_id, import_key, transfer_id`
 
@@ -39,9 +55,12 @@ const insertChunk = 200
 // Insert adds txs in one database transaction, claiming idem's key first.
 // A deadlock (MySQL can pick one among concurrent claims of one key as its
 // victim) is retried: the transaction was rolled back whole.
-func (s *Store) Insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
+func (s *Store) Insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, events []transaction.Event) (*transaction.IdempotencyRecord, error) {
+	if !s.outbox {
+		events = nil
+	}
 	for attempt := 1; ; attempt++ {
-		prior, err := s.insert(ctx, txs, idem)
+		prior, err := s.insert(ctx, txs, idem, events)
 		if err != nil && attempt < 4 && retryable(err) {
 			continue
 		}
@@ -55,8 +74,8 @@ func retryable(err error) bool {
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
-func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord) (*transaction.IdempotencyRecord, error) {
-	if idem == nil && len(txs) <= insertChunk {
+func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, events []transaction.Event) (*transaction.IdempotencyRecord, error) {
+	if idem == nil && len(txs) <= insertChunk && len(events) == 0 {
 		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
 		q, args := insertStatement(txs)
 		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
@@ -91,6 +110,9 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, fmt.Errorf("transactionsql: insert transactions: %w", err)
 		}
+	}
+	if err := insertEvents(ctx, tx, events); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("transactionsql: insert: commit: %w", err)
@@ -165,9 +187,59 @@ func (s *Store) Get(ctx context.Context, userID, id string) (transaction.Transac
 	return t, nil
 }
 
-// Update writes t if the stored version is t.Version-1.
-func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
-	res, err := s.db.Write.ExecContext(ctx, `UPDATE transactions
+// Update writes t if the stored version is t.Version-1, with its events.
+func (s *Store) Update(ctx context.Context, t transaction.Transaction, events []transaction.Event) error {
+	if !s.outbox {
+		events = nil
+	}
+	var res sql.Result
+	err := s.write(ctx, events, func(ex execer) (sql.Result, error) {
+		var err error
+		res, err = s.update(ctx, ex, t)
+		return res, err
+	})
+	if err != nil {
+		return err
+	}
+	return s.missed(ctx, res, t.UserID, t.ID)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// write runs one write statement, and when there are events records them
+// with it in one database transaction; a statement that changed no row
+// records nothing.
+func (s *Store) write(ctx context.Context, events []transaction.Event, stmt func(execer) (sql.Result, error)) error {
+	if len(events) == 0 {
+		_, err := stmt(s.db.Write)
+		return err
+	}
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("transactionsql: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	res, err := stmt(tx)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // rolled back: nothing changed, no event
+	}
+	if err := insertEvents(ctx, tx, events); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("transactionsql: commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) update(ctx context.Context, ex execer, t transaction.Transaction) (sql.Result, error) {
+	res, err := ex.ExecContext(ctx, `UPDATE transactions
 		SET amount_minor = ?, currency = ?, description = ?, counterparty = ?, booked_at = ?, category_id = ?, updated_at = ?, version = ?,
 		    category_source = ?, category_confidence = ?, category_rule_id = ?, account_id = ?
 		WHERE id = ? AND user_id = ? AND version = ?`,
@@ -175,9 +247,9 @@ func (s *Store) Update(ctx context.Context, t transaction.Transaction) error {
 		sqldb.FormatTime(t.UpdatedAt), t.Version, nullable(t.CategorySource), confidence(t), nullable(t.CategoryRuleID),
 		nullable(t.AccountID), t.ID, t.UserID, t.Version-1)
 	if err != nil {
-		return fmt.Errorf("transactionsql: update: %w", err)
+		return nil, fmt.Errorf("transactionsql: update: %w", err)
 	}
-	return s.missed(ctx, res, t.UserID, t.ID)
+	return res, nil
 }
 
 // Delete removes a row; ifVersion > 0 makes it conditional.

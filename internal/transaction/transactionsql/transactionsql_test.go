@@ -64,7 +64,7 @@ func tx(user string, days int, amount int64, currency, desc string) transaction.
 
 func (e *storeEnv) insert(txs ...transaction.Transaction) {
 	e.t.Helper()
-	if prior, err := e.s.Insert(context.Background(), txs, nil); err != nil || prior != nil {
+	if prior, err := e.s.Insert(context.Background(), txs, nil, nil); err != nil || prior != nil {
 		e.t.Fatalf("insert: %v, prior %v", err, prior)
 	}
 }
@@ -148,7 +148,7 @@ func TestStoreInsertIsAtomic(t *testing.T) {
 					batch[i].ID = many[0].ID
 				}
 			}
-			if _, err := e.s.Insert(ctx, batch, idem); err == nil {
+			if _, err := e.s.Insert(ctx, batch, idem, nil); err == nil {
 				t.Fatal("a batch with a duplicate id was stored")
 			}
 			if got := e.list(transaction.Query{UserID: e.bob}); len(got) != 0 {
@@ -157,7 +157,7 @@ func TestStoreInsertIsAtomic(t *testing.T) {
 		}
 		// The failed claim of "k" was rolled back with its batch.
 		if prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.bob, 0, 1, "EUR", "bob")},
-			&transaction.IdempotencyRecord{UserID: e.bob, Key: "k", RequestHash: "h2", Response: []byte("[]"), CreatedAt: base}); err != nil || prior != nil {
+			&transaction.IdempotencyRecord{UserID: e.bob, Key: "k", RequestHash: "h2", Response: []byte("[]"), CreatedAt: base}, nil); err != nil || prior != nil {
 			t.Fatalf("claiming the key of a failed batch: prior %v (%v), want it free", prior, err)
 		}
 	})
@@ -168,12 +168,12 @@ func TestStoreIdempotencyKeys(t *testing.T) {
 		ctx := context.Background()
 		rec := &transaction.IdempotencyRecord{UserID: e.alice, Key: "coffee", RequestHash: "h1", Response: []byte(`[{"id":"first"}]`), CreatedAt: base}
 		first := tx(e.alice, 0, -350, "EUR", "first")
-		if prior, err := e.s.Insert(ctx, []transaction.Transaction{first}, rec); err != nil || prior != nil {
+		if prior, err := e.s.Insert(ctx, []transaction.Transaction{first}, rec, nil); err != nil || prior != nil {
 			t.Fatalf("first claim: prior %v (%v)", prior, err)
 		}
 		again := *rec
 		again.RequestHash, again.Response = "h2", []byte(`[]`)
-		prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.alice, 0, -350, "EUR", "second")}, &again)
+		prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.alice, 0, -350, "EUR", "second")}, &again, nil)
 		if err != nil || prior == nil {
 			t.Fatalf("second claim: prior %v (%v), want the first record", prior, err)
 		}
@@ -186,7 +186,7 @@ func TestStoreIdempotencyKeys(t *testing.T) {
 		// Keys are per user.
 		bobs := *rec
 		bobs.UserID = e.bob
-		if prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.bob, 0, 1, "EUR", "bob")}, &bobs); err != nil || prior != nil {
+		if prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.bob, 0, 1, "EUR", "bob")}, &bobs, nil); err != nil || prior != nil {
 			t.Fatalf("bob's same key: prior %v (%v), want a claim of his own", prior, err)
 		}
 		// Purge forgets keys created before the time given.
@@ -196,7 +196,7 @@ func TestStoreIdempotencyKeys(t *testing.T) {
 		if n, err := e.s.PurgeIdempotency(ctx, base.Add(time.Second)); err != nil || n != 2 {
 			t.Fatalf("purge after: %d (%v), want 2", n, err)
 		}
-		if prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.alice, 0, 1, "EUR", "after purge")}, rec); err != nil || prior != nil {
+		if prior, err := e.s.Insert(ctx, []transaction.Transaction{tx(e.alice, 0, 1, "EUR", "after purge")}, rec, nil); err != nil || prior != nil {
 			t.Fatalf("a purged key: prior %v (%v), want it free", prior, err)
 		}
 	})
@@ -210,24 +210,24 @@ func TestStoreUpdateAndDeleteCheckVersions(t *testing.T) {
 		next := row
 		next.Description, next.Version, next.UpdatedAt = "Tea", 2, base.Add(time.Hour)
 		next.CategoryID, next.CategorySource = "food_and_drink", transaction.SourceManual
-		if err := e.s.Update(ctx, next); err != nil {
+		if err := e.s.Update(ctx, next, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := e.s.Get(ctx, e.alice, row.ID); !cmp.Equal(got, next) {
 			t.Fatalf("after update: %+v, want %+v", got, next)
 		}
 		stale := next // written as if version 1 were still stored
-		if err := e.s.Update(ctx, stale); !errors.Is(err, transaction.ErrVersionMismatch) {
+		if err := e.s.Update(ctx, stale, nil); !errors.Is(err, transaction.ErrVersionMismatch) {
 			t.Fatalf("a stale update: %v, want ErrVersionMismatch", err)
 		}
 		bobs := next
 		bobs.UserID, bobs.Version = e.bob, 3
-		if err := e.s.Update(ctx, bobs); !errors.Is(err, transaction.ErrNotFound) {
+		if err := e.s.Update(ctx, bobs, nil); !errors.Is(err, transaction.ErrNotFound) {
 			t.Fatalf("another user's update: %v, want ErrNotFound", err)
 		}
 		missing := next
 		missing.ID, missing.Version = uuid.Must(uuid.NewV7()).String(), 2
-		if err := e.s.Update(ctx, missing); !errors.Is(err, transaction.ErrNotFound) {
+		if err := e.s.Update(ctx, missing, nil); !errors.Is(err, transaction.ErrNotFound) {
 			t.Fatalf("update of a missing row: %v, want ErrNotFound", err)
 		}
 		if err := e.s.Delete(ctx, e.alice, row.ID, 1); !errors.Is(err, transaction.ErrVersionMismatch) {
@@ -347,7 +347,7 @@ func TestStoreCategories(t *testing.T) {
 			{ID: manual.ID, Categorization: transaction.Categorization{CategoryID: "food_and_drink", Source: transaction.SourceRule, Confidence: 10000, RuleID: "r1"}},
 			{ID: auto.ID, Categorization: transaction.Categorization{CategoryID: "food_and_drink", Source: transaction.SourceRule, Confidence: 10000, RuleID: "r1"}},
 			{ID: none.ID, Categorization: transaction.Categorization{CategoryID: "travel", Source: transaction.SourceManual}},
-		}, at)
+		}, at, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +363,7 @@ func TestStoreCategories(t *testing.T) {
 			t.Fatalf("the manual row changed: %+v", got)
 		}
 		if changed, err := e.s.SetCategories(ctx, e.bob, []transaction.CategoryChange{
-			{ID: auto.ID, Categorization: transaction.Categorization{CategoryID: "travel", Source: transaction.SourceManual}}}, at); err != nil || len(changed) != 0 {
+			{ID: auto.ID, Categorization: transaction.Categorization{CategoryID: "travel", Source: transaction.SourceManual}}}, at, ""); err != nil || len(changed) != 0 {
 			t.Fatalf("bob categorizing alice's row: %v (%v)", changed, err)
 		}
 		for cat, want := range map[string]int64{"travel": 2, "food_and_drink": 1, "medical": 0} {

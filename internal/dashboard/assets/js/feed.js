@@ -14,7 +14,7 @@ export const CLOSE_REASONS = {
   1008: 'refused by the server',
   1009: 'message too big',
   1011: 'server error',
-  1013: 'server busy, try again later',
+  1013: 'the event stream is unavailable; resuming shortly',
   4001: 'too slow to keep up',
   4002: 'disconnected by an administrator',
 };
@@ -48,6 +48,7 @@ export class LiveFeed {
     this.timers = new Set();
     this.pingID = 0;
     this.lastClose = null;
+    this.busy = 0; // consecutive closes with 1013 (try again later)
   }
 
   start() {
@@ -102,7 +103,9 @@ export class LiveFeed {
     }
     this.ws = ws;
     ws.onopen = () => {
-      this.attempt = 0;
+      // An open resets the backoff, except after 1013: the server took the
+      // connection but could not serve it, so the wait keeps growing.
+      this.attempt = this.busy;
       this.lastClose = null;
       this.setState('live');
       this.schedulePing();
@@ -114,6 +117,10 @@ export class LiveFeed {
       this.ws = null;
       this.clearTimers();
       this.lastClose = { code: ev.code, reason: ev.reason || CLOSE_REASONS[ev.code] || '' };
+      // 1013: the server could not read the event stream to resume us; it
+      // closed rather than go on with a gap. Reconnect with ?since= the
+      // last sequence (as for any close), after a growing pause.
+      this.busy = ev.code === 1013 ? this.busy + 1 : 0;
       if (!this.stopped) this.scheduleReconnect();
     };
   }
@@ -140,6 +147,8 @@ export class LiveFeed {
       if (msg.sequence <= this.lastSeq) return; // a repeat: seen already
       this.lastSeq = msg.sequence;
     }
+    if (msg.type === 'resumed' || typeof msg.sequence === 'number') this.busy = this.attempt = 0; // served
+
     this.o.onMessage(msg);
   }
 

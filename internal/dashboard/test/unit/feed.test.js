@@ -133,6 +133,40 @@ test('reconnects with backoff and resumes after the last sequence', () => {
   assert.equal(all[3].url, 'ws://h/ws?token=k&since=42');
 });
 
+test('1013 (stream unavailable) reconnects with the last sequence, backing off', () => {
+  const { c, all, got, feed } = setup();
+  feed.start();
+  all[0].open();
+  all[0].message({ type: 'stock.changed', sequence: 7 });
+  all[0].drop(1001);
+  c.advance(500);
+  assert.equal(all[1].url, 'ws://h/ws?token=k&since=7');
+  // The server takes the connection but cannot read the stream: it closes
+  // with 1013 instead of going live with a gap.
+  all[1].open();
+  all[1].message({ type: 'welcome' });
+  all[1].drop(1013, 'the event stream cannot be read now');
+  c.advance(500);
+  assert.equal(all.length, 3, 'first retry after minDelay');
+  assert.equal(all[2].url, 'ws://h/ws?token=k&since=7');
+  all[2].open();
+  all[2].drop(1013);
+  c.advance(999);
+  assert.equal(all.length, 3, 'the open did not reset the backoff after a 1013');
+  c.advance(1);
+  assert.equal(all.length, 4);
+  assert.equal(all[3].url, 'ws://h/ws?token=k&since=7');
+  // The stream is back: the replay comes, then the backoff is reset.
+  all[3].open();
+  all[3].message({ type: 'stock.changed', sequence: 8 });
+  all[3].message({ type: 'resumed', since: 7, replayed: 1 });
+  assert.deepEqual(got.filter((m) => m.sequence).map((m) => m.sequence), [7, 8]);
+  all[3].drop(1001);
+  c.advance(500);
+  assert.equal(all.length, 5);
+  assert.equal(all[4].url, 'ws://h/ws?token=k&since=8');
+});
+
 test('backoff is capped and jittered', () => {
   const { feed } = setup({ random: () => 0 });
   assert.equal(feed.delay(1), 250);

@@ -1,0 +1,133 @@
+package transactionsql_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
+	"github.com/trx-platform/trx/internal/transaction"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
+)
+
+// The per-user events outbox: a write's events exist exactly when the
+// write does (same database transaction), on both engines.
+
+func outboxEnv(t *testing.T, d sqldb.Dialect) (*transaction.Service, *transactionsql.Outbox, string) {
+	t.Helper()
+	db := sqldbtest.Open(t, d)
+	users := auth.NewService(authsql.New(db))
+	u, _, err := users.AddUser(context.Background(), "u"+uuid.NewString()[:8], []string{auth.ScopeAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return transaction.NewService(transactionsql.New(db, transactionsql.WithOutbox())), transactionsql.NewOutbox(db), u.ID
+}
+
+func pending(t *testing.T, o *transactionsql.Outbox) []transaction.Event {
+	t.Helper()
+	es, err := o.Pending(context.Background(), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+func draft(desc string) transaction.Draft {
+	return transaction.Draft{Amount: "-1.50", Currency: "EUR", Description: desc, BookedAt: "2026-11-27"}
+}
+
+func TestOutbox(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			svc, out, user := outboxEnv(t, d)
+
+			// A create records transaction.created with the transaction.
+			tx, err := svc.Create(ctx, user, draft("coffee"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			es := pending(t, out)
+			if len(es) != 1 || es[0].Type != transaction.EventCreated || es[0].UserID != user {
+				t.Fatalf("after a create the outbox holds %+v", es)
+			}
+			var res transaction.Resource
+			if err := json.Unmarshal(es[0].Data, &res); err != nil || res.ID != tx.ID || res.Description != "coffee" {
+				t.Fatalf("event data %s (%v), want the transaction", es[0].Data, err)
+			}
+
+			// An idempotent retry records nothing more; a batch records one
+			// event a row; a failed batch (a duplicate id) records none.
+			idem := &transaction.Idempotency{Key: "k1", RequestHash: "h"}
+			if _, err := svc.CreateBatch(ctx, user, []transaction.Draft{draft("a"), draft("b")}, idem); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.CreateBatch(ctx, user, []transaction.Draft{draft("a"), draft("b")}, idem); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(pending(t, out)); n != 3 {
+				t.Fatalf("after a batch of 2 and its retry: %d events, want 3", n)
+			}
+
+			// A categorization records transaction.categorized with the new
+			// state; a change that is not one records nothing.
+			if _, err := svc.Update(ctx, user, tx.ID, transaction.Patch{Description: ptr("espresso")}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(pending(t, out)); n != 3 {
+				t.Fatalf("a description change recorded an event: %d", n)
+			}
+			if _, err := svc.SetCategory(ctx, user, tx.ID, transaction.Categorization{CategoryID: "food", Source: transaction.SourceManual}, 0); err != nil {
+				t.Fatal(err)
+			}
+			es = pending(t, out)
+			last := es[len(es)-1]
+			if len(es) != 4 || last.Type != transaction.EventCategorized {
+				t.Fatalf("after a categorization: %+v", es)
+			}
+			if err := json.Unmarshal(last.Data, &res); err != nil || res.CategoryID == nil || *res.CategoryID != "food" || res.Description != "espresso" {
+				t.Fatalf("categorized event data %s", last.Data)
+			}
+
+			// SetCategories (the classifier's bulk path) records one per row
+			// changed, as it stands after the change.
+			changed, err := svc.SetCategories(ctx, user, []transaction.CategoryChange{
+				{ID: tx.ID, Categorization: transaction.Categorization{CategoryID: "travel", Source: transaction.SourceManual}},
+			})
+			if err != nil || len(changed) != 1 {
+				t.Fatalf("set categories: %v %v", changed, err)
+			}
+			es = pending(t, out)
+			last = es[len(es)-1]
+			if err := json.Unmarshal(last.Data, &res); len(es) != 5 || err != nil || *res.CategoryID != "travel" || res.Version != 4 {
+				t.Fatalf("bulk categorized event %s (of %d), want travel at version 4", last.Data, len(es))
+			}
+
+			// The relay's side: ids in order; marked ones are no longer
+			// pending; purge drops only published ones.
+			for i := 1; i < len(es); i++ {
+				if es[i].ID <= es[i-1].ID {
+					t.Fatalf("events out of id order: %d after %d", es[i].ID, es[i-1].ID)
+				}
+			}
+			if err := out.MarkPublished(ctx, []int64{es[0].ID, es[1].ID}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(pending(t, out)); n != 3 {
+				t.Fatalf("%d pending after marking 2 of 5", n)
+			}
+			if n, err := out.PurgePublished(ctx, time.Now().Add(time.Hour)); err != nil || n != 2 {
+				t.Fatalf("purged %d (%v), want the 2 published", n, err)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
