@@ -69,6 +69,9 @@ type Bus struct {
 	JS       jetstream.JetStream
 	embedded *embedded // nil: an external cluster
 
+	// Headers, if set, gives the headers a published stock change carries
+	// (tracing puts the trace context of ctx there).
+	Headers func(ctx context.Context) map[string][]string
 }
 
 // Open connects to NATS (starting the embedded server if cfg.URL is empty)
@@ -435,7 +438,11 @@ func (b *Bus) PublishStock(ctx context.Context, e StockChanged) error {
 		return fmt.Errorf("event: encode stock change: %w", err)
 	}
 	id := fmt.Sprintf("stock-%d-%d", e.ChangeID, e.ChangedAt.UnixMicro())
-	if _, err := b.JS.Publish(ctx, b.StockSubject(e.Symbol), data, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.Stream)); err != nil {
+	msg := &nats.Msg{Subject: b.StockSubject(e.Symbol), Data: data}
+	if b.Headers != nil {
+		msg.Header = nats.Header(b.Headers(ctx)) // the trace context, when traced
+	}
+	if _, err := b.JS.PublishMsg(ctx, msg, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.Stream)); err != nil {
 		return fmt.Errorf("event: publish stock change %d: %w", e.ChangeID, err)
 	}
 	return nil
