@@ -1,6 +1,6 @@
 // Package auth holds trx's users and API keys. Keys are long random secrets
 // shown once; only their SHA-256 digest is stored and looked up, so checking
-// a key costs one hash and one indexed read (DESIGN.md: slow password hashes
+// a key costs one hash and one indexed read (slow password hashes
 // are for low-entropy passwords, not for 256-bit keys).
 package auth
 
@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,9 +44,23 @@ const KeyPrefix = "trx_"
 // User owns transactions.
 type User struct {
 	ID        string
-	Name      string
+	Name      string // NFC, trimmed, without control characters (NormalizeName)
 	CreatedAt time.Time
+	// Identity is the JWT identity bound to the user (zero: none yet). It
+	// is set once, on the first valid token that names the user, and never
+	// changes: a token authenticates as this user only by this exact pair.
+	Identity Identity
 }
+
+// Identity is a JWT identity: the token's issuer ("" when the token has
+// no iss) and subject, compared byte for byte on every engine.
+type Identity struct {
+	Issuer  string
+	Subject string
+}
+
+// IsZero reports whether id names no identity.
+func (id Identity) IsZero() bool { return id.Subject == "" }
 
 // Key is a stored API key: its digest, never the key itself.
 type Key struct {
@@ -64,6 +77,7 @@ type Key struct {
 	RateBurst  int
 	LastUsedAt time.Time // zero when never used (updated at most once a minute)
 	RevokedAt  time.Time // zero while the key is live
+	ExpiresAt  time.Time // zero: the key never expires
 }
 
 // Principal is who a request acts for.
@@ -78,6 +92,10 @@ type Principal struct {
 	// gateway's defaults).
 	RateLimit float64
 	RateBurst int
+	// ExpiresAt is when the credential stops authenticating: the key's
+	// expires_at or the token's exp (zero: never). A WebSocket opened
+	// with it closes then.
+	ExpiresAt time.Time
 }
 
 // Authentication methods, as Principal.Method holds them.
@@ -110,12 +128,24 @@ type Store interface {
 	// CreateUser stores u and its first key together (no key when k.ID is
 	// empty); ErrUserExists if the name is taken.
 	CreateUser(ctx context.Context, u User, k Key) error
+	// CreateKey stores a key; ErrTooManyKeys if the user already holds
+	// MaxKeysPerUser unrevoked ones (counted and inserted atomically).
 	CreateKey(ctx context.Context, k Key) error
-	// PrincipalByDigest finds the live key with that digest, or returns
-	// ErrUnauthenticated.
+	// PrincipalByDigest finds the unrevoked key with that digest (its
+	// ExpiresAt set; the Service checks it), or returns ErrUnauthenticated.
 	PrincipalByDigest(ctx context.Context, digest string) (Principal, error)
+	// UserByName finds the user with exactly that name (byte for byte, on
+	// every engine), or returns ErrUserNotFound.
 	UserByName(ctx context.Context, name string) (User, error)
 	UserByID(ctx context.Context, id string) (User, error)
+	// UserByIdentity finds the user bound to exactly that identity, or
+	// returns ErrUserNotFound.
+	UserByIdentity(ctx context.Context, id Identity) (User, error)
+	// BindIdentity binds id to the user, if the user has no identity yet:
+	// ErrIdentityBound if the user has one (another), ErrIdentityTaken if
+	// another user has id, ErrUserNotFound if there is no such user.
+	BindIdentity(ctx context.Context, userID string, id Identity) error
+
 	CountUsers(ctx context.Context) (int, error)
 	// Keys lists a user's keys, revoked ones too, oldest first.
 	Keys(ctx context.Context, userID string) ([]Key, error)
@@ -129,10 +159,15 @@ type Store interface {
 }
 
 // TokenClaims is what a verified bearer token (a JWT) says about its
-// holder: the subject, which names a trx user, and the trx scopes granted.
+// holder: who issued it about whom (the identity a user is bound to), the
+// name it gives the user (to find a user not bound yet, or to create one),
+// the trx scopes granted and when it expires.
 type TokenClaims struct {
-	Subject string
+	Issuer  string // iss ("" when absent)
+	Subject string // sub: the identity, with Issuer
+	Name    string // the user claim (--jwt-user-claim; sub by default)
 	Scopes  []string
+	Expires time.Time
 }
 
 // TokenVerifier checks bearer tokens that are not trx API keys (JWTs).
@@ -146,13 +181,29 @@ type TokenVerifier interface {
 // TokenOptions says how token subjects map to users.
 type TokenOptions struct {
 	// AutoCreate creates a user (without API keys) named after a token's
-	// subject the first time a valid token names an unknown one; otherwise
-	// such a token is refused (401).
+	// user claim the first time a valid token carries an identity that no
+	// user has, if no user has that exact name; otherwise such a token is
+	// refused (401). A name taken by a user bound to another identity is
+	// never shared.
 	AutoCreate bool
+	// KeyMaxLifetime, when positive, bounds the API keys a JWT principal
+	// creates: a key without expires_at gets now + KeyMaxLifetime, a later
+	// one is refused. A token cannot mint a key that outlives it forever.
+	KeyMaxLifetime time.Duration
 }
 
 // TouchEvery is how often, at most, a key's last-used time is written.
 const TouchEvery = time.Minute
+
+// MaxKeysPerUser is the most unrevoked API keys a user may hold.
+const MaxKeysPerUser = 100
+
+// More errors.
+var (
+	ErrIdentityBound = fault.New(fault.Conflict, "the user is bound to another token identity")
+	ErrIdentityTaken = fault.New(fault.Conflict, "another user is bound to that token identity")
+	ErrTooManyKeys   = fault.Errorf(fault.Conflict, "a user holds at most %d unrevoked API keys; revoke one first", MaxKeysPerUser)
+)
 
 // Service manages users and keys.
 type Service struct {
@@ -164,11 +215,35 @@ type Service struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time // key id -> last written last_used_at
+
+	cache *cache // nil: every request reads the store
+	inv   invalidations
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithCache keeps principals (of API keys, and the users of token
+// identities) for up to ttl in memory, at most max of them (0: 100,000),
+// so that a request costs no database read. An invalidation (a revoked
+// key, a changed user) drops them at once in this process and, through a
+// Broadcaster, in every other; ttl bounds how long a replica that missed
+// it keeps a stale one.
+func WithCache(ttl time.Duration, max int) Option {
+	return func(s *Service) {
+		if ttl > 0 {
+			s.cache = newCache(ttl, max)
+		}
+	}
 }
 
 // NewService returns a Service over store.
-func NewService(store Store) *Service {
-	return &Service{store: store, now: time.Now, touched: map[string]time.Time{}}
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now, touched: map[string]time.Time{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // SetClock replaces the clock (for tests).
@@ -180,22 +255,19 @@ func (s *Service) SetTokenVerifier(v TokenVerifier, opts TokenOptions) {
 	s.tokens, s.tokenOpts = v, opts
 }
 
+// TokensConfigured reports whether the service accepts JWTs.
+func (s *Service) TokensConfigured() bool { return s.tokens != nil }
+
 // AddUser creates a user with one key of the given scopes and returns the
-// key: the only time it is ever available.
+// key: the only time it is ever available. The name is normalized
+// (NormalizeName) and must be free.
 func (s *Service) AddUser(ctx context.Context, name string, scopes []string) (User, string, error) {
-	name = strings.TrimSpace(name)
-	var v fault.Validation
-	switch {
-	case name == "":
-		v.Add("name", "required", "is required")
-	case utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name):
-		v.Add("name", "max_length", "must be valid UTF-8 of at most 200 characters")
-	}
-	if err := v.Err(); err != nil {
+	name, err := NormalizeName(name)
+	if err != nil {
 		return User{}, "", err
 	}
-	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: time.Now().UTC()}
-	secret, k := newKey(u.ID, scopes)
+	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: s.now().UTC()}
+	secret, k := newKey(u.ID, scopes, u.CreatedAt)
 	if err := s.store.CreateUser(ctx, u, k); err != nil {
 		return User{}, "", err
 	}
@@ -214,10 +286,14 @@ func (s *Service) AddKey(ctx context.Context, name string, scopes []string) (str
 
 // KeyOptions describes a new API key.
 type KeyOptions struct {
-	Scopes    []string // read, write, admin; empty means read and write
-	Label     string   // at most 100 characters
-	RateLimit float64  // requests per second; 0 keeps the gateway's default
-	RateBurst int      // bucket size; 0 keeps the gateway's default
+	Scopes    []string  // read, write, admin; empty means read and write
+	Label     string    // at most 100 characters, no control characters
+	RateLimit float64   // requests per second; 0 keeps the gateway's default
+	RateBurst int       // bucket size; 0 keeps the gateway's default
+	ExpiresAt time.Time // zero: never (see TokenOptions.KeyMaxLifetime)
+	// By is who creates the key (zero: an operator, on the command line):
+	// a JWT principal's keys must expire (TokenOptions.KeyMaxLifetime).
+	By Principal
 }
 
 // Limits of key options.
@@ -233,6 +309,7 @@ func ValidScope(s string) bool { return s == ScopeRead || s == ScopeWrite || s =
 // CreateKey creates a key for the user with that id and returns it with
 // its secret: the only time the secret is ever available.
 func (s *Service) CreateKey(ctx context.Context, userID string, o KeyOptions) (Key, string, error) {
+	now := s.now().UTC()
 	var v fault.Validation
 	seen := map[string]bool{}
 	var scopes []string
@@ -248,8 +325,11 @@ func (s *Service) CreateKey(ctx context.Context, userID string, o KeyOptions) (K
 	if o.Scopes != nil && len(o.Scopes) == 0 {
 		v.Add("scopes", "min_items", "must name at least one scope")
 	}
-	if utf8.RuneCountInString(o.Label) > MaxLabel || !utf8.ValidString(o.Label) {
+	switch {
+	case utf8.RuneCountInString(o.Label) > MaxLabel || !utf8.ValidString(o.Label):
 		v.Addf("label", "max_length", "must be valid UTF-8 of at most %d characters", MaxLabel)
+	case HasControl(o.Label):
+		v.Add("label", "control_characters", "must not contain control characters")
 	}
 	if o.RateLimit < 0 || o.RateLimit > MaxRateLimit {
 		v.Addf("rate_limit", "range", "must be between 0 and %g requests per second", float64(MaxRateLimit))
@@ -257,14 +337,26 @@ func (s *Service) CreateKey(ctx context.Context, userID string, o KeyOptions) (K
 	if o.RateBurst < 0 || o.RateBurst > MaxRateBurst {
 		v.Addf("rate_burst", "range", "must be between 0 and %d", int(MaxRateBurst))
 	}
+	expires := o.ExpiresAt.UTC()
+	if max := s.tokenOpts.KeyMaxLifetime; o.By.Method == MethodJWT && max > 0 {
+		switch {
+		case expires.IsZero():
+			expires = now.Add(max)
+		case expires.After(now.Add(max)):
+			v.Addf("expires_at", "max_lifetime", "a key made with a token must expire within %s", max)
+		}
+	}
+	if !expires.IsZero() && !expires.After(now) {
+		v.Add("expires_at", "future", "must be in the future")
+	}
 	if err := v.Err(); err != nil {
 		return Key{}, "", err
 	}
 	if _, err := s.store.UserByID(ctx, userID); err != nil {
 		return Key{}, "", err
 	}
-	secret, k := newKey(userID, scopes)
-	k.Label, k.RateLimit, k.RateBurst = o.Label, o.RateLimit, o.RateBurst
+	secret, k := newKey(userID, scopes, now)
+	k.Label, k.RateLimit, k.RateBurst, k.ExpiresAt = o.Label, o.RateLimit, o.RateBurst, expires.Truncate(time.Microsecond)
 	if err := s.store.CreateKey(ctx, k); err != nil {
 		return Key{}, "", err
 	}
@@ -284,16 +376,22 @@ func (s *Service) Key(ctx context.Context, id string) (Key, error) {
 	return s.store.Key(ctx, id)
 }
 
-// RevokeKey revokes a key: it stops authenticating at once, on every
-// replica (keys are looked up on each request).
+// RevokeKey revokes a key: it stops authenticating at once in this
+// process, and on every other replica as soon as the invalidation reaches
+// it (Broadcaster), or within the cache's TTL if it does not; the key's
+// WebSockets close (Watch).
 func (s *Service) RevokeKey(ctx context.Context, id string) error {
 	if !uid.Valid(id) {
 		return ErrKeyNotFound
 	}
-	return s.store.RevokeKey(ctx, id, s.now().UTC())
+	if err := s.store.RevokeKey(ctx, id, s.now().UTC()); err != nil {
+		return err
+	}
+	s.Invalidate(ctx, Invalidation{KeyID: id})
+	return nil
 }
 
-// UserByName finds a user by name.
+// UserByName finds a user by exact name.
 func (s *Service) UserByName(ctx context.Context, name string) (User, error) {
 	return s.store.UserByName(ctx, name)
 }
@@ -306,6 +404,9 @@ func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
 // CountUsers returns how many users exist.
 func (s *Service) CountUsers(ctx context.Context) (int, error) { return s.store.CountUsers(ctx) }
 
+// ErrExpired refuses a credential past its expiry.
+var ErrExpired = fault.New(fault.Unauthenticated, "the API key has expired")
+
 // Authenticate returns the principal of an API key or, when a token
 // verifier is set, of a token it verifies.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
@@ -313,11 +414,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		if len(token) > 200 {
 			return Principal{}, ErrUnauthenticated
 		}
-		p, err := s.store.PrincipalByDigest(ctx, Digest(token))
-		if err != nil {
-			return p, err
+		now := s.now()
+		digest := Digest(token)
+		p, ok := s.cache.key(digest, now)
+		if !ok {
+			gen := s.cache.generation()
+			var err error
+			if p, err = s.store.PrincipalByDigest(ctx, digest); err != nil {
+				return p, err
+			}
+			p.Method = MethodKey
+			s.cache.putKey(gen, digest, p, now)
 		}
-		p.Method = MethodKey
+		if !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
+			return Principal{}, ErrExpired
+		}
 		s.touch(ctx, p.KeyID)
 		return p, nil
 	}
@@ -325,38 +436,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 		return s.authenticateToken(ctx, token)
 	}
 	return Principal{}, ErrUnauthenticated
-}
-
-func (s *Service) authenticateToken(ctx context.Context, token string) (Principal, error) {
-	c, err := s.tokens.Verify(ctx, token)
-	if err != nil {
-		return Principal{}, err
-	}
-	u, err := s.store.UserByName(ctx, c.Subject)
-	if errors.Is(err, ErrUserNotFound) && s.tokenOpts.AutoCreate {
-		u, err = s.addTokenUser(ctx, c.Subject)
-	}
-	if errors.Is(err, ErrUserNotFound) {
-		return Principal{}, fault.New(fault.Unauthenticated, "the token's subject names no trx user")
-	}
-	if err != nil {
-		return Principal{}, err
-	}
-	return Principal{UserID: u.ID, UserName: u.Name, Scopes: c.Scopes, Method: MethodJWT}, nil
-}
-
-// addTokenUser creates the user a token names, without keys; another
-// request may create it at the same moment.
-func (s *Service) addTokenUser(ctx context.Context, name string) (User, error) {
-	if name == "" || utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name) {
-		return User{}, fault.New(fault.Unauthenticated, "the token's subject cannot name a trx user (empty or longer than 200 characters)")
-	}
-	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: s.now().UTC()}
-	err := s.store.CreateUser(ctx, u, Key{})
-	if errors.Is(err, ErrUserExists) {
-		return s.store.UserByName(ctx, name)
-	}
-	return u, err
 }
 
 // touch records that a key was used, writing at most once per TouchEvery
@@ -391,7 +470,7 @@ func Digest(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func newKey(userID string, scopes []string) (string, Key) {
+func newKey(userID string, scopes []string, now time.Time) (string, Key) {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	secret := KeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
@@ -404,6 +483,6 @@ func newKey(userID string, scopes []string) (string, Key) {
 		Digest:    Digest(secret),
 		Prefix:    secret[:len(KeyPrefix)+6],
 		Scopes:    scopes,
-		CreatedAt: time.Now().UTC(),
+		CreatedAt: now.UTC(),
 	}
 }
