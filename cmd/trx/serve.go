@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -20,12 +21,12 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/event"
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/proxy"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/telemetry"
 	"github.com/trx-platform/trx/internal/transaction"
-	"github.com/trx-platform/trx/internal/transaction/transactionevent"
 	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -212,6 +213,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 			if c, err = row.local(ctx, sh); err != nil {
 				return err
 			}
+			c.name = row.name
 			sh.local[row.name] = c
 			s.parts = append(s.parts, c)
 		case row.remote != nil && sh.proxy != nil && sh.proxy.Has(row.name):
@@ -292,11 +294,13 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 		}
 	}
 	if comps.any(compTransactions, compClassifier, compReport) {
-		var opts []transaction.Option
+		// With an event stream, the per-user events go to the outbox in
+		// each write's own database transaction; the relay publishes them.
+		var store []transactionsql.Option
 		if sh.bus != nil {
-			opts = append(opts, transaction.WithObserver(transactionevent.NewPublisher(sh.bus, s.log)))
+			store = append(store, transactionsql.WithOutbox())
 		}
-		sh.txs = transaction.NewService(transactionsql.New(s.db), opts...)
+		sh.txs = transaction.NewService(transactionsql.New(s.db, store...))
 	}
 	if comps.has(compClassifier) {
 		builtin, err := classifier.BuiltinModel()
@@ -322,10 +326,9 @@ func (s *server) handler(sh *shared) http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", metrics.Handler(sh.reg))
 	mux.Handle("GET /api/v1/metrics/summary", sh.authn(metrics.SummaryHandler(sh.reg)))
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		web.Problemf(w, r, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path)
-	})
-	var h http.Handler = mux
+	// What no route matches is a problem+json 404, or a 405 with Allow for
+	// a known path and another method.
+	var h http.Handler = web.Problems(mux)
 	if gw, ok := sh.local[compGateway]; ok {
 		h = gw.wrap(h)
 	} else if s.cfg.InternalSecret != "" {
@@ -337,23 +340,44 @@ func (s *server) handler(sh *shared) http.Handler {
 	return web.WithRequestID(h)
 }
 
-// readyz answers 200 when the database answers and every component here is
-// ready, else 503 naming what is not.
+// readyz answers 200 when this process can serve: the database takes a
+// write (a probe on the health table: a read-only, full or unreachable
+// database fails it), the event stream takes publishes, and every
+// component here is ready (the notifier's relay and live feed are not
+// stuck). Otherwise 503 unavailable naming what is not, without the
+// internals, which go to the log.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.Ping(ctx); err != nil {
-		web.Problemf(w, r, http.StatusServiceUnavailable, "database unreachable: "+err.Error())
-		return
+	var public []string
+	var causes []error
+	fail := func(what string, err error) {
+		public = append(public, what)
+		causes = append(causes, err)
+	}
+	if err := s.db.CheckWritable(ctx); err != nil {
+		fail("the database cannot take writes", err)
+	}
+	if s.bus != nil {
+		if err := s.bus.Check(ctx); err != nil {
+			fail("the event stream cannot take publishes", err)
+		}
 	}
 	for _, p := range s.parts {
 		if p.ready == nil {
 			continue
 		}
 		if err := p.ready(ctx); err != nil {
-			web.Problemf(w, r, http.StatusServiceUnavailable, err.Error())
-			return
+			what := p.name + " is not ready"
+			if fault.KindOf(err) == fault.Unavailable {
+				what = p.name + ": " + fault.Message(err)
+			}
+			fail(what, err)
 		}
+	}
+	if len(public) > 0 {
+		web.Error(w, r, s.log, &fault.Error{Kind: fault.Unavailable, Msg: "not ready: " + strings.Join(public, "; "), Err: errors.Join(causes...)})
+		return
 	}
 	web.Respond(w, http.StatusOK, s.readyBody())
 }
@@ -411,6 +435,9 @@ func (s *server) run(ctx context.Context) error {
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	if s.bus != nil {
+		g.Go(func() error { return s.bus.Run(gctx) }) // restarts the embedded NATS if its JetStream stops
+	}
 	for _, p := range s.parts {
 		for _, j := range p.jobs {
 			g.Go(func() error { return j.run(gctx) })
