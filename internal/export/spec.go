@@ -86,13 +86,15 @@ func amount(name, member, cur string) *Column {
 var Spec = []*Kind{
 	{Name: "user", Table: "users", User: "id", Order: "id", Columns: []*Column{
 		id("id", 36), text("name", 200), instant("created_at"),
+		// The JWT identity bound to the user (both null: none yet).
+		optText("jwt_issuer", 1024), optText("jwt_subject", 1024),
 	}},
 	{Name: "api_key", Table: "api_keys", User: "user_id", Order: "user_id, id", Columns: []*Column{
 		// digest is the key's SHA-256 (the key itself is stored nowhere):
 		// an imported installation accepts the same keys.
 		id("id", 36), id("user_id", 36), id("digest", 64), id("prefix", 16), id("scopes", 64),
 		text("label", 100), {Name: "rate_limit", Type: Real, Null: true}, {Name: "rate_burst", Type: Int, Null: true},
-		instant("created_at"), optInstant("last_used_at"), optInstant("revoked_at"),
+		instant("created_at"), optInstant("last_used_at"), optInstant("revoked_at"), optInstant("expires_at"),
 	}},
 	{Name: "account", Table: "accounts", User: "user_id", Order: "user_id, id", Columns: []*Column{
 		id("id", 36), id("user_id", 36), text("name", 100), text("name_key", 100), id("kind", 16), id("currency", 3),
@@ -152,6 +154,7 @@ var LeftOut = map[string]string{
 	"user_events":         "the per-user events' outbox, kept only for the stream's retention",
 	"health":              "the one row the readiness probe rewrites",
 	"connections":         "the WebSocket connections of running processes",
+	"ws_tickets":          "single-use WebSocket tickets that live for seconds",
 	"leases":              "which running process holds which role",
 	"schema_migrations":   "the schema's own record; the importing trx migrates its database itself",
 }

@@ -43,6 +43,7 @@ type Resource struct {
 	CreatedAt  string   `json:"created_at"`
 	LastUsedAt *string  `json:"last_used_at"`
 	RevokedAt  *string  `json:"revoked_at"`
+	ExpiresAt  *string  `json:"expires_at"`
 }
 
 // Created is a new key with its secret.
@@ -54,7 +55,8 @@ type Created struct {
 // NewResource renders k of the user called user.
 func NewResource(k auth.Key, user string) Resource {
 	r := Resource{ID: k.ID, User: user, Prefix: k.Prefix, Scopes: k.Scopes, Label: k.Label,
-		CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano), LastUsedAt: optTime(k.LastUsedAt), RevokedAt: optTime(k.RevokedAt)}
+		CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339Nano), LastUsedAt: optTime(k.LastUsedAt), RevokedAt: optTime(k.RevokedAt),
+		ExpiresAt: optTime(k.ExpiresAt)}
 	if k.RateLimit > 0 {
 		r.RateLimit = &k.RateLimit
 	}
@@ -123,6 +125,7 @@ type createInput struct {
 	User      string   `json:"user"`
 	RateLimit float64  `json:"rate_limit"`
 	RateBurst int      `json:"rate_burst"`
+	ExpiresAt *string  `json:"expires_at"`
 }
 
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +154,17 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	k, secret, err := h.svc.CreateKey(r.Context(), u.ID, auth.KeyOptions{Scopes: scopes, Label: in.Label, RateLimit: in.RateLimit, RateBurst: in.RateBurst})
+	var expires time.Time
+	if in.ExpiresAt != nil {
+		if expires, err = time.Parse(time.RFC3339, *in.ExpiresAt); err != nil {
+			var v fault.Validation
+			v.Add("expires_at", "format", "must be an RFC 3339 time, such as 2027-01-31T00:00:00Z")
+			web.Error(w, r, h.log, &v)
+			return
+		}
+	}
+	k, secret, err := h.svc.CreateKey(r.Context(), u.ID, auth.KeyOptions{Scopes: scopes, Label: in.Label, RateLimit: in.RateLimit,
+		RateBurst: in.RateBurst, ExpiresAt: expires, By: p})
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return

@@ -3,9 +3,11 @@
 // RS256/384/512 and ES256/384/512 with the public keys of a JWKS URL
 // (fetched, cached and refreshed). A Verifier is an auth.TokenVerifier.
 //
-// Claims: the signature, exp (required), nbf, and iss and aud when
-// configured are checked; the user claim ("sub" by default) names the trx
-// user; "scope" (space-separated) or "scp" (a list or a space-separated
+// Claims: the signature, exp (required), nbf, iat (not in the future;
+// with MaxLifetime, exp - iat at most that), and iss and aud when
+// configured are checked; a "crit" header is refused. The identity is
+// (iss, sub); the user claim ("sub" by default) names the trx user on
+// first use; "scope" (space-separated) or "scp" (a list or a space-separated
 // string) grant trx scopes: read, write and admin, also written with a
 // "trx:" or "trx." prefix. Other scopes are ignored.
 package authjwt
@@ -21,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"strings"
@@ -41,13 +44,17 @@ type Config struct {
 	Audience  string // required aud (one of), if set
 	UserClaim string // claim naming the trx user; default "sub"
 	Leeway    time.Duration
+	// MaxLifetime, when positive, refuses tokens that live longer: exp
+	// minus iat (minus now when the token has no iat) past it.
+	MaxLifetime time.Duration
 	// Refresh is how long fetched keys are used before they are fetched
 	// again (default 10 minutes). A token with an unknown kid fetches them
 	// at once, at most every MinRefetch (default 30 seconds).
 	Refresh    time.Duration
 	MinRefetch time.Duration
-	Client     *http.Client     // default: a client with a 5-second timeout
+	Client     *http.Client     // default: a client with a 5-second timeout (redirects: same origin only, always)
 	Now        func() time.Time // default time.Now
+	Log        *slog.Logger     // a failed JWKS fetch is logged here, once per attempt (default: discarded)
 }
 
 // MinSecret is the shortest HS256 secret accepted: 256 bits.
@@ -94,8 +101,16 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 5 * time.Second}
 	}
+	// The keys come from the configured origin only: a redirect elsewhere
+	// (a compromised or misconfigured provider, an open redirect) is refused.
+	client := *cfg.Client
+	client.CheckRedirect = sameOrigin
+	cfg.Client = &client
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	v := &Verifier{cfg: cfg}
 	if len(cfg.Secret) > 0 {
@@ -107,6 +122,7 @@ func New(cfg Config) (*Verifier, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
 	}
@@ -131,6 +147,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (auth.TokenClaims, 
 	var keyErr error
 	claims := jwt.MapClaims{}
 	_, err := v.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		if err := checkHeader(t); err != nil {
+			return nil, err
+		}
 		alg := t.Method.Alg()
 		if alg == "HS256" {
 			return v.cfg.Secret, nil
@@ -146,11 +165,62 @@ func (v *Verifier) Verify(ctx context.Context, token string) (auth.TokenClaims, 
 		}
 		return auth.TokenClaims{}, fault.Errorf(fault.Unauthenticated, "invalid token: %s", reason(err))
 	}
-	sub, _ := claims[v.cfg.UserClaim].(string)
-	if strings.TrimSpace(sub) == "" {
+	name, _ := claims[v.cfg.UserClaim].(string)
+	if strings.TrimSpace(name) == "" {
 		return auth.TokenClaims{}, fault.Errorf(fault.Unauthenticated, "invalid token: the %q claim, which names the trx user, is missing or not a string", v.cfg.UserClaim)
 	}
-	return auth.TokenClaims{Subject: sub, Scopes: scopes(claims)}, nil
+	// The identity is the issuer and the subject, which providers keep for
+	// the account's life; the user claim (a username, which can change
+	// hands) only names a user on first use.
+	sub := name
+	if _, ok := claims["sub"]; ok {
+		if sub, _ = claims["sub"].(string); sub == "" {
+			return auth.TokenClaims{}, fault.New(fault.Unauthenticated, "invalid token: the sub claim is empty or not a string")
+		}
+	}
+	iss, _ := claims["iss"].(string)
+	exp, _ := claims.GetExpirationTime() // required: the parser checked it
+	if err := v.checkLifetime(claims, exp.Time); err != nil {
+		return auth.TokenClaims{}, err
+	}
+	return auth.TokenClaims{Issuer: iss, Subject: sub, Name: name, Scopes: scopes(claims), Expires: exp.Time}, nil
+}
+
+// checkLifetime refuses a token that lives longer than MaxLifetime.
+func (v *Verifier) checkLifetime(claims jwt.MapClaims, exp time.Time) error {
+	if v.cfg.MaxLifetime <= 0 {
+		return nil
+	}
+	from := v.cfg.Now()
+	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
+		from = iat.Time
+	}
+	if exp.Sub(from) > v.cfg.MaxLifetime+v.cfg.Leeway {
+		return fault.Errorf(fault.Unauthenticated, "invalid token: it lives longer than the %s this server accepts (exp - iat)", v.cfg.MaxLifetime)
+	}
+	return nil
+}
+
+// checkHeader refuses what this verifier does not understand: a "crit"
+// header names extensions the recipient must process or reject (RFC 7515
+// 4.1.11), and trx processes none.
+func checkHeader(t *jwt.Token) error {
+	if _, ok := t.Header["crit"]; ok {
+		return errors.New("the token has a crit header, and no extension it could name is supported")
+	}
+	return nil
+}
+
+// sameOrigin refuses a redirect to another scheme, host or port than the
+// request it follows, and more than 3 redirects.
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	if len(via) >= 3 {
+		return errors.New("too many redirects")
+	}
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("redirect to another origin (%s://%s) refused", req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }
 
 // reason is the caller-facing part of a jwt error.
@@ -158,8 +228,8 @@ func reason(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "it has expired"
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return "it is not valid yet (nbf)"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "it is not valid yet (nbf or iat)"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
 		return "wrong issuer"
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
@@ -255,15 +325,25 @@ func (v *Verifier) refresh(ctx context.Context, now time.Time) error {
 	v.tried = now
 	v.mu.Unlock()
 	keys, err := v.fetch(ctx)
+	if err == nil && len(keys) == 0 {
+		err = errors.New("the key set holds no usable signature key")
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if err != nil {
-		v.lastErr = fault.Errorf(fault.Unavailable, "cannot fetch the identity provider's keys (JWKS): %v", err)
+		// The cause may name internal hosts: it goes to the log, once per
+		// attempt; callers get a generic 503. The keys held stay in use.
+		v.cfg.Log.Error("jwks_fetch_failed", "err", err, "keys_kept", len(v.keys))
+		v.lastErr = ErrKeysUnavailable
 		return v.lastErr
 	}
 	v.keys, v.fetched, v.lastErr = keys, now, nil
 	return nil
 }
+
+// ErrKeysUnavailable is the answer to a token whose key cannot be had now
+// (the identity provider's key set could not be fetched).
+var ErrKeysUnavailable = fault.New(fault.Unavailable, "the identity provider's signing keys cannot be fetched now; retry shortly")
 
 func (v *Verifier) fetch(ctx context.Context) (map[string]jwk, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -279,7 +359,7 @@ func (v *Verifier) fetch(ctx context.Context) (map[string]jwk, error) {
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s answered %s", v.cfg.JWKSURL, res.Status)
+		return nil, fmt.Errorf("the JWKS URL answered %s", res.Status)
 	}
 	return parseJWKS(io.LimitReader(res.Body, 1<<20))
 }

@@ -31,8 +31,18 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, k auth.Key) error {
 		return fmt.Errorf("authsql: create user: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)`, u.ID, u.Name, sqldb.FormatTime(u.CreatedAt))
+	var iss, sub any
+	if !u.Identity.IsZero() {
+		iss, sub = u.Identity.Issuer, u.Identity.Subject
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, created_at, jwt_issuer, jwt_subject) VALUES (?, ?, ?, ?, ?)`,
+		u.ID, u.Name, sqldb.FormatTime(u.CreatedAt), iss, sub)
 	if sqldb.IsDuplicate(err) {
+		if sub != nil {
+			if _, ierr := s.UserByIdentity(ctx, u.Identity); ierr == nil {
+				return auth.ErrIdentityTaken
+			}
+		}
 		return auth.ErrUserExists
 	}
 	if err != nil {
@@ -49,9 +59,41 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, k auth.Key) error {
 	return nil
 }
 
-// CreateKey stores a key.
+// CreateKey stores a key, unless the user already holds
+// auth.MaxKeysPerUser unrevoked ones. The count and the insert are one
+// transaction, serialized per user (the user's row is locked on MySQL;
+// SQLite's write transactions are serialized anyway), so concurrent
+// creates cannot pass the limit together.
 func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
-	return insertKey(ctx, s.db.Write, k)
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("authsql: create key: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	lock := `SELECT id FROM users WHERE id = ?`
+	if s.db.Dialect == sqldb.MySQL {
+		lock += ` FOR UPDATE`
+	}
+	var id string
+	if err := tx.QueryRowContext(ctx, lock, k.UserID).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+		return auth.ErrUserNotFound
+	} else if err != nil {
+		return fmt.Errorf("authsql: create key: %w", err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL`, k.UserID).Scan(&n); err != nil {
+		return fmt.Errorf("authsql: create key: %w", err)
+	}
+	if n >= auth.MaxKeysPerUser {
+		return auth.ErrTooManyKeys
+	}
+	if err := insertKey(ctx, tx, k); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("authsql: create key: commit: %w", err)
+	}
+	return nil
 }
 
 type execer interface {
@@ -59,10 +101,10 @@ type execer interface {
 }
 
 func insertKey(ctx context.Context, e execer, k auth.Key) error {
-	_, err := e.ExecContext(ctx, `INSERT INTO api_keys (id, user_id, digest, prefix, scopes, created_at, label, rate_limit, rate_burst)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := e.ExecContext(ctx, `INSERT INTO api_keys (id, user_id, digest, prefix, scopes, created_at, label, rate_limit, rate_burst, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.UserID, k.Digest, k.Prefix, strings.Join(k.Scopes, ","), sqldb.FormatTime(k.CreatedAt), k.Label,
-		nullFloat(k.RateLimit), nullInt(k.RateBurst))
+		nullFloat(k.RateLimit), nullInt(k.RateBurst), nullTime(k.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("authsql: create key: %w", err)
 	}
@@ -76,9 +118,10 @@ func (s *Store) PrincipalByDigest(ctx context.Context, digest string) (auth.Prin
 		scopes string
 		rate   sql.NullFloat64
 		burst  sql.NullInt64
+		exp    sql.NullString
 	)
-	err := s.db.Read.QueryRowContext(ctx, `SELECT k.id, k.scopes, k.rate_limit, k.rate_burst, u.id, u.name FROM api_keys k JOIN users u ON u.id = k.user_id
-		WHERE k.digest = ? AND k.revoked_at IS NULL`, digest).Scan(&p.KeyID, &scopes, &rate, &burst, &p.UserID, &p.UserName)
+	err := s.db.Read.QueryRowContext(ctx, `SELECT k.id, k.scopes, k.rate_limit, k.rate_burst, k.expires_at, u.id, u.name FROM api_keys k JOIN users u ON u.id = k.user_id
+		WHERE k.digest = ? AND k.revoked_at IS NULL`, digest).Scan(&p.KeyID, &scopes, &rate, &burst, &exp, &p.UserID, &p.UserName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, auth.ErrUnauthenticated
 	}
@@ -87,10 +130,15 @@ func (s *Store) PrincipalByDigest(ctx context.Context, digest string) (auth.Prin
 	}
 	p.Scopes = strings.Split(scopes, ",")
 	p.RateLimit, p.RateBurst = rate.Float64, int(burst.Int64)
+	if exp.Valid {
+		if p.ExpiresAt, err = sqldb.ParseTime(exp.String); err != nil {
+			return auth.Principal{}, fmt.Errorf("authsql: find key: %w", err)
+		}
+	}
 	return p, nil
 }
 
-const keyColumns = `id, user_id, prefix, scopes, created_at, label, rate_limit, rate_burst, last_used_at, revoked_at`
+const keyColumns = `id, user_id, prefix, scopes, created_at, label, rate_limit, rate_burst, last_used_at, revoked_at, expires_at`
 
 func scanKey(sc interface{ Scan(...any) error }) (auth.Key, error) {
 	var (
@@ -99,8 +147,9 @@ func scanKey(sc interface{ Scan(...any) error }) (auth.Key, error) {
 		rate              sql.NullFloat64
 		burst             sql.NullInt64
 		lastUsed, revoked sql.NullString
+		expires           sql.NullString
 	)
-	if err := sc.Scan(&k.ID, &k.UserID, &k.Prefix, &scopes, &created, &k.Label, &rate, &burst, &lastUsed, &revoked); err != nil {
+	if err := sc.Scan(&k.ID, &k.UserID, &k.Prefix, &scopes, &created, &k.Label, &rate, &burst, &lastUsed, &revoked, &expires); err != nil {
 		return k, err
 	}
 	k.Scopes = strings.Split(scopes, ",")
@@ -116,6 +165,11 @@ func scanKey(sc interface{ Scan(...any) error }) (auth.Key, error) {
 	}
 	if revoked.Valid {
 		if k.RevokedAt, err = sqldb.ParseTime(revoked.String); err != nil {
+			return k, err
+		}
+	}
+	if expires.Valid {
+		if k.ExpiresAt, err = sqldb.ParseTime(expires.String); err != nil {
 			return k, err
 		}
 	}
@@ -178,26 +232,18 @@ func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
-// UserByID finds a user by id.
-func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
-	u := auth.User{ID: id}
-	var created string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT name, created_at FROM users WHERE id = ?`, id).Scan(&u.Name, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, auth.ErrUserNotFound
-	}
-	if err != nil {
-		return u, fmt.Errorf("authsql: find user: %w", err)
-	}
-	u.CreatedAt, err = sqldb.ParseTime(created)
-	return u, err
-}
-
 func nullFloat(f float64) any {
 	if f == 0 {
 		return nil
 	}
 	return f
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return sqldb.FormatTime(t)
 }
 
 func nullInt(n int) any {
@@ -207,19 +253,83 @@ func nullInt(n int) any {
 	return n
 }
 
-// UserByName finds a user.
-func (s *Store) UserByName(ctx context.Context, name string) (auth.User, error) {
-	u := auth.User{Name: name}
-	var created string
-	err := s.db.Read.QueryRowContext(ctx, `SELECT id, created_at FROM users WHERE name = ?`, name).Scan(&u.ID, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, auth.ErrUserNotFound
+const userColumns = `id, name, created_at, jwt_issuer, jwt_subject`
+
+func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
+	var (
+		u        auth.User
+		created  string
+		iss, sub []byte // VARBINARY on MySQL: compared and kept byte for byte
+	)
+	if err := sc.Scan(&u.ID, &u.Name, &created, &iss, &sub); err != nil {
+		return u, err
 	}
-	if err != nil {
-		return u, fmt.Errorf("authsql: find user: %w", err)
+	if sub != nil {
+		u.Identity = auth.Identity{Issuer: string(iss), Subject: string(sub)}
 	}
+	var err error
 	u.CreatedAt, err = sqldb.ParseTime(created)
 	return u, err
+}
+
+func (s *Store) user(ctx context.Context, where string, args ...any) (auth.User, error) {
+	u, err := scanUser(s.db.Read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.User{}, auth.ErrUserNotFound
+	}
+	if err != nil {
+		return auth.User{}, fmt.Errorf("authsql: find user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByID finds a user by id.
+func (s *Store) UserByID(ctx context.Context, id string) (auth.User, error) {
+	return s.user(ctx, `id = ?`, id)
+}
+
+// UserByName finds the user with exactly that name. The column's binary
+// collation compares bytes on MySQL, but pads with spaces ("alice" =
+// "alice "): the name read back must equal the one asked for.
+func (s *Store) UserByName(ctx context.Context, name string) (auth.User, error) {
+	u, err := s.user(ctx, `name = ?`, name)
+	if err == nil && u.Name != name {
+		return auth.User{}, auth.ErrUserNotFound
+	}
+	return u, err
+}
+
+// UserByIdentity finds the user bound to exactly that identity (VARBINARY
+// columns on MySQL, so no collation, no padding; SQLite compares bytes).
+func (s *Store) UserByIdentity(ctx context.Context, id auth.Identity) (auth.User, error) {
+	u, err := s.user(ctx, `jwt_subject = ? AND jwt_issuer = ?`, id.Subject, id.Issuer)
+	if err == nil && u.Identity != id {
+		return auth.User{}, auth.ErrUserNotFound
+	}
+	return u, err
+}
+
+// BindIdentity binds id to a user that has none yet.
+func (s *Store) BindIdentity(ctx context.Context, userID string, id auth.Identity) error {
+	res, err := s.db.Write.ExecContext(ctx, `UPDATE users SET jwt_issuer = ?, jwt_subject = ? WHERE id = ? AND jwt_subject IS NULL`,
+		id.Issuer, id.Subject, userID)
+	if sqldb.IsDuplicate(err) {
+		return auth.ErrIdentityTaken
+	}
+	if err != nil {
+		return fmt.Errorf("authsql: bind identity: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	u, err := s.UserByID(ctx, userID)
+	switch {
+	case err != nil:
+		return err
+	case u.Identity == id:
+		return nil
+	}
+	return auth.ErrIdentityBound
 }
 
 // CountUsers returns how many users exist.

@@ -1,0 +1,254 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Invalidation says that cached principals are stale: those of one API key
+// (KeyID), those of one user (UserID: the user's keys and token identity),
+// or, with All, every one (a replica that may have missed invalidations,
+// such as one whose NATS connection came back, drops everything).
+type Invalidation struct {
+	KeyID  string `json:"key_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	All    bool   `json:"all,omitempty"`
+}
+
+// Broadcaster carries invalidations to the other replicas (authnats on
+// NATS); they call Service.Apply with each.
+type Broadcaster interface {
+	Broadcast(ctx context.Context, inv Invalidation) error
+}
+
+// invalidations is where a Service sends what changed: the other replicas
+// and the watchers of this one.
+type invalidations struct {
+	mu       sync.Mutex
+	bc       Broadcaster
+	watchers map[int]func(Invalidation)
+	next     int
+	failed   func(error) // told when a broadcast fails (nil: nobody)
+}
+
+// SetBroadcaster makes Invalidate tell the other replicas through b, and
+// failed (when not nil) of each broadcast that failed: those replicas then
+// hold the stale principal for at most the cache's TTL.
+func (s *Service) SetBroadcaster(b Broadcaster, failed func(error)) {
+	s.inv.mu.Lock()
+	s.inv.bc, s.inv.failed = b, failed
+	s.inv.mu.Unlock()
+}
+
+// Watch calls f with every invalidation this process learns of, its own
+// and those of other replicas (the notifier closes the WebSockets of a
+// revoked key). f must not block. The returned func stops the calls.
+func (s *Service) Watch(f func(Invalidation)) (stop func()) {
+	s.inv.mu.Lock()
+	defer s.inv.mu.Unlock()
+	if s.inv.watchers == nil {
+		s.inv.watchers = map[int]func(Invalidation){}
+	}
+	id := s.inv.next
+	s.inv.next++
+	s.inv.watchers[id] = f
+	return func() {
+		s.inv.mu.Lock()
+		delete(s.inv.watchers, id)
+		s.inv.mu.Unlock()
+	}
+}
+
+// Invalidate applies inv here and broadcasts it to the other replicas.
+func (s *Service) Invalidate(ctx context.Context, inv Invalidation) {
+	s.Apply(inv)
+	s.inv.mu.Lock()
+	bc, failed := s.inv.bc, s.inv.failed
+	s.inv.mu.Unlock()
+	if bc == nil {
+		return
+	}
+	if err := bc.Broadcast(context.WithoutCancel(ctx), inv); err != nil && failed != nil {
+		failed(err)
+	}
+}
+
+// Apply drops the cached principals inv names and tells the watchers. The
+// Broadcaster calls it with the invalidations of other replicas.
+func (s *Service) Apply(inv Invalidation) {
+	s.cache.drop(inv)
+	s.inv.mu.Lock()
+	ws := make([]func(Invalidation), 0, len(s.inv.watchers))
+	for _, f := range s.inv.watchers {
+		ws = append(ws, f)
+	}
+	s.inv.mu.Unlock()
+	for _, f := range ws {
+		f(inv)
+	}
+}
+
+// cache holds principals by key digest and users by token identity, each
+// for at most ttl. A nil *cache caches nothing.
+type cache struct {
+	ttl time.Duration
+	max int
+
+	mu     sync.Mutex
+	gen    uint64 // bumped by every invalidation
+	keys   map[string]cachedPrincipal
+	idents map[Identity]cachedUser
+}
+
+type cachedPrincipal struct {
+	p     Principal
+	until time.Time
+}
+
+type cachedUser struct {
+	u     User
+	until time.Time
+}
+
+func newCache(ttl time.Duration, max int) *cache {
+	if max <= 0 {
+		max = 100_000
+	}
+	return &cache{ttl: ttl, max: max, keys: map[string]cachedPrincipal{}, idents: map[Identity]cachedUser{}}
+}
+
+// generation is read before a store lookup and given to put: a lookup
+// that an invalidation overtook stores nothing (it may have read the
+// state from before the change).
+func (c *cache) generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *cache) key(digest string, now time.Time) (Principal, bool) {
+	if c == nil {
+		return Principal{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.keys[digest]
+	if ok && !now.Before(e.until) {
+		delete(c.keys, digest)
+		ok = false
+	}
+	if !ok {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *cache) putKey(gen uint64, digest string, p Principal, now time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if len(c.keys) >= c.max {
+		c.evict(now)
+	}
+	c.keys[digest] = cachedPrincipal{p: p, until: now.Add(c.ttl)}
+}
+
+func (c *cache) identity(id Identity, now time.Time) (User, bool) {
+	if c == nil {
+		return User{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.idents[id]
+	if ok && !now.Before(e.until) {
+		delete(c.idents, id)
+		ok = false
+	}
+	if !ok {
+		return User{}, false
+	}
+	return e.u, true
+}
+
+func (c *cache) putIdentity(gen uint64, id Identity, u User, now time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if len(c.idents) >= c.max {
+		c.evict(now)
+	}
+	c.idents[id] = cachedUser{u: u, until: now.Add(c.ttl)}
+}
+
+// evict drops the expired entries, then arbitrary ones until a tenth of
+// the room is free; c.mu is held.
+func (c *cache) evict(now time.Time) {
+	for k, e := range c.keys {
+		if !now.Before(e.until) || len(c.keys) >= c.max-c.max/10 {
+			delete(c.keys, k)
+		}
+	}
+	for k, e := range c.idents {
+		if !now.Before(e.until) || len(c.idents) >= c.max-c.max/10 {
+			delete(c.idents, k)
+		}
+	}
+}
+
+func (c *cache) drop(inv Invalidation) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	switch {
+	case inv.All:
+		clear(c.keys)
+		clear(c.idents)
+		return
+	case inv.KeyID != "":
+		for k, e := range c.keys {
+			if e.p.KeyID == inv.KeyID {
+				delete(c.keys, k)
+			}
+		}
+	}
+	if inv.UserID != "" {
+		for k, e := range c.keys {
+			if e.p.UserID == inv.UserID {
+				delete(c.keys, k)
+			}
+		}
+		for k, e := range c.idents {
+			if e.u.ID == inv.UserID {
+				delete(c.idents, k)
+			}
+		}
+	}
+}
+
+// CacheLen returns how many principals and users the cache holds (for tests
+// and metrics).
+func (s *Service) CacheLen() int {
+	if s.cache == nil {
+		return 0
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return len(s.cache.keys) + len(s.cache.idents)
+}
