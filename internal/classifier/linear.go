@@ -185,9 +185,10 @@ func (m *Linear) Evidence(it Item) int {
 }
 
 // bucket is the calibration bucket of it: 1 when the model knows a word
-// of its merchant key.
+// of its merchant key that is not generic (a descriptor that names no
+// merchant, such as CARD PAYMENT or DIRECT DEBIT, has none).
 func (m *Linear) bucket(it Item) int {
-	if m.Evidence(it) > 0 {
+	if m.EvidenceBeside(it, m) > 0 {
 		return 1
 	}
 	return 0

@@ -55,6 +55,22 @@ var usStates = func() map[string]bool {
 	return m
 }()
 
+// cityPrefixes start two-word US city names (SAN FRANCISCO, NEW YORK).
+var cityPrefixes = map[string]bool{
+	"san": true, "los": true, "las": true, "new": true, "st": true, "saint": true, "santa": true, "fort": true, "ft": true,
+	"el": true, "la": true, "salt": true, "palm": true, "long": true, "grand": true, "north": true, "south": true, "east": true,
+	"west": true, "lake": true, "mount": true, "mt": true, "port": true, "des": true, "baton": true, "corpus": true, "colorado": true,
+}
+
+// cityWords is how many of the last words of words are a city: one, or
+// two when the one before is a city prefix.
+func cityWords(words []string) int {
+	if len(words) >= 2 && cityPrefixes[words[len(words)-2]] {
+		return 2
+	}
+	return 1
+}
+
 // MerchantKey returns the key under which trx remembers a merchant: the
 // normalized words (Words) of the counterparty when there is one, else of
 // the descriptor, with what card networks and banks add around the
@@ -66,8 +82,10 @@ var usStates = func() map[string]bool {
 //     was seen: store numbers, dates, references, and the place and ids
 //     that follow them (SUPERCUTS #1234 and SUPERCUTS #9876 AUSTIN TX are
 //     both "supercuts");
-//   - a trailing US state or Canadian province code (STARBUCKS SEATTLE WA
-//     is "starbucks seattle");
+//   - a trailing US state or Canadian province code, with the city
+//     before it when two words of the name are left (SPROUTS FARMERS MAR
+//     PHOENIX AZ is "sprouts farmers mar"; STARBUCKS SEATTLE WA is
+//     "starbucks seattle");
 //   - words past the third.
 //
 // A descriptor whose every token holds a digit falls back to its words
@@ -78,7 +96,7 @@ func MerchantKey(it Item) string {
 	if strings.TrimSpace(it.Counterparty) != "" {
 		src = it.Counterparty
 	}
-	return strings.Join(merchantWords(src), " ")
+	return strings.Join(merchantOrAllWords(src), " ")
 }
 
 func merchantWords(s string) []string {
@@ -116,21 +134,35 @@ func merchantWords(s string) []string {
 				words = words[1:]
 			}
 		}
-		if len(words) >= MaxMerchantWords+1 {
+		if len(words) >= 3*MaxMerchantWords {
 			break
 		}
 	}
 	if len(words) >= 2 && len(last) == 2 && usStates[words[len(words)-1]] {
+		// CITY ST after the name: the state goes, and the city too when
+		// two words of the name remain (SPROUTS FARMERS MAR PHOENIX AZ and
+		// … TUCSON AZ are one merchant; STARBUCKS SEATTLE WA keeps its
+		// city, as it would keep its name).
 		words = words[:len(words)-1]
+		if city := cityWords(words); len(words)-city >= 2 {
+			words = words[:len(words)-city]
+		}
 	}
 	if len(words) > MaxMerchantWords {
 		words = words[:MaxMerchantWords]
 	}
-	if len(words) == 0 {
-		words = Words(s)
-		if len(words) > MaxMerchantWords {
-			words = words[:MaxMerchantWords]
-		}
+	return words
+}
+
+// merchantOrAllWords is merchantWords, falling back to the first words of
+// s when no token names a merchant (7-ELEVEN 1234 is "eleven").
+func merchantOrAllWords(s string) []string {
+	if words := merchantWords(s); len(words) > 0 {
+		return words
+	}
+	words := Words(s)
+	if len(words) > MaxMerchantWords {
+		words = words[:MaxMerchantWords]
 	}
 	return words
 }

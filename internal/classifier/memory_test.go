@@ -18,6 +18,9 @@ func TestMerchantKey(t *testing.T) {
 		{"PAYPAL*SPOTIFYAB", "", "spotifyab"},
 		{"GOOGLE *YouTube Premium", "", "youtube premium"},
 		{"STARBUCKS SEATTLE WA", "", "starbucks seattle"},
+		{"SPROUTS FARMERS MAR PHOENIX AZ", "", "sprouts farmers"}, // MAR is a month
+		{"SQ *BLUE BOTTLE COFFEE SAN FRANCISCO CA", "", "blue bottle coffee"},
+		{"DOORDASH*BURGERFI SAN FRANCISCO CA", "", "doordash burgerfi"},
 		{"UBER *TRIP HELP.UBER.COM", "", "uber trip help uber"},
 		{"UBER *EATS PENDING", "", "uber eats pending"},
 		{"AMZN Mktp US*2K4LM0", "", "amzn mktp us"},
