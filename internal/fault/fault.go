@@ -27,6 +27,7 @@ const (
 	Unprocessable             // well-formed but cannot be processed, e.g. an idempotency key reused with another body (422)
 	Unavailable               // a dependency is down (503)
 	UnsupportedMediaType      // a body of a media type the route does not take (415)
+	Timeout                   // the work ran past its time limit and was stopped (504)
 )
 
 // Error is an error with a kind and a message fit to show a caller.

@@ -195,6 +195,7 @@ type queryer interface {
 // applied. Concurrent trx processes are serialized (a named lock on MySQL,
 // the write lock on SQLite), so two replicas starting at once are safe.
 func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
+	ctx = Unlimited(ctx) // an ALTER of a large table may take long: no statement limit
 	ms, err := Migrations(db.Dialect)
 	if err != nil {
 		return nil, err

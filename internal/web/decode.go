@@ -17,22 +17,23 @@ const MaxBody = 1 << 20
 
 // Decode reads one JSON value from r's body into v, strictly: the body must be
 // JSON (no Content-Type, application/json or a +json type; any other is a
-// 415), at most MaxBody bytes, hold exactly one value, and name no field that
-// v does not have. Every failure is a classified error whose message names
+// 415), at most MaxBody bytes (or the limit WithJSONLimit set: past it, a
+// 413 that names it), hold exactly one value, and name no field that v
+// does not have. Every failure is a classified error whose message names
 // what is wrong and where.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if _, err := MediaType(r.Header.Get("Content-Type"), JSON); err != nil {
 		return err
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
+	lim := JSONLimit(r.Context(), MaxBody)
+	dec := json.NewDecoder(lim.Body(w, r))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err, MaxBody)
+		return decodeError(err, lim)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return decodeError(err, MaxBody)
+			return decodeError(err, lim)
 		}
 		return fault.New(fault.Invalid, "body must hold a single JSON value; found more after it")
 	}
@@ -73,7 +74,7 @@ func orList(s []string) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-func decodeError(err error, limit int64) error {
+func decodeError(err error, limit SizeLimit) error {
 	var (
 		maxErr    *http.MaxBytesError
 		syntaxErr *json.SyntaxError
@@ -81,7 +82,7 @@ func decodeError(err error, limit int64) error {
 	)
 	switch {
 	case errors.As(err, &maxErr):
-		return fault.Errorf(fault.TooLarge, "body is larger than the limit of %d bytes", limit)
+		return limit.Err("the body")
 	case errors.Is(err, io.EOF):
 		return fault.New(fault.Invalid, "body is empty; expected a JSON value")
 	case errors.Is(err, io.ErrUnexpectedEOF):

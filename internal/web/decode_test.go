@@ -33,7 +33,7 @@ func TestDecode(t *testing.T) {
 		{"two values", "", `{}{}`, fault.Invalid, "", "", "single JSON value"},
 		{"unknown field", "", `{"amout":"1"}`, fault.Invalid, "amout", "unknown_field", "amout"},
 		{"wrong type", "", `{"count":"3"}`, fault.Invalid, "count", "type", "must be a JSON number"},
-		{"over the limit", "", `{"amount":"` + strings.Repeat("1", web.MaxBody) + `"}`, fault.TooLarge, "", "", "larger than the limit of 1048576 bytes"},
+		{"over the limit", "", `{"amount":"` + strings.Repeat("1", web.MaxBody) + `"}`, fault.TooLarge, "", "", "larger than the limit of 1 MiB (1048576 bytes)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

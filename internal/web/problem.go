@@ -57,6 +57,7 @@ var kindStatus = map[fault.Kind]int{
 	fault.Unprocessable:        http.StatusUnprocessableEntity,
 	fault.Unavailable:          http.StatusServiceUnavailable,
 	fault.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	fault.Timeout:              http.StatusGatewayTimeout,
 }
 
 var statusType = map[int]string{
@@ -73,6 +74,7 @@ var statusType = map[int]string{
 	http.StatusTooManyRequests:       "rate-limited",
 	http.StatusInternalServerError:   "internal",
 	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusGatewayTimeout:        "timeout",
 }
 
 // StatusOf returns the HTTP status for err's kind.
@@ -116,8 +118,13 @@ func ProblemOf(err error) Problem {
 }
 
 // Error writes err as problem+json (see ProblemOf). Errors answered with a
-// 5xx status are logged with the request ID.
+// 5xx status are logged with the request ID. Work that r's deadline
+// stopped (see Deadline) is answered with the deadline's cause, a 504
+// naming the limit, whatever the layer that met it made of it.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if cause := deadlineCause(r, err); cause != nil && fault.KindOf(err) != fault.Timeout {
+		err = &fault.Error{Kind: fault.Timeout, Msg: fault.Message(cause), Err: err}
+	}
 	p := ProblemOf(err)
 	if p.Status >= 500 {
 		log.ErrorContext(r.Context(), "request_failed", "err", err, "request_id", RequestID(r.Context()),

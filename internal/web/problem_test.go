@@ -37,6 +37,7 @@ func TestStatusOf(t *testing.T) {
 		{"unprocessable", fault.Unprocessable, 422, "urn:trx:problem:unprocessable"},
 		{"unavailable", fault.Unavailable, 503, "urn:trx:problem:unavailable"},
 		{"unsupported media type", fault.UnsupportedMediaType, 415, "urn:trx:problem:unsupported-media-type"},
+		{"timeout", fault.Timeout, 504, "urn:trx:problem:timeout"},
 	}
 	seen := map[fault.Kind]bool{}
 	for _, tt := range tests {
