@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authapi"
+	"github.com/trx-platform/trx/internal/auth/authnats"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
@@ -45,12 +48,19 @@ type serveConfig struct {
 	Components      components
 	Upstreams       string
 	InternalSecret  string
+	// BootstrapAdmin makes a process that is not the all-in-one serve
+	// create the first user (--bootstrap-admin).
+	BootstrapAdmin bool
+	// internalSecretFile is --internal-secret-file: where to read the
+	// secret from instead (loadInternalSecret).
+	internalSecretFile string
 	// OTLPEndpoint turns tracing on (OTLP/HTTP); so do the OTEL_* variables.
 	OTLPEndpoint string
 	getenv       func(string) string   // for the OTEL_* variables (nil: none)
 	spanExporter sdktrace.SpanExporter // tests: where spans go instead of OTLP
 	Gateway      gatewayConfig
 	Backup       backupConfig
+	Limits       limitsConfig
 }
 
 // dbFlags adds the flags that say where the database is.
@@ -73,6 +83,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	splitFlags(fs, &cfg)
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
+	limitFlags(fs, &cfg.Limits)
 	fs.stringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
 	cfg.getenv = e.getenv
 	if err := fs.parse(args); err != nil {
@@ -98,18 +109,23 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	switch format { // lines logged with a traced context carry trace_id and span_id
+	// Lines logged with a traced context carry trace_id and span_id; the
+	// secrets of URLs in any line (--db, --nats, --upstream, --jwks-url,
+	// errors quoting them) are hidden.
+	switch format {
 	case "text":
-		return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts))), nil
+		return slog.New(redactingHandler{telemetry.LogHandler(slog.NewTextHandler(w, opts))}), nil
 	case "json":
-		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts))), nil
+		return slog.New(redactingHandler{telemetry.LogHandler(slog.NewJSONHandler(w, opts))}), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // openDB opens and, if asked, migrates the database that cfg names.
 func openDB(ctx context.Context, cfg serveConfig, migrate bool, log *slog.Logger) (*sqldb.DB, error) {
-	db, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: cfg.MaxOpenConns})
+	stmt, jobStmt := cfg.Limits.statementLimits()
+	db, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: cfg.MaxOpenConns,
+		Statement: stmt, JobStatement: jobStmt, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -157,6 +173,7 @@ type server struct {
 	log   *slog.Logger
 	db    *sqldb.DB
 	bus   *event.Bus
+	authn *authnats.Bridge // carries auth invalidations between replicas (nil: no NATS here)
 	parts []component
 	ln    net.Listener
 	http  *http.Server
@@ -167,9 +184,14 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	if len(cfg.Components) == 0 {
 		_ = cfg.Components.Set("all")
 	}
+	if err := cfg.loadInternalSecret(); err != nil {
+		return nil, err
+	}
 	log.Info("starting", "version", version, "addr", cfg.Addr, "data", cfg.DataDir, "db", sqldb.Redact(cfg.DB),
 		"migrate", cfg.Migrate, "db_max_open", cfg.MaxOpenConns, "shutdown_timeout", cfg.ShutdownTimeout,
-		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "")
+		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "",
+		"db_statement_timeout", cfg.Limits.StatementTimeout, "db_job_statement_timeout", cfg.Limits.JobStatementTimeout,
+		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.jsonBody().Bytes, "max_report_body", cfg.Limits.reportBody().Bytes)
 	db, err := openDB(ctx, cfg, cfg.Migrate, log)
 	if err != nil {
 		return nil, err
@@ -182,7 +204,9 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 	}
 	log.Info("tracing", "on", tel.Enabled(), "otlp_endpoint", cfg.OTLPEndpoint)
 	s := &server{cfg: cfg, log: log, db: db, tel: tel}
-	if err := s.build(ctx, stdout); err != nil {
+	// What build starts (the components' background work) runs under the
+	// job statement limit; requests come with contexts of their own.
+	if err := s.build(sqldb.Job(ctx), stdout); err != nil {
 		for _, p := range s.parts {
 			if p.stop != nil {
 				p.stop()
@@ -237,9 +261,11 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 		return fmt.Errorf("serve: listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.ln = ln
-	if err := firstUser(ctx, sh.users, stdout, s.Addr(), s.log); err != nil {
-		ln.Close()
-		return err
+	if s.bootstraps() {
+		if err := firstUser(ctx, sh.users, stdout, s.Addr(), s.cfg.DataDir, s.log); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	lim := s.cfg.Gateway.withDefaults()
 	s.http = &http.Server{
@@ -272,7 +298,9 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 	}
-	sh.users = auth.NewService(authsql.New(s.db))
+	// Principals are cached for --auth-cache-ttl; a revocation anywhere
+	// reaches every replica through the event stream's NATS (authnats).
+	sh.users = auth.NewService(authsql.New(s.db), auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0))
 	if err := s.configureTokens(sh.users); err != nil {
 		return nil, err
 	}
@@ -282,7 +310,8 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 		return nil, err
 	}
 	comps := s.cfg.Components
-	if comps.has(compNotifier) || (comps.any(compTransactions, compClassifier) && s.cfg.Notify.NATS != "") {
+	// Every process given --nats joins it, if only to hear of revoked keys.
+	if comps.has(compNotifier) || s.cfg.Notify.NATS != "" {
 		if s.bus, err = s.openBus(ctx); err != nil {
 			return nil, err
 		}
@@ -290,6 +319,9 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 		s.bus.Headers = s.tel.Headers // stock changes carry their trace context
 		bus := s.bus
 		if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
+			return nil, err
+		}
+		if s.authn, err = authnats.Start(bus.NC, bus.Prefix, sh.users, s.log); err != nil {
 			return nil, err
 		}
 	}
@@ -334,6 +366,7 @@ func (s *server) handler(sh *shared) http.Handler {
 	} else if s.cfg.InternalSecret != "" {
 		h = proxy.Trusted(s.cfg.InternalSecret, h)
 	}
+	h = s.cfg.Limits.bounded(h) // the request deadline and body limits, around the gateway's work too
 	h = sh.httpm.Middleware(h)
 	h = web.AccessLog(s.log)(h)
 	h = s.tel.Handler(h, metrics.Route) // the access log line carries the request's trace id
@@ -382,10 +415,19 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	web.Respond(w, http.StatusOK, s.readyBody())
 }
 
+// bootstraps reports whether this process creates the first user: the
+// all-in-one trx serve, or one given --bootstrap-admin. A split service
+// never does, so that no admin key is printed into a service's log.
+func (s *server) bootstraps() bool {
+	return s.cfg.BootstrapAdmin || len(s.cfg.Components) == len(componentTable)
+}
+
 // firstUser creates the user "admin" with an admin key when the database
-// has no user yet, and prints the key (once) so that the README's two
-// commands are enough to call the API.
-func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr string, log *slog.Logger) error {
+// has no user yet. On a terminal it prints the key (once), so that the
+// README's two commands are enough to call the API; otherwise (a service
+// manager, a container: stdout goes to a log) it writes the key to a file
+// readable only by its owner in the data directory and says only where.
+func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr, dataDir string, log *slog.Logger) error {
 	n, err := users.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
@@ -397,10 +439,58 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr 
 	if err != nil {
 		return err
 	}
-	log.Info("first_user_created", "name", "admin")
-	fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is shown only this once:\n\n  %s\n\n"+
-		"Try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/transactions\n\n", key, key, addr)
+	if isTerminal(stdout) {
+		log.Info("first_user_created", "name", "admin", "key", "printed on the terminal")
+		fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is shown only this once:\n\n  %s\n\n"+
+			"Try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/transactions\n\n", key, key, addr)
+		return nil
+	}
+	path, err := writeKeyFile(dataDir, key)
+	if err != nil {
+		return fmt.Errorf("serve: the first user's key: %w", err)
+	}
+	log.Info("first_user_created", "name", "admin", "key_file", path)
+	fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is in %s (readable by this user only): read it, keep it, delete the file.\n"+
+		"Try: curl -H \"Authorization: Bearer $(cat %s)\" http://%s/api/v1/transactions\n\n", path, path, addr)
 	return nil
+}
+
+// keyFileName is the file, in the data directory, that holds the first
+// user's key when it could not be shown on a terminal.
+const keyFileName = "admin-api-key"
+
+// writeKeyFile writes key to a new file of mode 0600 in dir.
+func writeKeyFile(dir, key string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path, err := filepath.Abs(filepath.Join(dir, keyFileName))
+	if err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if err := f.Chmod(0o600); err != nil { // an older file may have had another mode
+		f.Close()
+		return "", err
+	}
+	if _, err := fmt.Fprintln(f, key); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Addr returns the address the server listens on.
@@ -438,9 +528,12 @@ func (s *server) run(ctx context.Context) error {
 	if s.bus != nil {
 		g.Go(func() error { return s.bus.Run(gctx) }) // restarts the embedded NATS if its JetStream stops
 	}
+	if s.authn != nil {
+		g.Go(func() error { return s.authn.Run(gctx) }) // a reconnection drops the principals cached meanwhile
+	}
 	for _, p := range s.parts {
 		for _, j := range p.jobs {
-			g.Go(func() error { return j.run(gctx) })
+			g.Go(func() error { return j.run(sqldb.Job(gctx)) })
 		}
 	}
 	g.Go(func() error {

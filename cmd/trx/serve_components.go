@@ -32,11 +32,15 @@ type middleware = func(http.Handler) http.Handler
 // component is what one part of trx adds to a process: its HTTP routes, the
 // work it does in the background, and how it tells that it is ready.
 type component struct {
+	// name is the component's name in the table (set by build).
+	name string
 	// routes registers the component's routes on mux, each handler wrapped.
 	routes func(mux *http.ServeMux, wrap middleware)
 	// jobs run in the server's errgroup until it shuts down.
 	jobs []job
-	// ready reports why the component cannot serve now (nil: it can).
+	// ready reports why the component cannot serve now (nil: it can). A
+	// fault.Unavailable error's message is shown to /readyz callers; any
+	// other error only as "not ready" (the error goes to the log).
 	ready func(ctx context.Context) error
 	// started is closed once the component has finished starting (nil:
 	// at once); tests and the readiness probe wait on it.
@@ -186,7 +190,8 @@ func remoteClassifier(sh *shared) component {
 func newReport(ctx context.Context, sh *shared) (component, error) {
 	src := transactionsql.New(sh.db)
 	return component{routes: func(mux *http.ServeMux, wrap middleware) {
-		reportapi.Routes(mux, src, wrap, sh.log, reportapi.Config{})
+		lim := sh.cfg.Limits.reportBody()
+		reportapi.Routes(mux, src, wrap, sh.log, reportapi.Config{MaxBody: lim.Bytes, MaxBodyName: lim.Name})
 	}}, nil
 }
 

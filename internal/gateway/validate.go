@@ -71,17 +71,18 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 	if _, err := web.MediaType(r.Header.Get("Content-Type"), web.JSON); err != nil {
 		return nil // the handler answers 415, naming the types it takes
 	}
-	if r.ContentLength > maxBody {
-		return fault.Errorf(fault.TooLarge, "body is larger than the limit of %d bytes", maxBody)
+	lim := web.JSONLimit(r.Context(), maxBody) // the handlers' (web.WithJSONLimit), so that both refuse alike
+	if r.ContentLength > lim.Bytes {
+		return lim.Err("the body")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, lim.Bytes+1))
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "reading the body: %v", err)
 	}
-	if int64(len(body)) > maxBody {
-		return fault.Errorf(fault.TooLarge, "body is larger than the limit of %d bytes", maxBody)
+	if int64(len(body)) > lim.Bytes {
+		return lim.Err("the body")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if op.Body.Required {

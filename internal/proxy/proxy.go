@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -192,7 +193,8 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	name, _ := r.Context().Value(upstreamKey).(string)
 	status, what := http.StatusBadGateway, "is unreachable"
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(r.Context().Err(), context.DeadlineExceeded) { // the transport may return the deadline's cause instead
 		status, what = http.StatusGatewayTimeout, "did not answer in time"
 	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
@@ -200,6 +202,10 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.requests.WithLabelValues(name, strconv.Itoa(status)).Inc()
 	p.log.WarnContext(r.Context(), "upstream_failed", "upstream", name, "err", err, "request_id", web.RequestID(r.Context()))
+	if cause := context.Cause(r.Context()); status == http.StatusGatewayTimeout && fault.KindOf(cause) == fault.Timeout {
+		web.Error(w, r, p.log, cause) // the request's own deadline (web.Deadline): the 504 names it
+		return
+	}
 	web.Problemf(w, r, status, fmt.Sprintf("the %s service %s; retry later", name, what))
 }
 

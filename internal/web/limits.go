@@ -77,7 +77,7 @@ func WithJSONLimit(l SizeLimit) func(http.Handler) http.Handler {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), jsonLimitKey{}, l)))
+			WithContext(next, w, r, context.WithValue(r.Context(), jsonLimitKey{}, l))
 		})
 	}
 }
@@ -118,13 +118,21 @@ func Deadline(d time.Duration, name string, exempt func(*http.Request) bool) fun
 			ctx, cancel := context.WithTimeoutCause(r.Context(), d, cause)
 			defer cancel()
 			rec := Recorder(w)
-			r = r.WithContext(ctx)
-			next.ServeHTTP(rec, r)
+			WithContext(next, rec, r, ctx)
 			if rec.Status == 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				WriteProblem(rec, r, ProblemOf(cause))
+				WriteProblem(rec, r.WithContext(ctx), ProblemOf(cause))
 			}
 		})
 	}
+}
+
+// WithContext serves r with ctx through next, and hands back the pattern
+// of the route that served it (which the ServeMux sets on the request it
+// is given), for the middleware around (metrics label requests with it).
+func WithContext(next http.Handler, w http.ResponseWriter, r *http.Request, ctx context.Context) {
+	r2 := r.WithContext(ctx)
+	next.ServeHTTP(w, r2)
+	r.Pattern = r2.Pattern
 }
 
 // deadlineCause returns the cause of r's context when it ended at a

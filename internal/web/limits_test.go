@@ -147,3 +147,16 @@ func TestDeadline(t *testing.T) {
 		}
 	})
 }
+
+// TestLimitsKeepPattern: the route pattern the ServeMux inside sets is
+// seen by the middleware outside the limits (metrics label by it).
+func TestLimitsKeepPattern(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	h := web.Deadline(time.Hour, "--request-timeout", nil)(web.WithJSONLimit(web.SizeLimit{Bytes: 10})(mux))
+	r := httptest.NewRequest("GET", "/items/7", nil)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if r.Pattern != "GET /items/{id}" {
+		t.Errorf("pattern outside the limits = %q", r.Pattern)
+	}
+}

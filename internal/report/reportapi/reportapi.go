@@ -5,7 +5,8 @@
 //     {"transactions": [...]} (optionally with "group_by" before
 //     "transactions"), or CSV with Content-Type text/csv. The body is decoded
 //     as a stream (package reportjson or reportcsv) under a size limit
-//     (Config.MaxBody, 100 MiB by default; past it, 413), so it never sits
+//     (Config.MaxBody, 100 MiB by default; past it, 413 naming the limit
+//     and Config.MaxBodyName, what sets it), so it never sits
 //     in memory whole. The answer is the same report, and for bad input the
 //     same RFC 9457 problem (web.ProblemOf: "errors" lists the first 20 bad
 //     items as transactions[3].amount), as the AWS Lambda and the CLI give.
@@ -46,11 +47,14 @@ type Config struct {
 	// MaxBody is the largest POST body accepted, in bytes; zero means
 	// report.DefaultMaxBody (100 MiB).
 	MaxBody int64
+	// MaxBodyName says what sets MaxBody (trx serve's --max-report-body);
+	// a 413 names it. Empty: the 413 is the Lambda's and the CLI's.
+	MaxBodyName string
 }
 
 type handler struct {
 	src     StoredSource
-	maxBody int64
+	maxBody web.SizeLimit
 	log     *slog.Logger
 }
 
@@ -59,7 +63,7 @@ func Routes(mux *http.ServeMux, src StoredSource, authn func(http.Handler) http.
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = report.DefaultMaxBody
 	}
-	h := &handler{src: src, maxBody: cfg.MaxBody, log: log}
+	h := &handler{src: src, maxBody: web.SizeLimit{Bytes: cfg.MaxBody, Name: cfg.MaxBodyName}, log: log}
 	mux.Handle("POST /api/v1/report", authn(http.HandlerFunc(h.post)))
 	mux.Handle("GET /api/v1/report", authn(http.HandlerFunc(h.get)))
 }
@@ -82,8 +86,8 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	if r.ContentLength > h.maxBody {
-		h.fail(w, r, report.TooLarge(h.maxBody))
+	if r.ContentLength > h.maxBody.Bytes {
+		h.fail(w, r, h.tooLarge())
 		return
 	}
 	mt, err := web.MediaType(r.Header.Get("Content-Type"), web.JSON, "text/csv")
@@ -91,7 +95,7 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	body := h.maxBody.Body(w, r)
 	var src report.Source
 	switch mt {
 	case web.JSON:
@@ -120,15 +124,26 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 
 // fail answers a POST whose input could not be totalled, as the Lambda
 // would: the caller's fault as its problem, an error of ours as a 500
-// (unless the caller went away: then nobody is there to answer).
+// (unless the caller went away: then nobody is there to answer; past the
+// request's deadline, web.Error answers 504).
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		err = report.TooLarge(h.maxBody)
+		err = h.tooLarge()
 	}
-	if fault.KindOf(err) == fault.Internal && r.Context().Err() != nil {
+	if fault.KindOf(err) == fault.Internal && errors.Is(r.Context().Err(), context.Canceled) {
 		return
 	}
 	web.Error(w, r, h.log, err)
+}
+
+// tooLarge is the 413 of a body past the limit: the Lambda's and the
+// CLI's, unless the limit has a name; then it names it (and its size in
+// units people read).
+func (h *handler) tooLarge() error {
+	if h.maxBody.Name == "" {
+		return report.TooLarge(h.maxBody.Bytes)
+	}
+	return &fault.Error{Kind: fault.TooLarge, Msg: fault.Message(h.maxBody.Err("the body")), Err: report.ErrTooLarge}
 }
 
 // errStop ends a scan of stored transactions early.
@@ -177,7 +192,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	case bad != nil:
 		web.Error(w, r, h.log, bad)
 		return
-	case err != nil && r.Context().Err() != nil:
+	case err != nil && errors.Is(r.Context().Err(), context.Canceled):
 		return // the caller went away
 	case err != nil:
 		web.Error(w, r, h.log, err)

@@ -234,3 +234,35 @@ func lambdaProblem413(t *testing.T, payload []byte, limit int64) string {
 	}
 	return indent(t, []byte(p.Error()))
 }
+
+// TestTooLargeNamed: with the limit's name (trx serve's flag), a body at
+// the limit is totalled and one past it is a 413 naming the limit and
+// the flag, with or without a Content-Length.
+func TestTooLargeNamed(t *testing.T) {
+	const limit = 2048
+	e := newEnv(t, sqldb.SQLite, reportapi.Config{MaxBody: limit, MaxBodyName: "--max-report-body"})
+	csv := "amount,currency\n"
+	for len(csv)+len("1.00,EUR\n") <= limit {
+		csv += "1.00,EUR\n"
+	}
+	csv += strings.Repeat("\n", limit-len(csv)) // blank lines pad it to exactly the limit
+	for _, tt := range []struct {
+		name   string
+		body   io.Reader
+		status int
+	}{
+		{"exactly the limit", strings.NewReader(csv), 200},
+		{"one byte over", strings.NewReader(csv + "\n"), 413},
+		{"one byte over, chunked", chunked{strings.NewReader(csv + "\n")}, 413},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(e.alice, "POST", "/api/v1/report", "text/csv", tt.body)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Body)
+			}
+			if tt.status == 413 && !strings.Contains(string(r.Body), "larger than the limit of 2 KiB (2048 bytes), set by --max-report-body") {
+				t.Errorf("413 does not name the limit and its flag: %s", r.Body)
+			}
+		})
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trx-platform/trx/internal/report"
+	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/web"
+)
+
+// limitsConfig is the part of serveConfig that bounds each request's work:
+// how long a statement and a request may run, and how large a body may be.
+// Its zero value is usable (tests build it so): no time limits, the default
+// sizes.
+type limitsConfig struct {
+	// StatementTimeout bounds each database statement of a request, and
+	// JobStatementTimeout each of a background job (imports, backups, the
+	// relay, classifier jobs) and of a streamed export; zero: no limit.
+	StatementTimeout    time.Duration
+	JobStatementTimeout time.Duration
+	// RequestTimeout bounds each request (WebSockets and streamed exports
+	// excepted); zero: no bound but the server's --write-timeout.
+	RequestTimeout time.Duration
+	// JSONBody and ReportBody are the largest JSON request body and report
+	// body, in bytes; zero: the defaults.
+	JSONBody   int64
+	ReportBody int64
+}
+
+// The defaults of the limits.
+const (
+	defStatementTimeout    = 5 * time.Second
+	defJobStatementTimeout = 10 * time.Minute
+	defRequestTimeout      = 30 * time.Second
+	defJSONBody            = web.MaxBody
+	defReportBody          = report.DefaultMaxBody
+)
+
+func limitFlags(fs *flagSet, cfg *limitsConfig) {
+	fs.durationVar(&cfg.StatementTimeout, "db-statement-timeout", defStatementTimeout,
+		"longest a database statement of an API request may run; past it the statement is stopped on the server and the request answers 504 (0: no limit)")
+	fs.durationVar(&cfg.JobStatementTimeout, "db-job-statement-timeout", defJobStatementTimeout,
+		"longest a database statement of a background job (imports, backups, relay, classifier jobs) or a streamed export may run (0: no limit)")
+	fs.durationVar(&cfg.RequestTimeout, "request-timeout", defRequestTimeout,
+		"longest an API request may take: past it its statements and outbound calls stop and it answers 504 (WebSockets and streamed exports exempt; 0: only --write-timeout)")
+	fs.bytesVar(&cfg.JSONBody, "max-json-body", defJSONBody, "largest JSON request body (e.g. 1MiB, 4MiB); larger: 413")
+	fs.bytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
+}
+
+func (c limitsConfig) jsonBody() web.SizeLimit {
+	if c.JSONBody <= 0 {
+		return web.SizeLimit{Bytes: defJSONBody, Name: "--max-json-body"}
+	}
+	return web.SizeLimit{Bytes: c.JSONBody, Name: "--max-json-body"}
+}
+
+func (c limitsConfig) reportBody() web.SizeLimit {
+	if c.ReportBody <= 0 {
+		return web.SizeLimit{Bytes: defReportBody, Name: "--max-report-body"}
+	}
+	return web.SizeLimit{Bytes: c.ReportBody, Name: "--max-report-body"}
+}
+
+// statementLimits are the database's statement limits, named by their flags.
+func (c limitsConfig) statementLimits() (request, job sqldb.StatementLimit) {
+	return sqldb.StatementLimit{Timeout: c.StatementTimeout, Name: "--db-statement-timeout"},
+		sqldb.StatementLimit{Timeout: c.JobStatementTimeout, Name: "--db-job-statement-timeout"}
+}
+
+// streamed reports whether r is one that may rightly outlive
+// --request-timeout: a WebSocket, or a download streamed for as long as
+// its client reads (the exports move their write deadline on as they go).
+// Their statements run under the job limit.
+func streamed(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" {
+		return true
+	}
+	return r.Method == http.MethodGet && (r.URL.Path == "/api/v1/export" || r.URL.Path == "/api/v1/transactions/export")
+}
+
+// longStatements reports whether r reads a whole range in one statement
+// (the report of stored transactions streams every row of the range):
+// its statements run under the job limit, the request under its deadline.
+func longStatements(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path == "/api/v1/report"
+}
+
+// bounded puts the request limits around h: the JSON body limit, the
+// request deadline (not for streamed requests) and, for streamed and
+// long-statement requests, the job statement limit.
+func (c limitsConfig) bounded(h http.Handler) http.Handler {
+	h = web.Deadline(c.RequestTimeout, "--request-timeout", streamed)(h)
+	h = web.WithJSONLimit(c.jsonBody())(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if export := streamed(r) && r.Header.Get("Upgrade") == ""; export || longStatements(r) {
+			web.WithContext(h, w, r, sqldb.Job(r.Context()))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bytesVar defines a size flag: a number of bytes, optionally with a
+// binary unit (KiB, MiB, GiB; K, M, G the same).
+func (fs *flagSet) bytesVar(p *int64, name string, def int64, usage string) {
+	if v, ok := fs.env(name); ok {
+		n, err := parseBytes(v)
+		if err != nil {
+			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: %v", envName(name), v, err))
+		}
+		def = n
+	}
+	*p = def
+	fs.Var((*byteSize)(p), name, fs.help(name, usage))
+}
+
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if b == nil {
+		return "0"
+	}
+	return strings.ReplaceAll(web.FormatBytes(int64(*b)), " ", "")
+}
+
+func (b *byteSize) Set(s string) error {
+	n, err := parseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// parseBytes reads "1048576", "512KiB", "100MiB", "1GiB", "4M".
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"bytes", 1}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("%q: want a positive size in bytes, e.g. 1048576, 512KiB, 100MiB or 1GiB", s)
+	}
+	return int64(n * float64(mult)), nil
+}
