@@ -69,7 +69,12 @@ func (s *Service) Invalidate(ctx context.Context, inv Invalidation) {
 	if bc == nil {
 		return
 	}
-	if err := bc.Broadcast(context.WithoutCancel(ctx), inv); err != nil && failed != nil {
+	// Not cancelled with the request that revoked a key (a client that
+	// goes away must not leave the key cached on the other replicas), but
+	// bounded: a publish that cannot go out is reported, not waited on.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := bc.Broadcast(bctx, inv); err != nil && failed != nil {
 		failed(err)
 	}
 }

@@ -160,8 +160,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (auth.TokenClaims, 
 		return k, err
 	})
 	if err != nil {
-		if keyErr != nil && fault.KindOf(keyErr) == fault.Unavailable {
-			return auth.TokenClaims{}, keyErr
+		if keyErr != nil && (fault.KindOf(keyErr) == fault.Unavailable || ctx.Err() != nil) {
+			return auth.TokenClaims{}, keyErr // not the token's fault: the keys could not be had (in time)
 		}
 		return auth.TokenClaims{}, fault.Errorf(fault.Unauthenticated, "invalid token: %s", reason(err))
 	}
@@ -322,14 +322,22 @@ func (v *Verifier) refresh(ctx context.Context, now time.Time) error {
 		v.mu.Unlock()
 		return err
 	}
+	prev := v.tried
 	v.tried = now
 	v.mu.Unlock()
-	keys, err := v.fetch(ctx)
+	keys, err := v.fetch(ctx) // under the request's deadline: it goes when its caller does
 	if err == nil && len(keys) == 0 {
 		err = errors.New("the key set holds no usable signature key")
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if err != nil && ctx.Err() != nil {
+		// The caller went away or ran out of time: not the provider's
+		// failure, so not remembered for MinRefetch (the next token
+		// fetches again); the caller gets its own context's end.
+		v.tried = prev
+		return fmt.Errorf("jwks: %w", context.Cause(ctx))
+	}
 	if err != nil {
 		// The cause may name internal hosts: it goes to the log, once per
 		// attempt; callers get a generic 503. The keys held stay in use.
