@@ -332,7 +332,8 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 		if sh.bus != nil {
 			store = append(store, transactionsql.WithOutbox())
 		}
-		sh.txs = transaction.NewService(transactionsql.New(s.db, store...))
+		_, maxBatch := s.cfg.Limits.batch()
+		sh.txs = transaction.NewService(transactionsql.New(s.db, store...), transaction.WithMaxBatch(maxBatch))
 	}
 	if comps.has(compClassifier) {
 		builtin, err := classifier.BuiltinModel()

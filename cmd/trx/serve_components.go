@@ -157,7 +157,8 @@ func newTransactions(ctx context.Context, sh *shared) (component, error) {
 	txs := sh.txs
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {
-			transactionapi.Routes(mux, txs, wrap, sh.log)
+			maxBatch, _ := sh.cfg.Limits.batch()
+			transactionapi.RoutesWith(mux, txs, wrap, sh.log, transactionapi.Config{MaxBatch: maxBatch, MaxBatchName: "--max-batch"})
 			exportRoutes(mux, exportsql.New(sh.db), wrap, sh.log)
 		},
 		jobs: []job{{"idempotency_purge", func(ctx context.Context) error { return purgeIdempotency(ctx, txs, sh.log) }}},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -29,6 +30,9 @@ type limitsConfig struct {
 	// body, in bytes; zero: the defaults.
 	JSONBody   int64
 	ReportBody int64
+	// MaxBatch is the most items of POST /api/v1/transactions/batch;
+	// zero: transaction.MaxBatch.
+	MaxBatch int
 }
 
 // The defaults of the limits.
@@ -38,6 +42,7 @@ const (
 	defRequestTimeout      = 30 * time.Second
 	defJSONBody            = web.MaxBody
 	defReportBody          = report.DefaultMaxBody
+	defMaxBatch            = transaction.MaxBatch
 )
 
 func limitFlags(fs *flagSet, cfg *limitsConfig) {
@@ -48,6 +53,7 @@ func limitFlags(fs *flagSet, cfg *limitsConfig) {
 	fs.durationVar(&cfg.RequestTimeout, "request-timeout", defRequestTimeout,
 		"longest an API request may take: past it its statements and outbound calls stop and it answers 504 (WebSockets and streamed exports exempt; 0: only --write-timeout)")
 	fs.bytesVar(&cfg.JSONBody, "max-json-body", defJSONBody, "largest JSON request body (e.g. 1MiB, 4MiB); larger: 413")
+	fs.intVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
 	fs.bytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
 }
 
@@ -63,6 +69,17 @@ func (c limitsConfig) reportBody() web.SizeLimit {
 		return web.SizeLimit{Bytes: defReportBody, Name: "--max-report-body"}
 	}
 	return web.SizeLimit{Bytes: c.ReportBody, Name: "--max-report-body"}
+}
+
+// batch is the most items of a batch request, and the service's limit,
+// which the background jobs (paging under transaction.MaxBatch) need at
+// least that high.
+func (c limitsConfig) batch() (api, service int) {
+	api = c.MaxBatch
+	if api <= 0 {
+		api = defMaxBatch
+	}
+	return api, max(api, transaction.MaxBatch)
 }
 
 // statementLimits are the database's statement limits, named by their flags.

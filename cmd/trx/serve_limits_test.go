@@ -229,3 +229,19 @@ func pollUntil(t *testing.T, what string, cond func() bool) time.Duration {
 	}
 	return time.Since(start)
 }
+
+// TestBatchLimit: POST /api/v1/transactions/batch takes up to --max-batch
+// items and refuses more with a 413 naming the limit and the flag.
+func TestBatchLimit(t *testing.T) {
+	addr, key, _ := startServeWith(t, serveConfig{DataDir: t.TempDir(), Limits: limitsConfigFrom(t, "--max-batch", "2")})
+	batch := func(n int) string {
+		return `{"items":[` + strings.TrimSuffix(strings.Repeat(slowTx+",", n), ",") + `]}`
+	}
+	if code, body := post(t, context.Background(), addr, key, "/api/v1/transactions/batch", "application/json", strings.NewReader(batch(2))); code != 201 {
+		t.Fatalf("a batch at the limit: %d %s", code, body)
+	}
+	code, body := post(t, context.Background(), addr, key, "/api/v1/transactions/batch", "application/json", strings.NewReader(batch(3)))
+	if code != 413 || !strings.Contains(body, "more than the limit of 2, set by --max-batch") {
+		t.Fatalf("a batch past the limit: %d %s", code, body)
+	}
+}

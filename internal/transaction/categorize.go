@@ -48,8 +48,8 @@ func (s *Service) SetCategories(ctx context.Context, userID string, changes []Ca
 	switch {
 	case len(changes) == 0:
 		v.Add("items", "required", "must name at least one transaction")
-	case len(changes) > MaxBatch:
-		v.Addf("items", "max_items", "names %d transactions; the limit is %d per request", len(changes), MaxBatch)
+	case len(changes) > s.maxBatch:
+		v.Addf("items", "max_items", "names %d transactions; the limit is %d per request", len(changes), s.maxBatch)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

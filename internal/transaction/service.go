@@ -21,10 +21,23 @@ type Service struct {
 	classifier Classifier     // nil: no automatic categorization, nothing learns
 	observer   Observer       // nil: nobody is told of changes
 	accounts   AccountChecker // nil: no accounts (a transaction naming one is refused)
+	maxBatch   int            // the most items of one batch (MaxBatch unless WithMaxBatch)
 }
 
 // Option configures a Service.
 type Option func(*Service)
+
+// WithMaxBatch makes n (if positive) the most items one CreateBatch or
+// SetCategories takes, instead of MaxBatch. The API may refuse smaller
+// batches (trx serve's --max-batch); the background jobs page under
+// MaxBatch, so n should not be lower.
+func WithMaxBatch(n int) Option {
+	return func(s *Service) {
+		if n > 0 {
+			s.maxBatch = n
+		}
+	}
+}
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
@@ -33,6 +46,7 @@ func NewService(store Store, opts ...Option) *Service {
 		now:   func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID: func() string { return uuid.Must(uuid.NewV7()).String() },
 	}
+	s.maxBatch = MaxBatch
 	for _, o := range opts {
 		o(s)
 	}
@@ -69,8 +83,8 @@ func (s *Service) CreateBatch(ctx context.Context, userID string, ds []Draft, id
 	switch {
 	case len(ds) == 0:
 		v.Add("items", "required", "must hold at least one transaction")
-	case len(ds) > MaxBatch:
-		v.Addf("items", "max_items", "holds %d transactions; the limit is %d per request", len(ds), MaxBatch)
+	case len(ds) > s.maxBatch:
+		v.Addf("items", "max_items", "holds %d transactions; the limit is %d per request", len(ds), s.maxBatch)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -20,11 +20,27 @@ import (
 type handler struct {
 	svc *transaction.Service
 	log *slog.Logger
+	cfg Config
+}
+
+// Config configures the routes. Its zero value is the service's limits.
+type Config struct {
+	// MaxBatch, when positive, is the most items of POST
+	// /api/v1/transactions/batch: a larger batch is a 413 naming it and
+	// MaxBatchName (what sets it: trx serve's --max-batch). The service's
+	// own limit (transaction.WithMaxBatch) must be at least as large.
+	MaxBatch     int
+	MaxBatchName string
 }
 
 // Routes registers the transaction routes on mux, each behind authn.
 func Routes(mux *http.ServeMux, svc *transaction.Service, authn func(http.Handler) http.Handler, log *slog.Logger) {
-	h := &handler{svc: svc, log: log}
+	RoutesWith(mux, svc, authn, log, Config{})
+}
+
+// RoutesWith is Routes with a Config.
+func RoutesWith(mux *http.ServeMux, svc *transaction.Service, authn func(http.Handler) http.Handler, log *slog.Logger, cfg Config) {
+	h := &handler{svc: svc, log: log, cfg: cfg}
 	handle := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, authn(f)) }
 	handle("POST /api/v1/transactions", h.create)
 	handle("POST /api/v1/transactions/batch", h.createBatch)
@@ -124,6 +140,15 @@ func (h *handler) createBatch(w http.ResponseWriter, r *http.Request) {
 	var in batchInput
 	if err := web.Decode(w, r, &in); err != nil {
 		web.Error(w, r, h.log, err)
+		return
+	}
+	if h.cfg.MaxBatch > 0 && len(in.Items) > h.cfg.MaxBatch {
+		by := ""
+		if h.cfg.MaxBatchName != "" {
+			by = ", set by " + h.cfg.MaxBatchName
+		}
+		web.Error(w, r, h.log, fault.Errorf(fault.TooLarge, "the batch holds %d transactions, more than the limit of %d%s; split it",
+			len(in.Items), h.cfg.MaxBatch, by))
 		return
 	}
 	ds := make([]transaction.Draft, len(in.Items))
