@@ -156,6 +156,9 @@ type Store interface {
 	RevokeKey(ctx context.Context, id string, at time.Time) error
 	// TouchKey sets a key's last_used_at.
 	TouchKey(ctx context.Context, id string, at time.Time) error
+	// LiveKeys returns which of the keys named are neither revoked nor
+	// expired at now.
+	LiveKeys(ctx context.Context, ids []string, now time.Time) (map[string]bool, error)
 }
 
 // TokenClaims is what a verified bearer token (a JWT) says about its
@@ -389,6 +392,13 @@ func (s *Service) RevokeKey(ctx context.Context, id string) error {
 	}
 	s.Invalidate(ctx, Invalidation{KeyID: id})
 	return nil
+}
+
+// LiveKeys reports which of the keys named are still live (neither
+// revoked nor expired), from the store: the notifier checks its
+// connections' keys with it after it may have missed invalidations.
+func (s *Service) LiveKeys(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.store.LiveKeys(ctx, ids, s.now().UTC())
 }
 
 // UserByName finds a user by exact name.

@@ -215,3 +215,31 @@ func TestCache(t *testing.T) {
 		t.Fatalf("cached %d after All", b.CacheLen())
 	}
 }
+
+// TestLiveKeys: the notifier's recheck after missed invalidations sees a
+// revoked and an expired key as not live, on both engines.
+func TestLiveKeys(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
+			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+			svc.SetClock(func() time.Time { return now })
+			alice, _, err := svc.AddUser(ctx, "alice", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			live, _, _ := svc.CreateKey(ctx, alice.ID, auth.KeyOptions{})
+			revoked, _, _ := svc.CreateKey(ctx, alice.ID, auth.KeyOptions{})
+			expiring, _, _ := svc.CreateKey(ctx, alice.ID, auth.KeyOptions{ExpiresAt: now.Add(time.Minute)})
+			if err := svc.RevokeKey(ctx, revoked.ID); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Minute)
+			got, err := svc.LiveKeys(ctx, []string{live.ID, revoked.ID, expiring.ID, "00000000-0000-7000-8000-000000000000"})
+			if err != nil || len(got) != 1 || !got[live.ID] {
+				t.Fatalf("live keys %v %v", got, err)
+			}
+		})
+	}
+}

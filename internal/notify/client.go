@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/time/rate"
 )
 
 // Close codes the notifier uses besides the standard ones.
@@ -34,6 +35,7 @@ type frame struct {
 type client struct {
 	id     string
 	userID string
+	keyID  string // the API key it authenticated with ("" for a JWT)
 	node   *Node
 	conn   *websocket.Conn
 	raw    *batchConn // the socket under conn (nil in unit tests)
@@ -53,6 +55,9 @@ type client struct {
 	done      chan struct{}
 	connected time.Time
 	ping      *time.Timer
+	expiry    *time.Timer   // closes c when its credential expires (nil: never)
+	saving    *time.Timer   // a pending write of the subscriptions (scheduleSave)
+	bucket    *rate.Limiter // client messages (used by the read loop only)
 }
 
 func newClient(n *Node, id, userID string, conn *websocket.Conn) *client {
@@ -303,10 +308,12 @@ func (c *client) writeSlow(batch []frame) {
 // bounds) and stops its pings. c.writing stays set: no write starts again.
 func (c *client) finish() {
 	c.mu.Lock()
-	code, reason, ping := c.code, c.reason, c.ping
+	code, reason, ping, expiry, saving := c.code, c.reason, c.ping, c.expiry, c.saving
 	c.mu.Unlock()
-	if ping != nil {
-		ping.Stop()
+	for _, t := range []*time.Timer{ping, expiry, saving} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	_ = c.conn.Close(code, reason)
 	c.conn.CloseNow() //nolint:errcheck // already closing

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +24,6 @@ import (
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/fault"
-	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/web"
 )
 
@@ -41,6 +39,10 @@ type Config struct {
 	Heartbeat      time.Duration // node liveness renewal (default 10s; dead after 3×)
 	CloseGrace     time.Duration // at shutdown, how long clients have to answer the 1001 (default 5s)
 	StallAfter     time.Duration // the live feed is stuck when the stream is ahead of it, unmoving, this long (default 30s)
+	Limits         Limits        // what one client may cost (see Limits for the defaults)
+	// Credentials closes the connections of revoked keys (4003) when they
+	// are revoked anywhere (nil: only at their expiry, 4004).
+	Credentials Credentials
 
 	// Tracer and Propagator trace the live feed (a consumer span per
 	// message whose headers carry trace context) and each socket write of
@@ -76,6 +78,7 @@ func (c *Config) defaults() {
 	if c.CloseGrace <= 0 {
 		c.CloseGrace = 5 * time.Second
 	}
+	c.Limits.defaults()
 	if c.StallAfter <= 0 {
 		c.StallAfter = 30 * time.Second
 	}
@@ -99,7 +102,8 @@ type Node struct {
 	wg       sync.WaitGroup
 	ctx      context.Context // the node's run context, for client goroutines
 	ready    chan struct{}
-	stall    stall // guarded by hub.mu
+	conns    counts // open connections per credential and client IP
+	stall    stall  // guarded by hub.mu
 	stopping atomic.Bool
 }
 
@@ -173,6 +177,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopCtl()
+	if n.cfg.Credentials != nil {
+		defer n.cfg.Credentials.Watch(n.Invalidated)()
+	}
 	n.heartbeat(ctx) // alive before the first client registers
 	close(n.ready)
 
@@ -303,6 +310,18 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, n.log, err)
 		return
 	}
+	cred, ip := p.Subject(), n.cfg.Limits.ClientIP(r)
+	if msg := n.conns.take(n.cfg.Limits, cred, ip); msg != "" {
+		w.Header().Set("Retry-After", "10")
+		web.WriteProblem(w, r, web.Problem{Status: http.StatusTooManyRequests, Detail: msg})
+		return
+	}
+	counted := true
+	defer func() {
+		if counted {
+			n.conns.give(cred, ip)
+		}
+	}()
 	var since uint64
 	if s := r.URL.Query().Get("since"); s != "" {
 		if since, err = strconv.ParseUint(s, 10, 64); err != nil {
@@ -325,6 +344,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(n.cfg.MaxMessage)
 	c := newClient(n, newConnID(), p.UserID, conn)
 	c.raw = hw.conn
+	c.keyID = p.KeyID
 	if since > 0 {
 		c.hold(since) // before the hub sees c: no live message may go ahead of the replay
 	}
@@ -339,13 +359,18 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 	}
 	n.metrics.connects.Inc()
+	c.expireAt(p.ExpiresAt) // a JWT's exp, a key's expires_at
+	counted = false         // serveClient gives the counts back
 	n.wg.Add(1)
 	// The connection goes on in a goroutine of its own and this handler
 	// returns: net/http then frees the request, its 4 KiB read and write
 	// buffers and this goroutine's stack (grown by authentication's
 	// database query), which would otherwise live as long as the
 	// connection. The access log and HTTP metrics see the upgrade (101).
-	go n.serveClient(ctx, c, since)
+	go func() {
+		defer n.conns.give(cred, ip)
+		n.serveClient(ctx, c, since)
+	}()
 }
 
 // serveClient runs an upgraded connection until it ends.
@@ -390,12 +415,17 @@ func (n *Node) readLoop(ctx context.Context, c *client) string {
 				return "client"
 			case websocket.StatusMessageTooBig:
 				return "too_big"
+			case StatusRevoked, StatusExpired: // the client echoed ours
+				return "credential"
 			case -1:
 				c.mu.Lock()
 				code := c.code
 				c.mu.Unlock()
-				if code == StatusTooSlow {
+				switch code {
+				case StatusTooSlow:
 					return "slow"
+				case StatusRevoked, StatusExpired:
+					return "credential"
 				}
 				if n.stopping.Load() {
 					return "shutdown"
@@ -403,6 +433,11 @@ func (n *Node) readLoop(ctx context.Context, c *client) string {
 				return "error"
 			}
 			return "client"
+		}
+		if !c.allow() {
+			c.reply(ctx, errorReply("", "", "too many messages; the limit is per connection"))
+			c.close(StatusPolicy, "too many messages")
+			return "policy"
 		}
 		if typ != websocket.MessageText {
 			c.reply(ctx, errorReply("", "", "binary frames are not supported; send JSON text"))
@@ -436,45 +471,7 @@ func (n *Node) handle(ctx context.Context, c *client, req request) {
 	case "ping":
 		c.reply(ctx, map[string]any{"type": "pong", "id": req.ID})
 	case "subscribe", "unsubscribe":
-		for _, s := range req.Symbols {
-			var v fault.Validation
-			stock.CheckSymbol(&v, "symbols", s)
-			if v.Err() != nil {
-				c.reply(ctx, errorReply(req.Action, req.ID, v.Error()))
-				return
-			}
-		}
-		prev := c.subscriptions()
-		c.mu.Lock()
-		switch {
-		case req.Action == "subscribe" && len(req.Symbols) == 0:
-			c.all, c.symbols = true, map[string]bool{}
-		case req.Action == "subscribe":
-			if c.all {
-				c.all = false
-			}
-			for _, s := range req.Symbols {
-				c.symbols[s] = true
-			}
-		case len(req.Symbols) == 0:
-			c.all, c.symbols = false, map[string]bool{}
-		case c.all:
-			c.mu.Unlock()
-			c.reply(ctx, errorReply(req.Action, req.ID, "subscribed to all symbols: subscribe to a list first, or unsubscribe with no symbols to stop all"))
-			return
-		default:
-			for _, s := range req.Symbols {
-				delete(c.symbols, s)
-			}
-		}
-		c.mu.Unlock()
-		subs := c.subscriptions()
-		if !slices.Equal(subs, prev) { // e.g. subscribing to all, the default, changes nothing
-			if err := n.registry.SetSubscriptions(ctx, c.id, subs); err != nil {
-				n.log.Warn("notify_subscriptions_not_saved", "err", err, "connection_id", c.id)
-			}
-		}
-		c.reply(ctx, map[string]any{"type": req.Action + "d", "id": req.ID, "symbols": subs})
+		n.subscribe(ctx, c, req)
 	case "resume":
 		if req.Since == nil {
 			c.reply(ctx, errorReply(req.Action, req.ID, "resume needs \"since\": the last sequence received"))
@@ -531,7 +528,9 @@ func (n *Node) catchUp(ctx context.Context, c *client, since uint64) {
 		c.reply(ctx, map[string]any{"type": "resumed", "since": since, "replayed": 0})
 		ok = true
 		return
-	case first == 0 || since+1 < first || since > last:
+	case first == 0 || since+1 < first || since > last || last-since > n.cfg.Limits.MaxReplay:
+		// (A resume further back than MaxReplay sequences would read that
+		// much of the stream for one client: it reloads instead.)
 		// Past retention, an empty stream, or a sequence the stream never
 		// reached (it was reset): reload, then continue from last.
 		c.mu.Lock()

@@ -68,7 +68,7 @@ func newMetrics(reg prometheus.Registerer, hub *Hub) *metrics {
 	m := &metrics{
 		connects: prometheus.NewCounter(prometheus.CounterOpts{Name: "trx_ws_connects_total", Help: "WebSocket connections accepted."}),
 		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trx_ws_disconnects_total",
-			Help: "WebSocket connections ended, by reason (client, slow, too_big, bad_frame, shutdown, error)."}, []string{"reason"}),
+			Help: "WebSocket connections ended, by reason (client, slow, too_big, bad_frame, policy, credential, shutdown, error)."}, []string{"reason"}),
 		sent:       prometheus.NewCounter(prometheus.CounterOpts{Name: "trx_ws_messages_sent_total", Help: "Notifications written to WebSocket clients."}),
 		slowCloses: prometheus.NewCounter(prometheus.CounterOpts{Name: "trx_ws_slow_closes_total", Help: "Clients closed because their queue was full."}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "trx_ws_integration_latency_seconds",
@@ -81,7 +81,7 @@ func newMetrics(reg prometheus.Registerer, hub *Hub) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 	}
 	// Alerts divide by these: every reason exists at zero from the start.
-	for _, r := range []string{"client", "slow", "too_big", "bad_frame", "shutdown", "error"} {
+	for _, r := range []string{"client", "slow", "too_big", "bad_frame", "policy", "credential", "shutdown", "error"} {
 		m.disconnects.WithLabelValues(r)
 	}
 	reg.MustRegister(m.connects, m.disconnects, m.sent, m.slowCloses, m.latency, m.pending, m.consumeLag,

@@ -224,6 +224,40 @@ func (s *Store) RevokeKey(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
+// LiveKeys returns which of the keys named are neither revoked nor
+// expired at now, 500 ids a query.
+func (s *Store) LiveKeys(ctx context.Context, ids []string, now time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, 0, n+1)
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		args = append(args, sqldb.FormatTime(now))
+		rows, err := s.db.Read.QueryContext(ctx, `SELECT id FROM api_keys WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)
+			AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("authsql: live keys: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("authsql: live keys: %w", err)
+			}
+			out[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("authsql: live keys: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 // TouchKey sets a key's last_used_at.
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.db.Write.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, sqldb.FormatTime(at), id); err != nil {

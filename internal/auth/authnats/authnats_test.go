@@ -1,0 +1,126 @@
+package authnats_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authnats"
+	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
+)
+
+func natsURL(t *testing.T) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	return ns.ClientURL()
+}
+
+type replica struct {
+	svc   *auth.Service
+	nc    *nats.Conn
+	heard chan auth.Invalidation
+}
+
+func newReplica(t *testing.T, ctx context.Context, url string, svc *auth.Service) *replica {
+	t.Helper()
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	b, err := authnats.Start(nc, "trxtest", svc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Poll = 10 * time.Millisecond
+	var wg sync.WaitGroup
+	wg.Add(1)
+	rctx, cancel := context.WithCancel(ctx)
+	go func() { defer wg.Done(); _ = b.Run(rctx) }()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	r := &replica{svc: svc, nc: nc, heard: make(chan auth.Invalidation, 16)}
+	svc.Watch(func(inv auth.Invalidation) { r.heard <- inv })
+	return r
+}
+
+func next(t *testing.T, ch chan auth.Invalidation) auth.Invalidation {
+	t.Helper()
+	select {
+	case inv := <-ch:
+		return inv
+	case <-time.After(30 * time.Second):
+		t.Fatal("no invalidation within 30 s")
+		return auth.Invalidation{}
+	}
+}
+
+// TestRevocationReachesEveryReplica: a key revoked on one replica stops
+// authenticating on another at once (its cache would have kept it for the
+// whole TTL), and that replica's watchers (the notifier) hear of it; a
+// replica whose NATS connection comes back drops its whole cache.
+func TestRevocationReachesEveryReplica(t *testing.T) {
+	ctx := context.Background()
+	url := natsURL(t)
+	db := sqldbtest.Open(t, "sqlite")
+	a := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
+	b := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
+	_, key, err := a.svc.AddUser(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.svc.Authenticate(ctx, key) // now cached on b, for an hour
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.svc.RevokeKey(ctx, p.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	if inv := next(t, a.heard); inv.KeyID != p.KeyID { // applied where it happened, once
+		t.Fatalf("a heard %+v", inv)
+	}
+	if inv := next(t, b.heard); inv.KeyID != p.KeyID {
+		t.Fatalf("b heard %+v", inv)
+	}
+	if _, err := b.svc.Authenticate(ctx, key); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Fatalf("revoked key on the other replica: %v", err)
+	}
+	select {
+	case inv := <-a.heard:
+		t.Fatalf("a applied its own invalidation twice: %+v", inv)
+	default:
+	}
+
+	// b reconnects: it may have missed invalidations, so it drops all.
+	_, key2, err := a.svc.CreateKey(ctx, p.UserID, auth.KeyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Authenticate(ctx, key2); err != nil || b.svc.CacheLen() != 1 {
+		t.Fatalf("key2: %v, cached %d", err, b.svc.CacheLen())
+	}
+	if err := b.nc.ForceReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if inv := next(t, b.heard); !inv.All {
+		t.Fatalf("after a reconnection b heard %+v", inv)
+	}
+	if n := b.svc.CacheLen(); n != 0 {
+		t.Fatalf("cached %d after the reconnection", n)
+	}
+}
