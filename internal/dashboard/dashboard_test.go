@@ -86,6 +86,10 @@ func TestSecurityHeaders(t *testing.T) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}
 		}
+		// Connections (the API, the WebSocket) go to the server itself only.
+		if !strings.Contains(csp, "connect-src 'self';") {
+			t.Errorf("%s: CSP connect-src is not 'self' alone: %q", path, csp)
+		}
 		if strings.Contains(csp, "unsafe-") {
 			t.Errorf("%s: CSP allows unsafe sources: %q", path, csp)
 		}

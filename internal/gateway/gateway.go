@@ -31,6 +31,9 @@ type Config struct {
 	// IP, checked before authentication. Zero rates mean no limit.
 	KeyLimit Limit
 	IPLimit  Limit
+	// Concurrency is how many expensive operations (x-trx-expensive) one
+	// user runs at once through this gateway (0: 4); more are 429.
+	Concurrency int
 	// Proxies are trusted to report the client's IP in X-Forwarded-For.
 	Proxies Proxies
 	CORS    CORS
@@ -60,12 +63,13 @@ func (noObserver) AuthFailure(string)    {}
 
 // Gateway applies a Config to requests.
 type Gateway struct {
-	cfg  Config
-	log  *slog.Logger
-	keys *Buckets
-	ips  *Buckets
-	mux  *http.ServeMux // the document's operations, for routing
-	next http.Handler
+	cfg   Config
+	log   *slog.Logger
+	keys  *Buckets
+	ips   *Buckets
+	slots *Slots
+	mux   *http.ServeMux // the document's operations, for routing
+	next  http.Handler
 }
 
 type opKey struct{}
@@ -91,7 +95,10 @@ func New(cfg Config, next http.Handler) *Gateway {
 	if cfg.Metrics == nil {
 		cfg.Metrics = noObserver{}
 	}
-	g := &Gateway{cfg: cfg, log: cfg.Log, keys: NewBuckets(), ips: NewBuckets(), mux: http.NewServeMux(), next: next}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	g := &Gateway{cfg: cfg, log: cfg.Log, keys: NewBuckets(), ips: NewBuckets(), slots: NewSlots(cfg.Concurrency), mux: http.NewServeMux(), next: next}
 	for _, op := range cfg.Spec.Operations() {
 		g.mux.Handle(op.Pattern(), g.operation(op))
 	}
@@ -110,8 +117,41 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.cfg.CORS.headers(w, r)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w = &apiHeaders{ResponseWriter: w}
+	}
 	g.mux.ServeHTTP(w, r)
 }
+
+// apiHeaders sets the headers of every API answer as its status is
+// written (replacing what a forwarded service sent, so that none is
+// doubled): API answers hold a user's data, so no cache (a shared proxy,
+// the browser's) keeps them (Cache-Control: no-store), and no browser
+// sniffs them into another type (X-Content-Type-Options: nosniff).
+type apiHeaders struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (a *apiHeaders) WriteHeader(code int) {
+	if !a.wrote {
+		a.wrote = true
+		h := a.ResponseWriter.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *apiHeaders) Write(b []byte) (int, error) {
+	if !a.wrote {
+		a.WriteHeader(http.StatusOK)
+	}
+	return a.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (a *apiHeaders) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // allowedMethods lists the documented methods of r's path.
 func (g *Gateway) allowedMethods(r *http.Request) []string {
@@ -160,6 +200,15 @@ func (g *Gateway) operation(op *Operation) http.Handler {
 			}
 			if !g.throttle(w, r, "key:"+p.Subject(), l) {
 				return
+			}
+			if op.Expensive {
+				if !g.slots.TryTake(p.UserID) {
+					w.Header().Set("Retry-After", "1")
+					web.WriteProblem(w, r, web.Problem{Status: http.StatusTooManyRequests,
+						Detail: "you run " + strconv.Itoa(g.cfg.Concurrency) + " expensive requests (reports, classification, batches, rule runs, jobs, imports, exports) at once already, the most one user may; retry when one is done"})
+					return
+				}
+				defer g.slots.Give(p.UserID)
 			}
 			ctx = auth.WithPrincipal(ctx, p)
 		}

@@ -66,9 +66,13 @@ type Operation struct {
 	// StreamBody (x-trx-stream-body) marks an operation whose body is
 	// streamed by its handler: never buffered nor validated here.
 	StreamBody bool
-	Params     []*Param
-	Body       *Body
-	Responses  []string // status codes, sorted ("default" last)
+	// Expensive (x-trx-expensive) marks an operation whose work grows with
+	// its input or the caller's data (reports, classification, batches,
+	// rule runs, jobs, imports, exports): a user runs a few at once.
+	Expensive bool
+	Params    []*Param
+	Body      *Body
+	Responses []string // status codes, sorted ("default" last)
 
 	pointer string // JSON pointer of the operation in the document
 }
@@ -176,6 +180,7 @@ func ParseSpec(src []byte) (*Spec, error) {
 			}
 			op.PublicFlag = str(raw["x-trx-public-flag"])
 			op.StreamBody, _ = raw["x-trx-stream-body"].(bool)
+			op.Expensive, _ = raw["x-trx-expensive"].(bool)
 			// Path-level parameters, then the operation's (which win).
 			byKey := map[string]*Param{}
 			var order []string

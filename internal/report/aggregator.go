@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trx-platform/trx/internal/money"
 )
@@ -96,6 +97,12 @@ func (a *Aggregator) Add(it Item) error {
 	minor, err := a.minor(idx, it)
 	if err != nil {
 		return a.reject(err)
+	}
+	if len(it.Category) > MaxCategory && utf8.RuneCountInString(it.Category) > MaxCategory {
+		// A group key is kept for the whole report: long ones would let a
+		// body of huge categories hold hundreds of megabytes in groups.
+		return a.reject(&ItemError{Index: idx, Field: "category", Rule: "max_length",
+			Detail: fmt.Sprintf("must be at most %d characters", MaxCategory)})
 	}
 	acc := a.currencies[it.Currency]
 	if acc == nil {

@@ -106,6 +106,10 @@ type Options struct {
 // DefaultMaxGroups is the default Options.MaxGroups.
 const DefaultMaxGroups = 10000
 
+// MaxCategory is the longest category (a group key) an item may have, in
+// characters; a longer one is an item error (rule max_length).
+const MaxCategory = 200
+
 // Source yields items one at a time, in input order. Next returns io.EOF
 // after the last item. An error of type *ItemError reports one bad item and
 // the source can go on; any other error ends the input. The decoders in
