@@ -61,7 +61,7 @@ func main() {
 	err := run(ctx, os.Args[1:], env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "trx:", err)
+		fmt.Fprintln(os.Stderr, "trx:", redactURLs(err.Error())) // an error may quote --db or --nats
 		os.Exit(exitCode(err))
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,15 +28,24 @@ type gatewayConfig struct {
 	JWTUserClaim  string
 	JWTAutoCreate bool
 	JWTLeeway     time.Duration
+	// JWTMaxLifetime refuses tokens that live longer (0: any);
+	// JWTKeyMaxLifetime bounds the API keys a JWT principal creates (0:
+	// none). AuthCacheTTL is how long a principal is cached (0: not).
+	JWTMaxLifetime    time.Duration
+	JWTKeyMaxLifetime time.Duration
+	AuthCacheTTL      time.Duration
 
 	MetricsPrivate bool // --metrics-public=false
 	DocsPublic     bool
 	NoValidation   bool // --validate-requests=false
 
+	// The rates: a negative one (the flags' "auto") is off when the
+	// listen address is loopback and the Throttle* defaults otherwise.
 	RateLimit      float64
 	RateBurst      int
 	IPRateLimit    float64
 	IPRateBurst    int
+	Concurrency    int // expensive requests at once per user, per gateway (0: DefaultConcurrency)
 	TrustedProxies string
 	CORSOrigins    string
 
@@ -64,13 +75,19 @@ func gatewayFlags(fs *flagSet, cfg *gatewayConfig) {
 	fs.stringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")
 	fs.boolVar(&cfg.JWTAutoCreate, "jwt-auto-create", false, "create a trx user (without API keys) the first time a valid JWT names an unknown one")
 	fs.durationVar(&cfg.JWTLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on exp and nbf")
+	fs.durationVar(&cfg.JWTMaxLifetime, "jwt-max-lifetime", 0, "refuse JWTs that live longer than this (exp - iat); 0: any lifetime")
+	fs.durationVar(&cfg.JWTKeyMaxLifetime, "jwt-key-max-lifetime", 30*24*time.Hour, "API keys created with a JWT expire within this (never-expiring keys cannot be minted with a token); 0: no limit")
+	fs.durationVar(&cfg.AuthCacheTTL, "auth-cache-ttl", 5*time.Second, "how long a key's principal is cached in each process; a revocation reaches the other replicas at once over NATS, and this bounds it when NATS is down; 0: no cache")
 	fs.notBoolVar(&cfg.MetricsPrivate, "metrics-public", true, "serve /metrics without credentials; when false it needs an admin credential")
 	fs.boolVar(&cfg.DocsPublic, "docs-public", false, "serve /api/v1/openapi.json and /api/docs without credentials")
 	fs.notBoolVar(&cfg.NoValidation, "validate-requests", true, "validate requests against the OpenAPI document before any handler runs")
-	fs.floatVar(&cfg.RateLimit, "rate-limit", 0, "requests per second per API key (per user for a JWT) on each gateway replica; 0: unlimited (a key's own rate_limit still applies)")
-	fs.intVar(&cfg.RateBurst, "rate-burst", 0, "bucket size per API key (default: one second's worth of --rate-limit)")
-	fs.floatVar(&cfg.IPRateLimit, "ip-rate-limit", 0, "requests per second per client IP on each gateway replica, checked before authentication; 0: unlimited")
-	fs.intVar(&cfg.IPRateBurst, "ip-rate-burst", 0, "bucket size per client IP (default: one second's worth of --ip-rate-limit)")
+	fs.rateVar(&cfg.RateLimit, "rate-limit", "requests per second per API key (per user for a JWT) on each gateway replica; auto: off on a loopback --addr, "+
+		strconv.FormatFloat(ThrottleKeyRate, 'g', -1, 64)+" otherwise; 0: unlimited (a key's own rate_limit still applies)")
+	fs.intVar(&cfg.RateBurst, "rate-burst", 0, "bucket size per API key (default: two seconds' worth of --rate-limit)")
+	fs.rateVar(&cfg.IPRateLimit, "ip-rate-limit", "requests per second per client IP on each gateway replica, checked before authentication; auto: off on a loopback --addr, "+
+		strconv.FormatFloat(ThrottleIPRate, 'g', -1, 64)+" otherwise; 0: unlimited")
+	fs.intVar(&cfg.IPRateBurst, "ip-rate-burst", 0, "bucket size per client IP (default: two seconds' worth of --ip-rate-limit)")
+	fs.intVar(&cfg.Concurrency, "user-concurrency", DefaultConcurrency, "expensive requests (reports, classify, batches, rule dry runs and applies, jobs, imports, exports) one user runs at once on each gateway replica; more are 429")
 	fs.stringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (empty: trust none)")
 	fs.stringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API, e.g. https://app.example.com, or * (empty: no CORS)")
 	fs.durationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", defReadHeaderTimeout, "how long a client may take to send request headers")
@@ -114,6 +131,83 @@ func (b notBool) Set(s string) error {
 
 func (b notBool) IsBoolFlag() bool { return true }
 
+// Throttling when --rate-limit and --ip-rate-limit are auto and the
+// listen address is not loopback (requests per second; bursts of two
+// seconds' worth), and the per-user concurrency of expensive routes.
+const (
+	ThrottleKeyRate    = 50
+	ThrottleIPRate     = 100
+	DefaultConcurrency = 4
+)
+
+// rateVar is a rate flag whose default is "auto" (held as -1).
+func (fs *flagSet) rateVar(p *float64, name, usage string) {
+	*p = -1
+	if v, ok := fs.env(name); ok {
+		if err := (rateValue{p}).Set(v); err != nil {
+			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not a number or auto", envName(name), v))
+		}
+	}
+	fs.Var(rateValue{p}, name, fs.help(name, usage))
+}
+
+type rateValue struct{ p *float64 }
+
+func (r rateValue) String() string {
+	if r.p == nil || *r.p < 0 {
+		return "auto"
+	}
+	return strconv.FormatFloat(*r.p, 'g', -1, 64)
+}
+
+func (r rateValue) Set(s string) error {
+	if s == "auto" {
+		*r.p = -1
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return fmt.Errorf("want a rate of 0 or more, or auto")
+	}
+	*r.p = f
+	return nil
+}
+
+// throttling returns the per-key and per-IP limits for a process that
+// listens on addr: the flags' values, or for an "auto" one, none on a
+// loopback address (a laptop's trx serve stays friction-free) and the
+// Throttle* rates on any other (a container, a server).
+func (c gatewayConfig) throttling(addr string) (key, ip gateway.Limit) {
+	open := !loopback(addr)
+	pick := func(rate float64, burst int, def float64) gateway.Limit {
+		if rate < 0 {
+			rate = 0
+			if open {
+				rate = def
+			}
+		}
+		if burst <= 0 && rate > 0 {
+			burst = int(math.Ceil(2 * rate))
+		}
+		return gateway.Limit{Rate: rate, Burst: burst}
+	}
+	return pick(c.RateLimit, c.RateBurst, ThrottleKeyRate), pick(c.IPRateLimit, c.IPRateBurst, ThrottleIPRate)
+}
+
+// loopback reports whether a listen address is on the loopback interface
+// only (127.0.0.1, ::1, localhost); an empty host (":8080") listens on all.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // floatVar is intVar for float64.
 func (fs *flagSet) floatVar(p *float64, name string, def float64, usage string) {
 	if v, ok := fs.env(name); ok {
@@ -155,11 +249,17 @@ func (s *server) configureTokens(users *auth.Service) error {
 		return nil
 	}
 	v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
-		Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, Now: c.now})
+		Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, MaxLifetime: c.JWTMaxLifetime, Now: c.now, Log: s.log})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate})
+	if c.JWKSURL != "" && c.JWTAudience == "" {
+		// An identity provider signs tokens for all its applications: without
+		// an audience check, a token it made for another one is accepted here.
+		s.log.Warn("jwt_audience_not_checked", "risk", "tokens the identity provider issued for any other application are accepted",
+			"fix", "set --jwt-audience to the audience your provider puts in trx's tokens")
+	}
+	users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate, KeyMaxLifetime: c.JWTKeyMaxLifetime})
 	return nil
 }
 
@@ -173,9 +273,10 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	if err != nil {
 		return component{}, fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
-	if c.RateLimit < 0 || c.IPRateLimit < 0 || c.RateBurst < 0 || c.IPRateBurst < 0 {
-		return component{}, fmt.Errorf("serve: rate limits and bursts cannot be negative")
+	if c.RateBurst < 0 || c.IPRateBurst < 0 || c.Concurrency < 0 {
+		return component{}, fmt.Errorf("serve: bursts and --user-concurrency cannot be negative")
 	}
+	keyLimit, ipLimit := c.throttling(sh.cfg.Addr)
 	spec, err := gateway.LoadSpec()
 	if err != nil {
 		return component{}, err
@@ -189,15 +290,16 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	if err := gateway.DocsRoutes(sh.mux, spec, docsAuthn); err != nil {
 		return component{}, err
 	}
-	sh.log.Info("gateway_ready", "jwt_hs256", c.JWTSecret != "", "jwks_url", c.JWKSURL, "rate_limit", c.RateLimit,
-		"ip_rate_limit", c.IPRateLimit, "cors_origins", c.CORSOrigins, "validate_requests", !c.NoValidation,
+	sh.log.Info("gateway_ready", "jwt_hs256", c.JWTSecret != "", "jwks_url", c.JWKSURL, "rate_limit", keyLimit.Rate, "rate_burst", keyLimit.Burst,
+		"ip_rate_limit", ipLimit.Rate, "ip_rate_burst", ipLimit.Burst, "user_concurrency", c.Concurrency, "cors_origins", c.CORSOrigins, "validate_requests", !c.NoValidation,
 		"metrics_public", !c.MetricsPrivate, "docs_public", c.DocsPublic)
 	cfg := gateway.Config{
 		Spec:         spec,
 		Authenticate: sh.users.Authenticate,
 		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
-		KeyLimit:     gateway.Limit{Rate: c.RateLimit, Burst: c.RateBurst},
-		IPLimit:      gateway.Limit{Rate: c.IPRateLimit, Burst: c.IPRateBurst},
+		KeyLimit:     keyLimit,
+		IPLimit:      ipLimit,
+		Concurrency:  c.Concurrency,
 		Proxies:      proxies,
 		CORS:         gateway.CORS{Origins: gateway.ParseOrigins(c.CORSOrigins)},
 		NoValidation: c.NoValidation,

@@ -29,6 +29,7 @@ type notifyConfig struct {
 	WSQueue        int
 	WSWriteTimeout time.Duration
 	Heartbeat      time.Duration
+	WSLimits       wsLimitsConfig
 }
 
 func notifyFlags(fs *flagSet, cfg *notifyConfig) {
@@ -41,6 +42,7 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 	fs.durationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
 	fs.durationVar(&cfg.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "how long one frame write to a WebSocket client may block; a client whose socket takes nothing for this long is dropped (1001)")
 	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
+	wsLimitFlags(fs, &cfg.WSLimits)
 }
 
 // openBus connects to NATS (or starts the embedded server).
@@ -64,7 +66,7 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 // to the stream, and the node that serves WebSocket clients from it.
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
-	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins),
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users,
 		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout,
 		Tracer: sh.tel.Tracer("notify"), Propagator: sh.tel.Propagator()},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)

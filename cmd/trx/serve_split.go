@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,56 @@ func splitFlags(fs *flagSet, cfg *serveConfig) {
 	fs.Var(&cfg.Components, "components", fs.help("components",
 		"components this process runs: all, or a list of gateway, transactions, classifier, report, notifier (default all)"))
 	fs.stringVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
-	fs.stringVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it")
+	fs.stringVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
+	fs.stringVar(&cfg.internalSecretFile, "internal-secret-file", "", "read --internal-secret from this file (a mounted secret), instead of the flag or its environment variable")
+	fs.boolVar(&cfg.BootstrapAdmin, "bootstrap-admin", false, "create the user admin on an empty database in this process even though it does not run every component (the all-in-one serve always does)")
+}
+
+// MinInternalSecret is the shortest --internal-secret accepted.
+const MinInternalSecret = 32
+
+// loadInternalSecret reads --internal-secret-file, and checks the secret:
+// long enough to be random, and not a placeholder left from an example.
+func (cfg *serveConfig) loadInternalSecret() error {
+	if cfg.internalSecretFile != "" {
+		if cfg.InternalSecret != "" {
+			return fmt.Errorf("serve: give --internal-secret or --internal-secret-file, not both")
+		}
+		b, err := os.ReadFile(cfg.internalSecretFile)
+		if err != nil {
+			return fmt.Errorf("serve: --internal-secret-file: %w", err)
+		}
+		cfg.InternalSecret = strings.TrimSpace(string(b))
+		if cfg.InternalSecret == "" {
+			return fmt.Errorf("serve: --internal-secret-file %s is empty", cfg.internalSecretFile)
+		}
+	}
+	return checkInternalSecret(cfg.InternalSecret)
+}
+
+// checkInternalSecret refuses a short secret or a placeholder ("" is no
+// secret at all, which a single process needs not have).
+func checkInternalSecret(s string) error {
+	if s == "" {
+		return nil
+	}
+	low := strings.ToLower(s)
+	for _, p := range []string{"change-me", "changeme", "change_me", "replace-me", "replaceme", "example", "placeholder", "xxxx"} {
+		if strings.Contains(low, p) {
+			return fmt.Errorf("serve: --internal-secret looks like a placeholder (it contains %q); generate one, e.g. openssl rand -base64 32", p)
+		}
+	}
+	if len(s) < MinInternalSecret {
+		return fmt.Errorf("serve: --internal-secret has %d characters; it needs at least %d random ones, e.g. openssl rand -base64 32", len(s), MinInternalSecret)
+	}
+	distinct := map[rune]bool{}
+	for _, r := range s {
+		distinct[r] = true
+	}
+	if len(distinct) < 8 {
+		return fmt.Errorf("serve: --internal-secret repeats a few characters; generate a random one, e.g. openssl rand -base64 32")
+	}
+	return nil
 }
 
 // buildProxy prepares forwarding to the upstream services, for a gateway

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -83,8 +84,19 @@ func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func(
 	case <-time.After(30 * time.Second):
 		t.Fatal("the notifier was not ready within 30 s")
 	}
-	return s.Addr(), keyRE.FindString(out.String()), stop
+	// Not on a terminal, the first key goes to a file; the output says where.
+	key = keyRE.FindString(out.String())
+	if m := keyFileRE.FindStringSubmatch(out.String()); key == "" && m != nil {
+		b, err := os.ReadFile(m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = keyRE.FindString(string(b))
+	}
+	return s.Addr(), key, stop
 }
+
+var keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)
 
 func TestServeEndToEnd(t *testing.T) {
 	dir := t.TempDir()

@@ -104,7 +104,7 @@ func TestSplitDeployment(t *testing.T) {
 	stream, prefix := eventtest.Unique(t, natsURL)
 	bin := buildTrx(t)
 	env := []string{"TRX_DB=" + dbURL, "TRX_NATS=" + natsURL, "TRX_NATS_STREAM=" + stream, "TRX_NATS_PREFIX=" + prefix,
-		"TRX_INTERNAL_SECRET=s3cret-for-tests", "TRX_LOG_LEVEL=warn"}
+		"TRX_INTERNAL_SECRET=8vJq2Lr0Yt5WmZa7Kc3Nf9Hd1Ps6Ub4E", "TRX_LOG_LEVEL=warn"}
 
 	// A migrated database with one admin user, before any service starts.
 	run := func(args ...string) string {

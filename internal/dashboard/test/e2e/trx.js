@@ -1,8 +1,9 @@
 // Starting and stopping a real trx for the browser tests: built from this
 // checkout (or TRX_BIN), serving on a free port of 127.0.0.1 from a fresh
-// data directory, with the first user's key read from its stdout.
+// data directory, with the first user's key read from the file its stdout
+// names (stdout is not a terminal, so trx does not print the key itself).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +35,13 @@ export async function start() {
     const timer = setTimeout(() => reject(new Error(`trx did not print its key within 60 s:\n${out}\n${errOut}`)), 60000);
     child.stdout.on('data', (b) => {
       out += b;
-      const k = /\b(trx_[A-Za-z0-9_-]{20,})\b/.exec(out);
+      const f = /Its API key is in (\S+) /.exec(out);
       const u = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (k && u) {
+      if (f && u) {
+        const k = /\b(trx_[A-Za-z0-9_-]{20,})\b/.exec(readFileSync(f[1], 'utf8'));
         clearTimeout(timer);
-        resolve({ url: u[1], key: k[1] });
+        if (k) resolve({ url: u[1], key: k[1] });
+        else reject(new Error(`no key in ${f[1]}`));
       }
     });
     exited.then(({ code, sig }) => reject(new Error(`trx exited (${code ?? sig}) before it was ready:\n${out}\n${errOut}`)));
