@@ -96,12 +96,15 @@ func readStatement(path string, stdin io.Reader) ([]byte, string, error) {
 		defer f.Close()
 		r, name = f, filepath.Base(path)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, statement.MaxFileSize+1))
+	// The server's limit is its own (--max-import-file, 20 MiB by default):
+	// it answers 413 past it. Here only a bound on what is held in memory.
+	const maxUpload = 1 << 30
+	data, err := io.ReadAll(io.LimitReader(r, maxUpload+1))
 	if err != nil {
 		return nil, "", usageError("import: %v", err)
 	}
-	if len(data) > statement.MaxFileSize {
-		return nil, "", usageError("import: the file is larger than %d MiB, the most one import takes; split it", statement.MaxFileSize>>20)
+	if len(data) > maxUpload {
+		return nil, "", usageError("import: the file is larger than 1 GiB; split it")
 	}
 	return data, name, nil
 }

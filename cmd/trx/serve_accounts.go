@@ -32,9 +32,12 @@ func withAccounts(newComp func(ctx context.Context, sh *shared) (component, erro
 		}
 		accounts := account.NewService(accountsql.New(sh.db))
 		sh.txs.SetAccounts(accounts)
+		file := sh.cfg.Limits.importFile()
 		imports := statement.NewService(statementsql.New(sh.db), accounts, sh.txs, statement.Config{
-			SingleProcess: sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
-			IsDuplicate:   sqldb.IsDuplicate,
+			SingleProcess:   sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
+			IsDuplicate:     sqldb.IsDuplicate,
+			MaxFileSize:     file.Bytes,
+			MaxFileSizeName: file.Name,
 		}, sh.log)
 		routes := c.routes
 		c.routes = func(mux *http.ServeMux, wrap middleware) {

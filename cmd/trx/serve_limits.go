@@ -9,6 +9,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/sqldb"
+	"github.com/trx-platform/trx/internal/statement"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -30,6 +31,9 @@ type limitsConfig struct {
 	// body, in bytes; zero: the defaults.
 	JSONBody   int64
 	ReportBody int64
+	// ImportFile is the largest statement file of POST /api/v1/imports,
+	// in bytes; zero: statement.MaxFileSize.
+	ImportFile int64
 	// MaxBatch is the most items of POST /api/v1/transactions/batch;
 	// zero: transaction.MaxBatch.
 	MaxBatch int
@@ -43,6 +47,7 @@ const (
 	defJSONBody            = web.MaxBody
 	defReportBody          = report.DefaultMaxBody
 	defMaxBatch            = transaction.MaxBatch
+	defImportFile          = statement.MaxFileSize
 )
 
 func limitFlags(fs *flagSet, cfg *limitsConfig) {
@@ -53,6 +58,7 @@ func limitFlags(fs *flagSet, cfg *limitsConfig) {
 	fs.durationVar(&cfg.RequestTimeout, "request-timeout", defRequestTimeout,
 		"longest an API request may take: past it its statements and outbound calls stop and it answers 504 (WebSockets and streamed exports exempt; 0: only --write-timeout)")
 	fs.bytesVar(&cfg.JSONBody, "max-json-body", defJSONBody, "largest JSON request body (e.g. 1MiB, 4MiB); larger: 413")
+	fs.bytesVar(&cfg.ImportFile, "max-import-file", defImportFile, "largest statement file of POST /api/v1/imports (held in memory while it is read; e.g. 20MiB, 64MiB); larger: 413")
 	fs.intVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
 	fs.bytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
 }
@@ -69,6 +75,13 @@ func (c limitsConfig) reportBody() web.SizeLimit {
 		return web.SizeLimit{Bytes: defReportBody, Name: "--max-report-body"}
 	}
 	return web.SizeLimit{Bytes: c.ReportBody, Name: "--max-report-body"}
+}
+
+func (c limitsConfig) importFile() web.SizeLimit {
+	if c.ImportFile <= 0 {
+		return web.SizeLimit{Bytes: defImportFile, Name: "--max-import-file"}
+	}
+	return web.SizeLimit{Bytes: c.ImportFile, Name: "--max-import-file"}
 }
 
 // batch is the most items of a batch request, and the service's limit,

@@ -245,3 +245,30 @@ func TestBatchLimit(t *testing.T) {
 		t.Fatalf("a batch past the limit: %d %s", code, body)
 	}
 }
+
+// TestImportFileLimit: POST /api/v1/imports takes a statement file under
+// --max-import-file and refuses a larger one with a 413 naming the limit
+// and the flag.
+func TestImportFileLimit(t *testing.T) {
+	addr, key, _ := startServeWith(t, serveConfig{DataDir: t.TempDir(), Limits: limitsConfigFrom(t, "--max-import-file", "1KiB")})
+	ctx := context.Background()
+	code, body := post(t, ctx, addr, key, "/api/v1/accounts", "application/json",
+		strings.NewReader(`{"name":"Cheque","kind":"checking","currency":"ZAR"}`))
+	if code != 201 {
+		t.Fatalf("account: %d %s", code, body)
+	}
+	var acct struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &acct); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/imports?account_id=" + acct.ID + "&preset=za-bank-statements"
+	csv := "date,description,amount\n2024-02-01,Coffee Corner,-3.50\n2024-02-02,Salary,1500.00\n"
+	if code, body := post(t, ctx, addr, key, path, "text/csv", strings.NewReader(csv)); code/100 != 2 {
+		t.Fatalf("a file under the limit: %d %s", code, body)
+	}
+	big := csv + strings.Repeat("2024-02-03,Bakery,-2.20\n", 1024/24+1)
+	code, body = post(t, ctx, addr, key, path, "text/csv", strings.NewReader(big))
+	if code != 413 || !strings.Contains(body, "larger than 1024 bytes, set by --max-import-file") {
+		t.Fatalf("a file past the limit: %d %s", code, body)
+	}
+}

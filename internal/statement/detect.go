@@ -57,12 +57,23 @@ type Options struct {
 	Mapping *Mapping
 	// QIF reads a QIF file.
 	QIF QIFOptions
+	// MaxSize is the largest file read, in bytes (zero: MaxFileSize);
+	// MaxSizeName says what sets it, for the 413 past it.
+	MaxSize     int64
+	MaxSizeName string
+}
+
+func (o Options) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return MaxFileSize
+	}
+	return o.MaxSize
 }
 
 // Parse reads a statement file of any format into entries.
 func Parse(data []byte, o Options) (*Statement, error) {
-	if len(data) > MaxFileSize {
-		return nil, fault.Errorf(fault.TooLarge, "the file is larger than %d MiB, the most one import takes; split it", MaxFileSize>>20)
+	if limit := o.maxSize(); int64(len(data)) > limit {
+		return nil, FileTooLarge(limit, o.MaxSizeName)
 	}
 	detected, err := Detect(data)
 	if err != nil {

@@ -47,9 +47,18 @@ type Config struct {
 	// racing into one account); such an import is deduped again and
 	// retried.
 	IsDuplicate func(error) bool
+	// MaxFileSize is the largest statement file taken, in bytes (default
+	// the constant MaxFileSize); the file is held in memory while it is
+	// read. MaxFileSizeName says what sets it (trx serve's
+	// --max-import-file), for the 413 past it.
+	MaxFileSize     int64
+	MaxFileSizeName string
 }
 
 func (c Config) withDefaults() Config {
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = MaxFileSize
+	}
 	if c.Workers <= 0 {
 		c.Workers = 2
 	}
@@ -223,9 +232,13 @@ func (s *Service) account(ctx context.Context, userID, id string) (account.Accou
 	return acct, err
 }
 
+// FileLimit returns the largest statement file taken, in bytes, and what
+// sets it (see Config.MaxFileSize).
+func (s *Service) FileLimit() (int64, string) { return s.cfg.MaxFileSize, s.cfg.MaxFileSizeName }
+
 // options resolves the mapping and the overrides of r.
 func (s *Service) options(ctx context.Context, userID string, r Request, currency string) (Options, string, error) {
-	o := Options{Format: r.Format, Currency: currency}
+	o := Options{Format: r.Format, Currency: currency, MaxSize: s.cfg.MaxFileSize, MaxSizeName: s.cfg.MaxFileSizeName}
 	var preset string
 	switch {
 	case r.Mapping != nil && r.Preset != "":

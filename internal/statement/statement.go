@@ -30,6 +30,20 @@ const (
 // Formats lists the formats, in the order the documentation gives them.
 var Formats = []string{FormatCSV, FormatOFX, FormatQIF, FormatCAMT}
 
+// FileTooLarge is the 413 of a statement file larger than limit bytes;
+// name says what sets the limit ("": nothing to name).
+func FileTooLarge(limit int64, name string) error {
+	size := fmt.Sprintf("%d bytes", limit)
+	if limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MiB", limit>>20)
+	}
+	by := ""
+	if name != "" {
+		by = ", set by " + name
+	}
+	return fault.Errorf(fault.TooLarge, "the file is larger than %s%s, the most one import takes; split it", size, by)
+}
+
 // Limits of an import, documented in the README.
 const (
 	MaxFileSize = 20 << 20 // bytes

@@ -130,7 +130,7 @@ var importParams = []string{"account_id", "format", "preset", "encoding", "date_
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	req, err := importRequest(r)
 	if err == nil {
-		err = readFile(w, r, &req)
+		err = readFile(w, r, &req, h.svc)
 	}
 	if err != nil {
 		web.Error(w, r, h.log, err)
@@ -175,12 +175,15 @@ func importRequest(r *http.Request) (statement.Request, error) {
 
 // readFile reads the statement: the body as it is, or the part "file" of a
 // multipart/form-data body (with, optionally, a part "mapping": a CSV
-// mapping as JSON). Past statement.MaxFileSize it is a 413.
-func readFile(w http.ResponseWriter, r *http.Request, req *statement.Request) error {
-	body := http.MaxBytesReader(w, r.Body, statement.MaxFileSize+64<<10)
+// mapping as JSON). Past the service's file limit (statement.MaxFileSize
+// unless configured) it is a 413 naming it.
+func readFile(w http.ResponseWriter, r *http.Request, req *statement.Request, svc *statement.Service) error {
+	limit, name := svc.FileLimit()
+	tooLarge := func() error { return statement.FileTooLarge(limit, name) }
+	body := http.MaxBytesReader(w, r.Body, limit+64<<10)
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		data, err := readAll(body, statement.MaxFileSize)
+		data, err := readAll(body, limit, tooLarge)
 		req.Data = data
 		return err
 	}
@@ -191,18 +194,18 @@ func readFile(w http.ResponseWriter, r *http.Request, req *statement.Request) er
 			break
 		}
 		if err != nil {
-			return tooLargeOr(err, "the multipart body cannot be read")
+			return tooLargeOr(err, "the multipart body cannot be read", tooLarge)
 		}
 		switch part.FormName() {
 		case "file":
-			if req.Data, err = readAll(part, statement.MaxFileSize); err != nil {
+			if req.Data, err = readAll(part, limit, tooLarge); err != nil {
 				return err
 			}
 			if req.Filename == "" {
 				req.Filename = part.FileName()
 			}
 		case "mapping":
-			raw, err := readAll(part, 64<<10)
+			raw, err := readAll(part, 64<<10, tooLarge)
 			if err != nil {
 				return err
 			}
@@ -223,21 +226,21 @@ func readFile(w http.ResponseWriter, r *http.Request, req *statement.Request) er
 	return nil
 }
 
-func readAll(r io.Reader, limit int64) ([]byte, error) {
+func readAll(r io.Reader, limit int64, tooLarge func() error) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, tooLargeOr(err, "the body cannot be read")
+		return nil, tooLargeOr(err, "the body cannot be read", tooLarge)
 	}
 	if int64(len(data)) > limit {
-		return nil, fault.Errorf(fault.TooLarge, "the file is larger than %d MiB, the most one import takes; split it", statement.MaxFileSize>>20)
+		return nil, tooLarge()
 	}
 	return data, nil
 }
 
-func tooLargeOr(err error, what string) error {
+func tooLargeOr(err error, what string, tooLarge func() error) error {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
-		return fault.Errorf(fault.TooLarge, "the body is larger than the limit of %d MiB", statement.MaxFileSize>>20)
+		return tooLarge()
 	}
 	return fault.Errorf(fault.Invalid, "%s: %v", what, err)
 }
