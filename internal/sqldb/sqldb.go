@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +38,8 @@ type DB struct {
 	Read    *sql.DB
 	// Where is a description of the database safe to log (no password).
 	Where string
+
+	killer *sql.DB // MySQL: the connection KILL QUERY is sent from (see limit.go)
 }
 
 // Config says which database to open.
@@ -48,6 +51,11 @@ type Config struct {
 	DataDir string
 	// MaxOpen limits open connections (the read pool on SQLite). Default 32.
 	MaxOpen int
+	// Statement bounds each statement (zero: no limit); JobStatement
+	// bounds each statement run under a context marked by Job. See limit.go.
+	Statement, JobStatement StatementLimit
+	// Log is where a KILL QUERY that failed is told (nil: nowhere).
+	Log *slog.Logger
 }
 
 // Open opens the database that cfg names and checks that it answers.
@@ -67,15 +75,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqldb: create data directory: %w", err)
 		}
-		db, err = openSQLite(filepath.Join(cfg.DataDir, "trx.db"), cfg.MaxOpen)
+		db, err = openSQLite(filepath.Join(cfg.DataDir, "trx.db"), cfg)
 	case strings.HasPrefix(cfg.URL, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//")
 		if path == "" {
 			return nil, errors.New("sqldb: sqlite URL names no file; use sqlite:/path/to/trx.db")
 		}
-		db, err = openSQLite(path, cfg.MaxOpen)
+		db, err = openSQLite(path, cfg)
 	case strings.HasPrefix(cfg.URL, "mysql://"):
-		db, err = openMySQL(cfg.URL, cfg.MaxOpen)
+		db, err = openMySQL(cfg.URL, cfg)
 	default:
 		return nil, fmt.Errorf("sqldb: database URL %q: want mysql://user:pass@host:port/db or sqlite:/path/file.db", redact(cfg.URL))
 	}
@@ -108,10 +116,13 @@ func (db *DB) Close() error {
 	if db.Read != db.Write {
 		err = errors.Join(err, db.Read.Close())
 	}
+	if db.killer != nil {
+		err = errors.Join(err, db.killer.Close())
+	}
 	return err
 }
 
-func openSQLite(path string, maxOpen int) (*DB, error) {
+func openSQLite(path string, cfg Config) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqldb: create directory for %s: %w", path, err)
@@ -133,13 +144,14 @@ func openSQLite(path string, maxOpen int) (*DB, error) {
 	drv := probe.Driver()
 	_ = probe.Close()
 	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }}
-	w := sql.OpenDB(connector)
+	limited := &limitConnector{inner: connector, l: &limiter{request: cfg.Statement, job: cfg.JobStatement}}
+	w := sql.OpenDB(limited)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r := sql.OpenDB(connector)
-	r.SetMaxOpenConns(maxOpen)
-	r.SetMaxIdleConns(maxOpen)
+	r := sql.OpenDB(limited)
+	r.SetMaxOpenConns(cfg.MaxOpen)
+	r.SetMaxIdleConns(cfg.MaxOpen)
 	return &DB{Dialect: SQLite, Write: w, Read: r, Where: "sqlite:" + path}, nil
 }
 
@@ -182,7 +194,7 @@ func MySQLConfig(rawURL string) (*mysql.Config, error) {
 	return c, nil
 }
 
-func openMySQL(rawURL string, maxOpen int) (*DB, error) {
+func openMySQL(rawURL string, cfg Config) (*DB, error) {
 	c, err := MySQLConfig(rawURL)
 	if err != nil {
 		return nil, err
@@ -191,11 +203,18 @@ func openMySQL(rawURL string, maxOpen int) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: mysql config: %w", err)
 	}
-	db := sql.OpenDB(&classifyingConnector{drv: conn.Driver(), open: conn.Connect})
-	db.SetMaxOpenConns(maxOpen)
-	db.SetMaxIdleConns(maxOpen)
+	// KILL QUERY goes out on connections of its own: the pool may be full
+	// when a statement must be stopped.
+	killer := sql.OpenDB(conn)
+	killer.SetMaxOpenConns(2)
+	killer.SetMaxIdleConns(1)
+	killer.SetConnMaxIdleTime(time.Minute)
+	lim := &limiter{request: cfg.Statement, job: cfg.JobStatement, mysql: true, killer: killer, log: cfg.log()}
+	db := sql.OpenDB(&limitConnector{inner: &classifyingConnector{drv: conn.Driver(), open: conn.Connect}, l: lim})
+	db.SetMaxOpenConns(cfg.MaxOpen)
+	db.SetMaxIdleConns(cfg.MaxOpen)
 	db.SetConnMaxLifetime(5 * time.Minute)
-	return &DB{Dialect: MySQL, Write: db, Read: db, Where: "mysql://" + c.User + "@" + c.Addr + "/" + c.DBName}, nil
+	return &DB{Dialect: MySQL, Write: db, Read: db, Where: "mysql://" + c.User + "@" + c.Addr + "/" + c.DBName, killer: killer}, nil
 }
 
 // redact hides the password of a URL for messages.
