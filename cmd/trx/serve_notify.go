@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/trx-platform/trx/internal/event"
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/metrics"
 	"github.com/trx-platform/trx/internal/notify"
 	"github.com/trx-platform/trx/internal/notify/notifysql"
@@ -15,6 +15,7 @@ import (
 	"github.com/trx-platform/trx/internal/stock"
 	"github.com/trx-platform/trx/internal/stock/stockapi"
 	"github.com/trx-platform/trx/internal/stock/stocksql"
+	"github.com/trx-platform/trx/internal/transaction/transactionsql"
 )
 
 // notifyConfig is the part of serveConfig for stocks, the change stream and
@@ -24,6 +25,7 @@ type notifyConfig struct {
 	NATSStream     string
 	NATSPrefix     string
 	EventRetention time.Duration
+	NATSReplicas   int
 	Node           string
 	WSOrigins      string
 	WSQueue        int
@@ -36,6 +38,7 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 	fs.stringVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
 	fs.stringVar(&cfg.NATSStream, "nats-stream", "TRX", "JetStream stream that holds trx's events")
 	fs.stringVar(&cfg.NATSPrefix, "nats-prefix", "trx", "first token of trx's NATS subjects; separate installations sharing a cluster use separate prefixes and streams")
+	fs.intVar(&cfg.NATSReplicas, "nats-replicas", 1, "replicas of the stream on a NATS cluster (3 survives the loss of one server); applies when trx creates or updates the stream")
 	fs.durationVar(&cfg.EventRetention, "event-retention", 24*time.Hour, "how long captured changes stay in the stream (clients can resume within it) and in the stock_changes table")
 	fs.stringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
 	fs.stringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
@@ -49,7 +52,7 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 	cfg := s.cfg.Notify
 	bus, err := event.Open(ctx, event.Config{URL: cfg.NATS, DataDir: s.cfg.DataDir, Stream: cfg.NATSStream,
-		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention})
+		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention, Replicas: cfg.NATSReplicas, Log: s.log})
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +69,17 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 // to the stream, and the node that serves WebSocket clients from it.
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
-	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users,
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users, Tickets: sh.users.RedeemTicket,
 		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout,
 		Tracer: sh.tel.Tracer("notify"), Propagator: sh.tel.Propagator()},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)
+	// One relay publishes both outboxes: the stock change rows and the
+	// per-user events (see relay.WithUserEvents).
 	rel := relay.New(relay.Config{Node: node.Name(), Retention: cfg.EventRetention, Metrics: metrics.NewRelay(sh.reg)},
-		stocksql.NewChanges(sh.db), tracedStocks(sh.bus, sh.tel), sh.db, sh.log)
+		stocksql.NewChanges(sh.db), tracedStocks(sh.bus, sh.tel), sh.db, sh.log,
+		relay.WithUserEvents(transactionsql.NewOutbox(sh.db), sh.bus), relay.WithLiveness(sh.bus))
 	stocks := stock.NewService(stocksql.New(sh.db), rel.Wake)
 	sh.log.Info("notifier_ready", "node", node.Name())
-	bus := sh.bus
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {
 			stockapi.Routes(mux, stocks, wrap, sh.log)
@@ -83,14 +88,12 @@ func newNotifier(_ context.Context, sh *shared) (component, error) {
 		},
 		jobs:    []job{{"notifier", node.Run}, {"relay", rel.Run}},
 		started: node.Ready(),
-		ready: func(context.Context) error {
-			select {
-			case <-node.Ready():
-			default:
-				return errors.New("the notifier has not joined the event stream yet")
+		ready: func(ctx context.Context) error {
+			if err := node.Check(ctx); err != nil {
+				return &fault.Error{Kind: fault.Unavailable, Msg: "the live feed is not running", Err: err}
 			}
-			if !bus.NC.IsConnected() {
-				return errors.New("NATS is unreachable (reconnecting)")
+			if err := rel.Check(ctx); err != nil {
+				return &fault.Error{Kind: fault.Unavailable, Msg: "the relay is stuck", Err: err}
 			}
 			return nil
 		},
