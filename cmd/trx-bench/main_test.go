@@ -152,7 +152,7 @@ func startServe(t *testing.T, dataDir string) (addr, key string) {
 		listening = make(chan string, 1)
 		exited    = make(chan struct{})
 	)
-	readers.Go(func() { firstMatch(stdout, keyRE.FindString, keys, io.Discard) })
+	readers.Go(func() { firstMatch(stdout, firstKey, keys, io.Discard) })
 	readers.Go(func() { firstMatch(stderr, listeningAddr, listening, &logs) })
 	go func() {
 		readers.Wait() // every read is done before Wait closes the pipes
@@ -203,6 +203,27 @@ func firstMatch(r io.Reader, match func(string) string, found chan<- string, kee
 	if !sent {
 		close(found)
 	}
+}
+
+// keyFileRE finds the file that trx serve, off a terminal, writes the first
+// user's key to.
+var keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)
+
+// firstKey returns the first user's key that a line of trx serve's output
+// shows, or the key in the file it names, or "".
+func firstKey(line string) string {
+	if k := keyRE.FindString(line); k != "" {
+		return k
+	}
+	m := keyFileRE.FindStringSubmatch(line)
+	if m == nil {
+		return ""
+	}
+	b, err := os.ReadFile(m[1])
+	if err != nil {
+		return ""
+	}
+	return keyRE.FindString(string(b))
 }
 
 // listeningAddr returns the address of trx serve's JSON log line
