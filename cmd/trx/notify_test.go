@@ -253,7 +253,14 @@ func TestNotifierEndToEnd(t *testing.T) {
 	if m := all.next(); m["type"] != "pong" || m["id"] != "still-here" {
 		t.Fatalf("ping after bad clients: %v", m)
 	}
+	// The server unregisters a closed client just after its close
+	// handshake, which the client may see first: wait for the gauge
+	// (polling, with a bound).
 	code, metricsBody := apiCall(t, addr, admin, "GET", "/metrics", "")
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(metricsBody, "trx_ws_connections 1\n") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		code, metricsBody = apiCall(t, addr, admin, "GET", "/metrics", "")
+	}
 	for _, want := range []string{"trx_ws_connections 1", "trx_ws_messages_sent_total", "trx_ws_integration_latency_seconds_bucket"} {
 		if code != 200 || !strings.Contains(metricsBody, want) {
 			t.Errorf("metrics lack %q", want)
