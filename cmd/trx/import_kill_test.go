@@ -37,7 +37,7 @@ func TestImportKilled(t *testing.T) {
 			dir := t.TempDir()
 			p := startAt(t, bin, dir, env)
 			p.waitReady(t)
-			key := keyRE.FindString(p.logs.String())
+			key := firstKey(t, p.logs.String())
 			base := "http://" + p.addr
 			var acct accountapi.Resource
 			importCall(t, base, key, "POST", "/api/v1/accounts", `{"name":"Big","kind":"checking","currency":"EUR"}`, 201, &acct)

@@ -183,9 +183,9 @@ func TestMetricsOf(t *testing.T) {
 func TestDashboardMetricsExist(t *testing.T) {
 	exprs, recorded := queries(t)
 	dir := t.TempDir()
-	const secret = "operate-test-secret"
+	const secret = "operate-Xq7vTz2Lr0Yt5WmZa7Kc3Nf9Hd1Ps6"
 	var backend serveConfig
-	backend.DataDir, backend.InternalSecret = dir, secret
+	backend.DataDir, backend.InternalSecret, backend.BootstrapAdmin = dir, secret, true // a service makes the first user only when told
 	if err := backend.Components.Set("transactions,classifier,report,notifier"); err != nil {
 		t.Fatal(err)
 	}

@@ -264,3 +264,21 @@ func TestInternalSecret(t *testing.T) {
 		t.Fatal("both accepted")
 	}
 }
+
+// firstKey returns the first user's key from what trx serve printed: the
+// key itself on a terminal, else the file it names.
+func firstKey(t *testing.T, out string) string {
+	t.Helper()
+	if k := keyRE.FindString(out); k != "" {
+		return k
+	}
+	m := keyFileRE.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("serve printed neither a key nor its file:\n%s", out)
+	}
+	b, err := os.ReadFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keyRE.FindString(string(b))
+}

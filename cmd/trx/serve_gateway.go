@@ -296,6 +296,7 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	cfg := gateway.Config{
 		Spec:         spec,
 		Authenticate: sh.users.Authenticate,
+		Tickets:      sh.users.PeekTicket,
 		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
 		KeyLimit:     keyLimit,
 		IPLimit:      ipLimit,

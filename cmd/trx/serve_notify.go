@@ -69,7 +69,7 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 // to the stream, and the node that serves WebSocket clients from it.
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
-	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users,
+	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users, Tickets: sh.users.RedeemTicket,
 		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout,
 		Tracer: sh.tel.Tracer("notify"), Propagator: sh.tel.Propagator()},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)

@@ -18,10 +18,10 @@ import (
 // the client span's child — the context went over the forwarded request.
 func TestTraceAcrossProcesses(t *testing.T) {
 	dir := t.TempDir()
-	const secret = "trace-test-secret"
+	const secret = "trace-Xq7vTz2Lr0Yt5WmZa7Kc3Nf9Hd1Ps6Ub"
 	svcSpans, gwSpans := tracetest.NewInMemoryExporter(), tracetest.NewInMemoryExporter()
 	var svc serveConfig
-	svc.DataDir, svc.InternalSecret, svc.spanExporter = dir, secret, svcSpans
+	svc.DataDir, svc.InternalSecret, svc.spanExporter, svc.BootstrapAdmin = dir, secret, svcSpans, true
 	if err := svc.Components.Set("transactions"); err != nil {
 		t.Fatal(err)
 	}

@@ -159,6 +159,12 @@ type Store interface {
 	// LiveKeys returns which of the keys named are neither revoked nor
 	// expired at now.
 	LiveKeys(ctx context.Context, ids []string, now time.Time) (map[string]bool, error)
+	// CreateTicket stores a WebSocket ticket (and drops those expired at
+	// now).
+	CreateTicket(ctx context.Context, t Ticket, now time.Time) error
+	// Ticket finds the ticket with that digest, unexpired at now, and with
+	// take deletes it (one caller wins); ErrTicket if there is none.
+	Ticket(ctx context.Context, digest string, now time.Time, take bool) (Ticket, error)
 }
 
 // TokenClaims is what a verified bearer token (a JWT) says about its

@@ -23,6 +23,10 @@ type Config struct {
 	// Authenticate checks credentials; nil leaves authentication to the
 	// routes (and skips per-key throttling).
 	Authenticate Authenticator
+	// Tickets checks a WebSocket ticket (the wsTicket scheme: /ws?ticket=)
+	// without using it up: the notifier redeems it (auth.Service.
+	// PeekTicket). Nil: tickets are refused here.
+	Tickets Authenticator
 	// Public lists the x-trx-public-flag names that are on: "metrics"
 	// makes /metrics public, "docs" the OpenAPI document and docs page.
 	Public map[string]bool
@@ -230,9 +234,14 @@ func (g *Gateway) operation(op *Operation) http.Handler {
 // or for operations that take it (the WebSocket) the token parameter.
 func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Operation) (auth.Principal, error) {
 	token, ok := web.Bearer(r.Header.Get("Authorization"))
+	check := g.cfg.Authenticate
 	if !ok && r.Header.Get("Authorization") == "" && op.acceptsScheme("wsToken") {
 		token = r.URL.Query().Get("token")
 		ok = token != ""
+	}
+	if !ok && r.Header.Get("Authorization") == "" && op.acceptsScheme("wsTicket") && g.cfg.Tickets != nil {
+		token = r.URL.Query().Get("ticket")
+		ok, check = token != "", g.cfg.Tickets
 	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
@@ -243,7 +252,7 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Opera
 		g.cfg.Metrics.AuthFailure("missing")
 		return auth.Principal{}, auth.ErrUnauthenticated
 	}
-	p, err := g.cfg.Authenticate(r.Context(), token)
+	p, err := check(r.Context(), token)
 	if err != nil {
 		reason := "error"
 		if fault.KindOf(err) == fault.Unauthenticated {

@@ -43,6 +43,9 @@ type Config struct {
 	// Credentials closes the connections of revoked keys (4003) when they
 	// are revoked anywhere (nil: only at their expiry, 4004).
 	Credentials Credentials
+	// Tickets redeems a WebSocket ticket (/ws?ticket=, single use;
+	// auth.Service.RedeemTicket). Nil: tickets are refused.
+	Tickets Authenticator
 
 	// Tracer and Propagator trace the live feed (a consumer span per
 	// message whose headers carry trace context) and each socket write of
@@ -301,11 +304,15 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 			token = strings.TrimSpace(rest)
 		}
 	}
+	authn := n.authn
+	if t := r.URL.Query().Get("ticket"); token == "" && t != "" && n.cfg.Tickets != nil {
+		token, authn = t, n.cfg.Tickets // used up here: one upgrade per ticket
+	}
 	if token == "" {
 		web.Error(w, r, n.log, auth.ErrUnauthenticated)
 		return
 	}
-	p, err := n.authn(r.Context(), token)
+	p, err := authn(r.Context(), token)
 	if err != nil {
 		web.Error(w, r, n.log, err)
 		return

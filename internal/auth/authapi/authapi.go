@@ -29,6 +29,26 @@ func Routes(mux *http.ServeMux, svc *auth.Service, authn func(http.Handler) http
 	handle("POST /api/v1/keys", h.create)
 	handle("GET /api/v1/keys/{id}", h.get)
 	handle("DELETE /api/v1/keys/{id}", h.revoke)
+	// A ticket is for /ws, which needs the read scope: so does asking for one.
+	read := require(svc, log, nil, func(*http.Request) string { return auth.ScopeRead })
+	mux.Handle("POST /api/v1/ws-ticket", read(http.HandlerFunc(h.ticket)))
+}
+
+// ticket answers a short-lived, single-use ticket for /ws?ticket=, so
+// that a browser never puts a long-lived key in a URL.
+func (h *handler) ticket(w http.ResponseWriter, r *http.Request) {
+	var v fault.Validation
+	if web.Query(r, &v); v.Err() != nil {
+		web.Error(w, r, h.log, &v)
+		return
+	}
+	t, expires, err := h.svc.IssueTicket(r.Context(), principal(r))
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	web.Respond(w, http.StatusCreated, map[string]any{"ticket": t, "expires_at": expires.UTC().Format(time.RFC3339Nano),
+		"expires_in": int(auth.TicketTTL / time.Second)})
 }
 
 // Resource is a key as the API shows it: never its secret.

@@ -25,13 +25,23 @@ func Require(svc *auth.Service, log *slog.Logger) func(http.Handler) http.Handle
 // "malformed", "invalid" (unknown, revoked or expired credentials),
 // "scope" or "error" (the check itself failed), for metrics.
 func RequireObserved(svc *auth.Service, log *slog.Logger, failed func(reason string)) func(http.Handler) http.Handler {
+	return require(svc, log, failed, func(r *http.Request) string {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return auth.ScopeRead
+		}
+		return auth.ScopeWrite
+	})
+}
+
+// require is RequireObserved with the scope each request needs.
+func require(svc *auth.Service, log *slog.Logger, failed func(reason string), scope func(*http.Request) string) func(http.Handler) http.Handler {
 	if failed == nil {
 		failed = func(string) {}
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if p, ok := auth.FromContext(r.Context()); ok {
-				if err := auth.CheckMethodScope(p, r.Method); err != nil {
+				if err := auth.CheckScope(p, scope(r)); err != nil {
 					failed("scope")
 					web.Error(w, r, log, err)
 					return
@@ -61,7 +71,7 @@ func RequireObserved(svc *auth.Service, log *slog.Logger, failed func(reason str
 				web.Error(w, r, log, err)
 				return
 			}
-			if err := auth.CheckMethodScope(p, r.Method); err != nil {
+			if err := auth.CheckScope(p, scope(r)); err != nil {
 				failed("scope")
 				web.Error(w, r, log, err)
 				return

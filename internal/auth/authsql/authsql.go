@@ -258,6 +258,78 @@ func (s *Store) LiveKeys(ctx context.Context, ids []string, now time.Time) (map[
 	return out, nil
 }
 
+// CreateTicket stores a WebSocket ticket and drops the expired ones.
+func (s *Store) CreateTicket(ctx context.Context, t auth.Ticket, now time.Time) error {
+	if _, err := s.db.Write.ExecContext(ctx, `DELETE FROM ws_tickets WHERE expires_at <= ?`, sqldb.FormatTime(now)); err != nil {
+		return fmt.Errorf("authsql: purge tickets: %w", err)
+	}
+	p := t.Principal
+	var key any
+	if p.KeyID != "" {
+		key = p.KeyID
+	}
+	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO ws_tickets (digest, user_id, key_id, scopes, method, cred_expires_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.Digest, p.UserID, key, strings.Join(p.Scopes, ","), p.Method, nullTime(p.ExpiresAt), sqldb.FormatTime(t.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("authsql: create ticket: %w", err)
+	}
+	return nil
+}
+
+// Ticket finds an unexpired ticket; with take it deletes it in the same
+// transaction, and only the caller whose delete removed the row has it.
+func (s *Store) Ticket(ctx context.Context, digest string, now time.Time, take bool) (auth.Ticket, error) {
+	q := s.db.Read.QueryRowContext
+	var tx *sql.Tx
+	if take {
+		var err error
+		if tx, err = s.db.Write.BeginTx(ctx, nil); err != nil {
+			return auth.Ticket{}, fmt.Errorf("authsql: ticket: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // no-op after commit
+		q = tx.QueryRowContext
+	}
+	var (
+		t                    = auth.Ticket{Digest: digest}
+		key, credExp         sql.NullString
+		scopes, method, expS string
+	)
+	err := q(ctx, `SELECT user_id, key_id, scopes, method, cred_expires_at, expires_at FROM ws_tickets WHERE digest = ? AND expires_at > ?`,
+		digest, sqldb.FormatTime(now)).Scan(&t.Principal.UserID, &key, &scopes, &method, &credExp, &expS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return auth.Ticket{}, auth.ErrTicket
+	}
+	if err != nil {
+		return auth.Ticket{}, fmt.Errorf("authsql: ticket: %w", err)
+	}
+	t.Principal.KeyID, t.Principal.Method = key.String, method
+	if scopes != "" {
+		t.Principal.Scopes = strings.Split(scopes, ",")
+	}
+	if credExp.Valid {
+		if t.Principal.ExpiresAt, err = sqldb.ParseTime(credExp.String); err != nil {
+			return auth.Ticket{}, fmt.Errorf("authsql: ticket: %w", err)
+		}
+	}
+	if t.ExpiresAt, err = sqldb.ParseTime(expS); err != nil {
+		return auth.Ticket{}, fmt.Errorf("authsql: ticket: %w", err)
+	}
+	if !take {
+		return t, nil
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM ws_tickets WHERE digest = ?`, digest)
+	if err != nil {
+		return auth.Ticket{}, fmt.Errorf("authsql: take ticket: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return auth.Ticket{}, auth.ErrTicket // another caller took it
+	}
+	if err := tx.Commit(); err != nil {
+		return auth.Ticket{}, fmt.Errorf("authsql: take ticket: %w", err)
+	}
+	return t, nil
+}
+
 // TouchKey sets a key's last_used_at.
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.db.Write.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, sqldb.FormatTime(at), id); err != nil {
