@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -73,5 +75,32 @@ func TestWebSocketTicketAndRevocation(t *testing.T) {
 	}
 	if code, _, _ := call(reader, "POST", "/api/v1/ws-ticket", ""); code != http.StatusUnauthorized {
 		t.Fatalf("a ticket for the revoked key: %d", code)
+	}
+}
+
+// TestMalformedRequestsAreProblems: net/http's own answers to requests it
+// cannot parse (headers over --max-header-bytes, no Host) are
+// problem+json from trx serve, not plain text.
+func TestMalformedRequestsAreProblems(t *testing.T) {
+	addr, _, _ := startServeWith(t, serveConfig{DataDir: t.TempDir(), Gateway: gatewayConfig{MaxHeaderBytes: 4 << 10}})
+	for raw, want := range map[string]int{
+		"GET /api/v1/transactions HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 16<<10) + "\r\n\r\n": http.StatusRequestHeaderFieldsTooLarge,
+		"GET /api/v1/transactions HTTP/1.1\r\n\r\n":                                                          http.StatusBadRequest,
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		_, _ = io.WriteString(c, raw)
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		c.Close()
+		if res.StatusCode != want || res.Header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(b), `"request_id"`) {
+			t.Errorf("%d %s %s, want %d problem+json", res.StatusCode, res.Header.Get("Content-Type"), b, want)
+		}
 	}
 }

@@ -260,7 +260,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", s.cfg.Addr, err)
 	}
-	s.ln = ln
+	s.ln = web.ProblemListener(ln) // net/http's own plain-text 400/431 answers become problem+json
 	if s.bootstraps() {
 		if err := firstUser(ctx, sh.users, stdout, s.Addr(), s.cfg.DataDir, s.log); err != nil {
 			ln.Close()
