@@ -115,14 +115,16 @@ func listKeys(ctx context.Context, e env, svc *auth.Service, user string) error 
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPREFIX\tSCOPES\tLABEL\tRATE\tCREATED\tLAST USED\tREVOKED")
+	fmt.Fprintln(tw, "ID\tPREFIX\tSCOPES\tLABEL\tRATE\tCREATED\tLAST USED\tEXPIRES\tREVOKED")
 	for _, k := range keys {
 		rl := "-"
 		if k.RateLimit > 0 || k.RateBurst > 0 {
 			rl = strconv.FormatFloat(k.RateLimit, 'g', -1, 64) + "/s burst " + strconv.Itoa(k.RateBurst)
 		}
-		fmt.Fprintf(tw, "%s\t%s…\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, strings.Join(k.Scopes, ","), dash(k.Label), rl,
-			stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.RevokedAt))
+		// Stored before labels refused control characters, a label could
+		// hold a terminal escape: every cell is printed escaped.
+		fmt.Fprintln(tw, strings.Join(printableRow([]string{k.ID, k.Prefix + "…", strings.Join(k.Scopes, ","), dash(k.Label), rl,
+			stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.ExpiresAt), stamp(k.RevokedAt)}), "\t"))
 	}
 	return tw.Flush()
 }

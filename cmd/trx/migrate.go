@@ -40,7 +40,7 @@ func runMigrate(ctx context.Context, e env, args []string) error {
 			if at == "" {
 				at = "pending"
 			}
-			fmt.Fprintf(tw, "%04d\t%s\t%s\n", s.Version, s.Name, at)
+			fmt.Fprintf(tw, "%04d\t%s\t%s\n", s.Version, printable(s.Name), at)
 		}
 		tw.Flush()
 		fmt.Fprintf(e.stdout, "database: %s (%s)\n", db.Where, db.Dialect)

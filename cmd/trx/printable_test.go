@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/sqldb"
+)
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain label":       "plain label",
+		"Zoë ☕":             "Zoë ☕",
+		"red\x1b[31mtext":   `red\x1b[31mtext`,
+		"title\x1b]0;pwn\a": `title\x1b]0;pwn\a`,
+		"rtl\u202eevil":     `rtl\u202eevil`,
+		"tab\there":         `tab\there`,
+		`back\slash`:        `back\\slash`,
+		"bad\xffutf8":       `bad\xffutf8`,
+		"real \uFFFD stays": "real \uFFFD stays",
+		"c1\u0085next-line": `c1\u0085next-line`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestKeysListEscapes: a label stored raw before labels refused control
+// characters cannot drive the operator's terminal through trx keys list.
+func TestKeysListEscapes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := auth.NewService(authsql.New(db))
+	u, _, err := svc.AddUser(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Write.ExecContext(ctx, `UPDATE api_keys SET label = ? WHERE user_id = ?`, "ci\x1b]0;owned\a\x1b[2J\u202e", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var out, errOut strings.Builder
+	if err := run(ctx, []string{"keys", "list", "--user", "alice", "--data", dir}, testEnv(nil, &out, &errOut)); err != nil {
+		t.Fatalf("keys list: %v %s", err, errOut.String())
+	}
+	if strings.ContainsAny(out.String(), "\x1b\a\u202e") || !strings.Contains(out.String(), `ci\x1b]0;owned\a\x1b[2J\u202e`) {
+		t.Fatalf("keys list printed %q", out.String())
+	}
+}
