@@ -104,6 +104,11 @@ func (in categoryInput) draft() classifier.CategoryDraft {
 }
 
 func (h *handler) listCategories(w http.ResponseWriter, r *http.Request) {
+	var v fault.Validation
+	if web.Query(r, &v); v.Err() != nil { // no parameters: a misspelt filter is a 400
+		web.Error(w, r, h.log, &v)
+		return
+	}
 	cs, err := h.svc.Categories(r.Context(), userID(r))
 	if err != nil {
 		web.Error(w, r, h.log, err)

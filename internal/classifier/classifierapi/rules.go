@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/trx-platform/trx/internal/classifier"
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -39,6 +40,11 @@ func (in ruleInput) draft() classifier.RuleDraft {
 }
 
 func (h *handler) listRules(w http.ResponseWriter, r *http.Request) {
+	var v fault.Validation
+	if web.Query(r, &v); v.Err() != nil { // no parameters: a misspelt filter is a 400
+		web.Error(w, r, h.log, &v)
+		return
+	}
 	rules, err := h.svc.Rules(r.Context(), userID(r))
 	if err != nil {
 		web.Error(w, r, h.log, err)

@@ -53,6 +53,27 @@ func (s *Store) bump(ctx context.Context, q execer, userID, column string) error
 	return nil
 }
 
+// underLimit refuses a create that would take the user past max rows of
+// table (categories, rules), counted in the create's own transaction with
+// the user's row locked on MySQL (SQLite serializes write transactions),
+// so that concurrent creates cannot pass the limit together.
+func (s *Store) underLimit(ctx context.Context, tx *sql.Tx, userID, table string, max int, what string) error {
+	if s.db.Dialect == sqldb.MySQL {
+		var id string
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = ? FOR UPDATE`, userID).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE user_id = ?`, userID).Scan(&n); err != nil {
+		return err
+	}
+	if n >= max {
+		return fault.Errorf(fault.Conflict, "you have %d %s, the limit", max, what)
+	}
+	return nil
+}
+
 // State reads the versions and settings deciding depends on, in one query.
 func (s *Store) State(ctx context.Context, userID string) (classifier.State, error) {
 	st := classifier.State{Settings: classifier.DefaultSettings(userID)}
@@ -143,6 +164,9 @@ func nameKey(name string) string { return strings.ToLower(name) }
 // CreateCategory stores c.
 func (s *Store) CreateCategory(ctx context.Context, c classifier.Category) error {
 	return s.inTx(ctx, "create category", func(tx *sql.Tx) error {
+		if err := s.underLimit(ctx, tx, c.UserID, "categories", classifier.MaxCategories, "categories"); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO categories (id, user_id, name, name_key, parent_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.UserID, c.Name, nameKey(c.Name), nullable(c.ParentID),
 			sqldb.FormatTime(c.CreatedAt), sqldb.FormatTime(c.UpdatedAt))
@@ -362,6 +386,13 @@ func (s *Store) CreateRule(ctx context.Context, r classifier.Rule) error {
 		return fmt.Errorf("classifiersql: create rule: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := s.underLimit(ctx, tx, r.UserID, "category_rules", classifier.MaxRules, "rules"); err != nil {
+		var fe *fault.Error
+		if errors.As(err, &fe) {
+			return err
+		}
+		return fmt.Errorf("classifiersql: create rule: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO category_rules (`+ruleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.UserID, r.Position, r.Name, conds, r.CategoryID, r.Enabled,
 		sqldb.FormatTime(r.CreatedAt), sqldb.FormatTime(r.UpdatedAt), r.Version); err != nil {
