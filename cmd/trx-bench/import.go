@@ -98,7 +98,29 @@ type benchServer struct {
 	dir  string
 }
 
-var benchKeyRE = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
+// keyRE matches an API key.
+var keyRE = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
+
+// keyFileRE finds the file that trx serve, off a terminal, writes the first
+// user's key to.
+var keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)
+
+// firstKey returns the first user's key that a line of trx serve's output
+// shows, or the key in the file it names, or "".
+func firstKey(line string) string {
+	if k := keyRE.FindString(line); k != "" {
+		return k
+	}
+	m := keyFileRE.FindStringSubmatch(line)
+	if m == nil {
+		return ""
+	}
+	b, err := os.ReadFile(m[1])
+	if err != nil {
+		return ""
+	}
+	return keyRE.FindString(string(b))
+}
 
 // startBenchServer starts trx serve on a free port and waits for its first
 // user's key and its readiness.
@@ -129,7 +151,7 @@ func startBenchServer(ctx context.Context, trx, db string) (*benchServer, error)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if k := benchKeyRE.FindString(sc.Text()); k != "" {
+			if k := firstKey(sc.Text()); k != "" {
 				keys <- k
 				break
 			}

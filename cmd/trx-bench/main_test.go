@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -123,8 +122,6 @@ func trxProgram(t *testing.T) string {
 	return trxBuild.path
 }
 
-var keyRE = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
-
 // startServe runs `trx serve` (the program cmd/trx builds) on a fresh data
 // directory, SQLite and embedded NATS, as a user would before running a
 // benchmark, and returns its address and the first user's (admin) key
@@ -203,27 +200,6 @@ func firstMatch(r io.Reader, match func(string) string, found chan<- string, kee
 	if !sent {
 		close(found)
 	}
-}
-
-// keyFileRE finds the file that trx serve, off a terminal, writes the first
-// user's key to.
-var keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)
-
-// firstKey returns the first user's key that a line of trx serve's output
-// shows, or the key in the file it names, or "".
-func firstKey(line string) string {
-	if k := keyRE.FindString(line); k != "" {
-		return k
-	}
-	m := keyFileRE.FindStringSubmatch(line)
-	if m == nil {
-		return ""
-	}
-	b, err := os.ReadFile(m[1])
-	if err != nil {
-		return ""
-	}
-	return keyRE.FindString(string(b))
 }
 
 // listeningAddr returns the address of trx serve's JSON log line

@@ -39,10 +39,9 @@ func startTrx(t *testing.T) (base, key string) {
 	})
 	keys := make(chan string, 1)
 	go func() {
-		re := regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if k := re.FindString(sc.Text()); k != "" {
+			if k := firstKey(sc.Text()); k != "" {
 				keys <- k
 				break
 			}
@@ -84,6 +83,28 @@ func startTrx(t *testing.T) (base, key string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return base, key
+}
+
+var (
+	keyRE     = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
+	keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)
+)
+
+// firstKey returns the first user's key that a line of trx serve's output
+// shows or, off a terminal, the key in the file that the line names.
+func firstKey(line string) string {
+	if k := keyRE.FindString(line); k != "" {
+		return k
+	}
+	m := keyFileRE.FindStringSubmatch(line)
+	if m == nil {
+		return ""
+	}
+	b, err := os.ReadFile(m[1])
+	if err != nil {
+		return ""
+	}
+	return keyRE.FindString(string(b))
 }
 
 // TestGeneratedClient runs calls through the generated client: typed
