@@ -17,6 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/trx-platform/trx/internal/account"
+	"github.com/trx-platform/trx/internal/account/accountsql"
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authnats"
@@ -159,9 +161,11 @@ type shared struct {
 	authn middleware
 	bus   *event.Bus           // nil: no component here needs the event stream
 	txs   *transaction.Service // nil: no component here needs transactions
-	cls   *classifier.Service  // nil: the classifier does not run here
-	proxy *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
-	tel   *telemetry.Telemetry // tracing (off unless configured)
+	// accounts is the account service (nil: transactions do not run here).
+	accounts *account.Service
+	cls      *classifier.Service  // nil: the classifier does not run here
+	proxy    *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
+	tel      *telemetry.Telemetry // tracing (off unless configured)
 	// local holds the components that run here by name, for the gateway.
 	local map[string]component
 	mux   *http.ServeMux
@@ -325,26 +329,49 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 	}
-	if comps.any(compTransactions, compClassifier, compReport) {
-		// With an event stream, the per-user events go to the outbox in
-		// each write's own database transaction; the relay publishes them.
-		var store []transactionsql.Option
-		if sh.bus != nil {
-			store = append(store, transactionsql.WithOutbox())
-		}
-		_, maxBatch := s.cfg.Limits.batch()
-		sh.txs = transaction.NewService(transactionsql.New(s.db, store...), transaction.WithMaxBatch(maxBatch))
+	if err := s.buildServices(ctx, sh); err != nil {
+		return nil, err
 	}
+	return sh, nil
+}
+
+// buildServices builds the domain services the components here need, in
+// the order they depend on each other: the accounts and the classifier's
+// engine first, the transaction service with them, the classifier's
+// service over it. Nothing is set on a service after it is built.
+func (s *server) buildServices(ctx context.Context, sh *shared) error {
+	comps := s.cfg.Components
+	if !comps.any(compTransactions, compClassifier, compReport) {
+		return nil
+	}
+	_, maxBatch := s.cfg.Limits.batch()
+	opts := []transaction.Option{transaction.WithMaxBatch(maxBatch)}
+	if comps.has(compTransactions) {
+		// Accounts decide what a transaction may belong to, wherever
+		// transactions are written (withAccounts serves their routes).
+		sh.accounts = account.NewService(accountsql.New(s.db))
+		opts = append(opts, transaction.WithAccounts(sh.accounts))
+	}
+	var engine *classifier.Engine
 	if comps.has(compClassifier) {
 		builtin, err := classifier.BuiltinModel()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		sh.cls = classifier.NewService(ctx, classifiersql.New(s.db), sh.txs, builtin, s.log)
-		sh.cls.SetObserver(metrics.NewClassifier(sh.reg))
-		sh.txs.SetClassifier(sh.cls)
+		engine = classifier.NewDefaultEngine(classifiersql.New(s.db), builtin, metrics.NewClassifier(sh.reg), s.log)
+		opts = append(opts, transaction.WithClassifier(engine))
 	}
-	return sh, nil
+	// With an event stream, the per-user events go to the outbox in each
+	// write's own database transaction; the relay publishes them.
+	var store []transactionsql.Option
+	if sh.bus != nil {
+		store = append(store, transactionsql.WithOutbox())
+	}
+	sh.txs = transaction.NewService(transactionsql.New(s.db, store...), opts...)
+	if engine != nil {
+		sh.cls = classifier.NewFromEngine(ctx, engine, sh.txs)
+	}
+	return nil
 }
 
 // handler is the process's HTTP handler: health, metrics and the
