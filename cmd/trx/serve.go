@@ -302,33 +302,30 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 	}
-	// Principals are cached for --auth-cache-ttl; a revocation anywhere
-	// reaches every replica through the event stream's NATS (authnats).
-	sh.users = auth.NewService(authsql.New(s.db), auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0))
-	if err := s.configureTokens(sh.users); err != nil {
+	authOpts, err := s.tokenOptions()
+	if err != nil {
 		return nil, err
 	}
-	sh.authn = authapi.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
-	var err error
 	if sh.proxy, err = s.buildProxy(sh.reg); err != nil {
 		return nil, err
 	}
-	comps := s.cfg.Components
+	// Principals are cached for --auth-cache-ttl; a revocation anywhere
+	// reaches every replica through the event stream's NATS (authnats).
+	authOpts = append(authOpts, auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0))
 	// Every process given --nats joins it, if only to hear of revoked keys.
-	if comps.has(compNotifier) || s.cfg.Notify.NATS != "" {
-		if s.bus, err = s.openBus(ctx); err != nil {
+	if s.cfg.Components.has(compNotifier) || s.cfg.Notify.NATS != "" {
+		if err := s.joinBus(ctx, sh); err != nil {
 			return nil, err
 		}
-		sh.bus = s.bus
-		s.bus.Headers = s.tel.Headers // stock changes carry their trace context
-		bus := s.bus
-		if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
-			return nil, err
-		}
-		if s.authn, err = authnats.Start(bus.NC, bus.Prefix, sh.users, s.log); err != nil {
+		authOpts = append(authOpts, auth.WithBroadcaster(s.authn, s.authn.Failed))
+	}
+	sh.users = auth.NewService(authsql.New(s.db), authOpts...)
+	if s.authn != nil {
+		if err := s.authn.Listen(sh.users); err != nil {
 			return nil, err
 		}
 	}
+	sh.authn = authapi.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
 	if err := s.buildServices(ctx, sh); err != nil {
 		return nil, err
 	}
@@ -371,6 +368,22 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	if engine != nil {
 		sh.cls = classifier.NewFromEngine(ctx, engine, sh.txs)
 	}
+	return nil
+}
+
+// joinBus opens the event stream (its NATS) and the bridge that carries
+// auth invalidations on it, and registers the connection's metrics.
+func (s *server) joinBus(ctx context.Context, sh *shared) error {
+	bus, err := s.openBus(ctx)
+	if err != nil {
+		return err
+	}
+	s.bus, sh.bus = bus, bus
+	bus.Headers = s.tel.Headers // stock changes carry their trace context
+	if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
+		return err
+	}
+	s.authn = authnats.New(bus.NC, bus.Prefix, s.log)
 	return nil
 }
 

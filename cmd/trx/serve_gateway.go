@@ -237,21 +237,20 @@ func (c gatewayConfig) withDefaults() gatewayConfig {
 	return c
 }
 
-// configureTokens makes users accept the JWTs the flags describe, in every
-// process: a service behind a split gateway re-checks the credential it is
-// forwarded, so it needs the same --jwt-* flags as the gateway.
-func (s *server) configureTokens(users *auth.Service) error {
+// tokenOptions are the options that make the users' service accept the
+// JWTs the flags describe (and use the test clock), in every process: a
+// service behind a split gateway re-checks the credential it is forwarded,
+// so it needs the same --jwt-* flags as the gateway.
+func (s *server) tokenOptions() ([]auth.Option, error) {
 	c := s.cfg.Gateway
-	if c.now != nil {
-		users.SetClock(c.now)
-	}
+	opts := []auth.Option{auth.WithClock(c.now)} // nil: the real clock
 	if c.JWTSecret == "" && c.JWKSURL == "" {
-		return nil
+		return opts, nil
 	}
 	v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
 		Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, MaxLifetime: c.JWTMaxLifetime, Now: c.now, Log: s.log})
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	if c.JWKSURL != "" && c.JWTAudience == "" {
 		// An identity provider signs tokens for all its applications: without
@@ -259,8 +258,7 @@ func (s *server) configureTokens(users *auth.Service) error {
 		s.log.Warn("jwt_audience_not_checked", "risk", "tokens the identity provider issued for any other application are accepted",
 			"fix", "set --jwt-audience to the audience your provider puts in trx's tokens")
 	}
-	users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate, KeyMaxLifetime: c.JWTKeyMaxLifetime})
-	return nil
+	return append(opts, auth.WithTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate, KeyMaxLifetime: c.JWTKeyMaxLifetime})), nil
 }
 
 // newGateway builds the front door of a process that runs the gateway
