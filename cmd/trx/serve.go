@@ -338,7 +338,6 @@ func (s *server) joinBus(ctx context.Context, sh *shared) error {
 		return err
 	}
 	s.bus, sh.bus = bus, bus
-	bus.Headers = s.tel.Headers // stock changes carry their trace context
 	if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
 		return err
 	}

@@ -53,7 +53,8 @@ func notifyFlags(fs *envflag.FlagSet, cfg *notifyConfig) {
 func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 	cfg := s.cfg.Notify
 	bus, err := event.Open(ctx, event.Config{URL: cfg.NATS, DataDir: s.cfg.DataDir, Stream: cfg.NATSStream,
-		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention, Replicas: cfg.NATSReplicas, Log: s.log})
+		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention, Replicas: cfg.NATSReplicas, Log: s.log,
+		Headers: s.tel.Headers}) // stock changes carry their trace context
 	if err != nil {
 		return nil, err
 	}
