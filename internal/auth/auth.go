@@ -255,13 +255,24 @@ func NewService(store Store, opts ...Option) *Service {
 	return s
 }
 
-// SetClock replaces the clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// WithClock replaces the clock (default time.Now; for tests). nil keeps
+// the default.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
 
-// SetTokenVerifier makes Authenticate accept the tokens v verifies (JWTs)
-// besides API keys. Call it before serving.
-func (s *Service) SetTokenVerifier(v TokenVerifier, opts TokenOptions) {
-	s.tokens, s.tokenOpts = v, opts
+// WithTokenVerifier makes Authenticate accept the tokens v verifies (JWTs)
+// besides API keys (default: API keys only; nil v keeps it so).
+func WithTokenVerifier(v TokenVerifier, opts TokenOptions) Option {
+	return func(s *Service) {
+		if v != nil {
+			s.tokens, s.tokenOpts = v, opts
+		}
+	}
 }
 
 // TokensConfigured reports whether the service accepts JWTs.

@@ -28,9 +28,8 @@ func TestKeys(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-			svc.SetClock(func() time.Time { return now })
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithClock(func() time.Time { return now }))
 			alice, first, err := svc.AddUser(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -114,8 +113,7 @@ func TestKeys(t *testing.T) {
 func TestTokens(t *testing.T) {
 	ctx := context.Background()
 	for _, auto := range []bool{false, true} {
-		svc := auth.NewService(authsql.New(sqldbtest.Open(t, "sqlite")))
-		svc.SetTokenVerifier(fakeTokens{}, auth.TokenOptions{AutoCreate: auto})
+		svc := auth.NewService(authsql.New(sqldbtest.Open(t, "sqlite")), auth.WithTokenVerifier(fakeTokens{}, auth.TokenOptions{AutoCreate: auto}))
 		bob, _, err := svc.AddUser(ctx, "bob", nil)
 		if err != nil {
 			t.Fatal(err)

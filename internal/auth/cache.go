@@ -25,20 +25,19 @@ type Broadcaster interface {
 // invalidations is where a Service sends what changed: the other replicas
 // and the watchers of this one.
 type invalidations struct {
-	mu       sync.Mutex
-	bc       Broadcaster
+	bc     Broadcaster // nil: no other replicas (WithBroadcaster)
+	failed func(error) // told when a broadcast fails (nil: nobody)
+
+	mu       sync.Mutex // guards watchers and next
 	watchers map[int]func(Invalidation)
 	next     int
-	failed   func(error) // told when a broadcast fails (nil: nobody)
 }
 
-// SetBroadcaster makes Invalidate tell the other replicas through b, and
-// failed (when not nil) of each broadcast that failed: those replicas then
-// hold the stale principal for at most the cache's TTL.
-func (s *Service) SetBroadcaster(b Broadcaster, failed func(error)) {
-	s.inv.mu.Lock()
-	s.inv.bc, s.inv.failed = b, failed
-	s.inv.mu.Unlock()
+// WithBroadcaster makes Invalidate tell the other replicas through b
+// (default: none), and failed (when not nil) of each broadcast that failed:
+// those replicas then hold the stale principal for at most the cache's TTL.
+func WithBroadcaster(b Broadcaster, failed func(error)) Option {
+	return func(s *Service) { s.inv.bc, s.inv.failed = b, failed }
 }
 
 // Watch calls f with every invalidation this process learns of, its own
@@ -63,9 +62,7 @@ func (s *Service) Watch(f func(Invalidation)) (stop func()) {
 // Invalidate applies inv here and broadcasts it to the other replicas.
 func (s *Service) Invalidate(ctx context.Context, inv Invalidation) {
 	s.Apply(inv)
-	s.inv.mu.Lock()
-	bc, failed := s.inv.bc, s.inv.failed
-	s.inv.mu.Unlock()
+	bc, failed := s.inv.bc, s.inv.failed // set once, by NewService
 	if bc == nil {
 		return
 	}

@@ -127,7 +127,7 @@ type Categorized struct {
 	Before, After Transaction
 }
 
-// Classifier is the hook the Service calls when it is set (SetClassifier):
+// Classifier is the hook the Service calls when it is given one (WithClassifier):
 // to categorize new transactions, and to learn from manual choices. It
 // handles its own failures (a new transaction is stored uncategorized
 // rather than refused).

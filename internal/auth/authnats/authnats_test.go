@@ -37,15 +37,18 @@ type replica struct {
 	heard chan auth.Invalidation
 }
 
-func newReplica(t *testing.T, ctx context.Context, url string, svc *auth.Service) *replica {
+// newReplica builds a replica's auth service over store, with a cache and
+// the bridge on a NATS connection of its own.
+func newReplica(t *testing.T, ctx context.Context, url string, store auth.Store) *replica {
 	t.Helper()
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	b, err := authnats.Start(nc, "trxtest", svc, slog.New(slog.DiscardHandler))
-	if err != nil {
+	b := authnats.New(nc, "trxtest", slog.New(slog.DiscardHandler))
+	svc := auth.NewService(store, auth.WithCache(time.Hour, 0), auth.WithBroadcaster(b, b.Failed))
+	if err := b.Listen(svc); err != nil {
 		t.Fatal(err)
 	}
 	b.Poll = 10 * time.Millisecond
@@ -78,8 +81,8 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 	ctx := context.Background()
 	url := natsURL(t)
 	db := sqldbtest.Open(t, "sqlite")
-	a := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
-	b := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
+	a := newReplica(t, ctx, url, authsql.New(db))
+	b := newReplica(t, ctx, url, authsql.New(db))
 	_, key, err := a.svc.AddUser(ctx, "alice", nil)
 	if err != nil {
 		t.Fatal(err)

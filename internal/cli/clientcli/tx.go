@@ -1,15 +1,17 @@
-package main
+package clientcli
 
 import (
 	"context"
 	"net/url"
 	"strconv"
 
+	"github.com/trx-platform/trx/internal/cli"
+
 	"github.com/trx-platform/trx/internal/transaction"
 )
 
-// runTx is `trx tx list` and `trx tx add`.
-func runTx(ctx context.Context, e env, args []string) error {
+// Tx is `trx tx list` and `trx tx add`.
+func Tx(ctx context.Context, e cli.Env, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "list":
@@ -18,28 +20,28 @@ func runTx(ctx context.Context, e env, args []string) error {
 			return runTxAdd(ctx, e, args[1:])
 		}
 	}
-	return usageError("tx: say list or add: trx tx list [--account NAME], trx tx add --account NAME --amount -3.50 --description Coffee")
+	return cli.UsageError("tx: say list or add: trx tx list [--account NAME], trx tx add --account NAME --amount -3.50 --description Coffee")
 }
 
-func runTxList(ctx context.Context, e env, args []string) error {
+func runTxList(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		c       clientConfig
 		account string
 		limit   int
 		f       = map[string]*string{}
 	)
-	fs := newFlagSet("tx list", "tx list [--account NAME] [--from DATE] [--to DATE] [--q TEXT] [--category ID] [--limit N] [--json]\n\n"+
+	fs := cli.NewFlagSet("tx list", "tx list [--account NAME] [--from DATE] [--to DATE] [--q TEXT] [--category ID] [--limit N] [--json]\n\n"+
 		"Lists your transactions, newest booked first.", e)
 	clientFlags(fs, e, &c)
-	fs.stringVar(&account, "account", "", "only this account's (by name)")
+	fs.StringVar(&account, "account", "", "only this account's (by name)")
 	for _, n := range []struct{ flag, param, usage string }{
 		{"from", "from", "booked on or after (a date or RFC 3339 time)"}, {"to", "to", "booked before"},
 		{"q", "q", "text in the description"}, {"category", "category_id", "a category id"}, {"currency", "currency", "ISO 4217 code"},
 	} {
 		f[n.param] = new(string)
-		fs.stringVar(f[n.param], n.flag, "", n.usage)
+		fs.StringVar(f[n.param], n.flag, "", n.usage)
 	}
-	fs.intVar(&limit, "limit", 50, "how many (1–500)")
+	fs.IntVar(&limit, "limit", 50, "how many (1–500)")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
@@ -67,16 +69,16 @@ func runTxList(ctx context.Context, e env, args []string) error {
 	case c.quiet:
 		return nil
 	case c.json:
-		return printJSON(c.stdout, page.Items)
+		return cli.PrintJSON(c.stdout, page.Items)
 	}
 	rows := make([][]string, len(page.Items))
 	for i, t := range page.Items {
 		rows[i] = []string{t.BookedAt[:10], t.Amount, t.Currency, t.Description, deref(t.Counterparty), deref(t.CategoryID), t.ID}
 	}
-	return table(c.stdout, []string{"DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "COUNTERPARTY", "CATEGORY", "ID"}, rows)
+	return cli.Table(c.stdout, []string{"DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "COUNTERPARTY", "CATEGORY", "ID"}, rows)
 }
 
-func runTxAdd(ctx context.Context, e env, args []string) error {
+func runTxAdd(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		c       clientConfig
 		account string
@@ -91,21 +93,21 @@ func runTxAdd(ctx context.Context, e env, args []string) error {
 		}
 		counterparty, category string
 	)
-	fs := newFlagSet("tx add", "tx add --amount -3.50 --description TEXT [--account NAME] [--currency CODE] [--date DATE] [flags]\n\n"+
+	fs := cli.NewFlagSet("tx add", "tx add --amount -3.50 --description TEXT [--account NAME] [--currency CODE] [--date DATE] [flags]\n\n"+
 		"Adds a transaction (negative = spent); in an account, its currency is the account's.", e)
 	clientFlags(fs, e, &c)
-	fs.stringVar(&account, "account", "", "the account it belongs to (by name)")
-	fs.stringVar(&in.Amount, "amount", "", "a decimal such as -3.50 (negative = spent; required)")
-	fs.stringVar(&in.Currency, "currency", "", "ISO 4217 code (default: the account's)")
-	fs.stringVar(&in.Description, "description", "", "what it was (required)")
-	fs.stringVar(&counterparty, "counterparty", "", "who it was with")
-	fs.stringVar(&category, "category", "", "a category id (GET /api/v1/categories)")
-	fs.stringVar(&in.BookedAt, "date", "", "a date or RFC 3339 time (default: now)")
+	fs.StringVar(&account, "account", "", "the account it belongs to (by name)")
+	fs.StringVar(&in.Amount, "amount", "", "a decimal such as -3.50 (negative = spent; required)")
+	fs.StringVar(&in.Currency, "currency", "", "ISO 4217 code (default: the account's)")
+	fs.StringVar(&in.Description, "description", "", "what it was (required)")
+	fs.StringVar(&counterparty, "counterparty", "", "who it was with")
+	fs.StringVar(&category, "category", "", "a category id (GET /api/v1/categories)")
+	fs.StringVar(&in.BookedAt, "date", "", "a date or RFC 3339 time (default: now)")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
 	if in.Amount == "" || in.Description == "" || fs.NArg() > 0 {
-		return usageError("tx add: give --amount and --description (and no other arguments)")
+		return cli.UsageError("tx add: give --amount and --description (and no other arguments)")
 	}
 	a := newAPI(&c)
 	if account != "" {
@@ -135,8 +137,8 @@ func runTxAdd(ctx context.Context, e env, args []string) error {
 	case c.quiet:
 		return nil
 	case c.json:
-		return printJSON(c.stdout, t)
+		return cli.PrintJSON(c.stdout, t)
 	}
-	return table(c.stdout, []string{"DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "CATEGORY", "ID"},
+	return cli.Table(c.stdout, []string{"DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "CATEGORY", "ID"},
 		[][]string{{t.BookedAt[:10], t.Amount, t.Currency, t.Description, deref(t.CategoryID), t.ID}})
 }

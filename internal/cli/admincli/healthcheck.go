@@ -1,4 +1,4 @@
-package main
+package admincli
 
 import (
 	"context"
@@ -7,21 +7,23 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/trx-platform/trx/internal/cli"
 )
 
-// runHealthcheck asks a running trx whether it is alive (or ready): a probe
+// Healthcheck asks a running trx whether it is alive (or ready): a probe
 // for containers whose image has no shell or curl (distroless).
-func runHealthcheck(ctx context.Context, e env, args []string) error {
+func Healthcheck(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		addr    string
 		ready   bool
 		timeout time.Duration
 	)
-	fs := newFlagSet("healthcheck", "healthcheck [flags]\n\nExits 0 if the trx at --addr answers /healthz (or /readyz with --ready) with 200, 1 otherwise.", e)
-	fs.stringVar(&addr, "addr", "127.0.0.1:8080", "address of the trx to check (host:port, or a URL)")
-	fs.boolVar(&ready, "ready", false, "check /readyz (database and event stream reachable) instead of /healthz")
-	fs.durationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer")
-	if err := fs.parse(args); err != nil {
+	fs := cli.NewFlagSet("healthcheck", "healthcheck [flags]\n\nExits 0 if the trx at --addr answers /healthz (or /readyz with --ready) with 200, 1 otherwise.", e)
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address of the trx to check (host:port, or a URL)")
+	fs.BoolVar(&ready, "ready", false, "check /readyz (database and event stream reachable) instead of /healthz")
+	fs.DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	base := addr
@@ -51,6 +53,6 @@ func runHealthcheck(ctx context.Context, e env, args []string) error {
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("healthcheck: %s answered %d: %s", path, res.StatusCode, strings.TrimSpace(string(body)))
 	}
-	fmt.Fprintln(e.stdout, strings.TrimSpace(string(body)))
+	fmt.Fprintln(e.Stdout, strings.TrimSpace(string(body)))
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package admincli
 
 import (
 	"context"
@@ -6,31 +6,34 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trx-platform/trx/internal/cli"
+
 	"github.com/trx-platform/trx/internal/backup"
 	"github.com/trx-platform/trx/internal/event"
 )
 
-func runRestore(ctx context.Context, e env, args []string) error {
+// Restore is `trx restore FILE --data DIR`.
+func Restore(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		data, natsURL, stream, prefix string
 		retention                     time.Duration
 		force, verifyOnly             bool
 	)
-	fs := newFlagSet("restore", "restore FILE --data DIR [flags]\n\n"+
+	fs := cli.NewFlagSet("restore", "restore FILE --data DIR [flags]\n\n"+
 		"Restores a backup made by trx backup (or by trx serve --backup-every) into the data directory DIR, which must be\n"+
 		"empty or new unless --force. The archive is verified first (checksum, format, schema version: a backup of a newer\n"+
 		"trx is refused, an older one is migrated). Stop trx serve on DIR before restoring over it.\n"+
 		"Then the event stream (the embedded one in DIR/nats, or --nats) is emptied and moved past every sequence the old\n"+
 		"server gave out: a WebSocket client resuming with an old sequence gets resync_required and reloads; changes that\n"+
 		"were captured but not yet published when the backup was taken are published by the restored server.", e)
-	fs.stringVar(&data, "data", "./trx-data", "the data directory to restore into")
-	fs.boolVar(&force, "force", false, "restore into a data directory that is not empty: its database is moved aside to trx.db.replaced-TIME, not deleted")
-	fs.boolVar(&verifyOnly, "verify-only", false, "only check the archive against its manifest and print the manifest; change nothing")
-	fs.stringVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
-	fs.stringVar(&stream, "nats-stream", "TRX", "JetStream stream that holds trx's events (as trx serve's --nats-stream)")
-	fs.stringVar(&prefix, "nats-prefix", "trx", "first token of trx's NATS subjects (as trx serve's --nats-prefix)")
-	fs.durationVar(&retention, "event-retention", 24*time.Hour, "how long the stream keeps events (as trx serve's --event-retention)")
-	if err := fs.parse(args); err != nil {
+	fs.StringVar(&data, "data", "./trx-data", "the data directory to restore into")
+	fs.BoolVar(&force, "force", false, "restore into a data directory that is not empty: its database is moved aside to trx.db.replaced-TIME, not deleted")
+	fs.BoolVar(&verifyOnly, "verify-only", false, "only check the archive against its manifest and print the manifest; change nothing")
+	fs.StringVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
+	fs.StringVar(&stream, "nats-stream", "TRX", "JetStream stream that holds trx's events (as trx serve's --nats-stream)")
+	fs.StringVar(&prefix, "nats-prefix", "trx", "first token of trx's NATS subjects (as trx serve's --nats-prefix)")
+	fs.DurationVar(&retention, "event-retention", 24*time.Hour, "how long the stream keeps events (as trx serve's --event-retention)")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -43,7 +46,7 @@ func runRestore(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s is intact: %d bytes, SHA-256 %s\n", file, m.Size, m.SHA256)
+		fmt.Fprintf(e.Stdout, "%s is intact: %d bytes, SHA-256 %s\n", file, m.Size, m.SHA256)
 		printManifest(e, m)
 		return nil
 	}
@@ -51,13 +54,13 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "restored %s into %s\n", file, res.Database)
+	fmt.Fprintf(e.Stdout, "restored %s into %s\n", file, res.Database)
 	printManifest(e, res.Manifest)
 	for _, m := range res.Migrated {
-		fmt.Fprintf(e.stdout, "  migrated: applied %04d %s\n", m.Version, m.Name)
+		fmt.Fprintf(e.Stdout, "  migrated: applied %04d %s\n", m.Version, m.Name)
 	}
 	for _, r := range res.Replaced {
-		fmt.Fprintf(e.stdout, "  the old database is kept as %s\n", r)
+		fmt.Fprintf(e.Stdout, "  the old database is kept as %s\n", r)
 	}
 
 	bus, err := event.Open(ctx, event.Config{URL: natsURL, DataDir: data, Stream: stream, Prefix: prefix, Retention: retention})
@@ -70,12 +73,12 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("restore: the database is restored, but %w; run this restore again with --force", err)
 	}
-	fmt.Fprintf(e.stdout, "  event stream %s emptied; its next sequence is %d, past every sequence the old server gave out:\n"+
+	fmt.Fprintf(e.Stdout, "  event stream %s emptied; its next sequence is %d, past every sequence the old server gave out:\n"+
 		"  clients resuming with an older one get resync_required\n", stream, first)
 	return nil
 }
 
-func printManifest(e env, m backup.Manifest) {
-	fmt.Fprintf(e.stdout, "  taken %s by trx %s, schema version %d\n  stock changes: up to id %d, %d not yet published then (published by the restored server)\n",
+func printManifest(e cli.Env, m backup.Manifest) {
+	fmt.Fprintf(e.Stdout, "  taken %s by trx %s, schema version %d\n  stock changes: up to id %d, %d not yet published then (published by the restored server)\n",
 		m.CreatedAt.Format(time.RFC3339), m.TrxVersion, m.SchemaVersion, m.Changes.LastID, m.Changes.Pending)
 }

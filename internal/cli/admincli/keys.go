@@ -1,4 +1,4 @@
-package main
+package admincli
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/trx-platform/trx/internal/cli"
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
@@ -30,14 +32,15 @@ type keysArgs struct {
 	keyID                     string // of revoke
 }
 
-func runKeys(ctx context.Context, e env, args []string) error {
-	var cfg serveConfig
+// Keys is `trx keys create|list|revoke`.
+func Keys(ctx context.Context, e cli.Env, args []string) error {
+	var cfg cli.DBConfig
 	ka, err := parseKeysArgs(e, &cfg, args)
 	if err != nil {
 		return err
 	}
-	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := openDB(ctx, cfg, true, log)
+	log, _ := cli.NewLogger(e.Stderr, "warn", "text")
+	db, err := cli.OpenDB(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
@@ -52,26 +55,26 @@ func runKeys(ctx context.Context, e env, args []string) error {
 		if err := svc.RevokeKey(ctx, ka.keyID); err != nil {
 			return fmt.Errorf("keys revoke %s: %w", ka.keyID, err)
 		}
-		fmt.Fprintln(e.stderr, "revoked", ka.keyID)
+		fmt.Fprintln(e.Stderr, "revoked", ka.keyID)
 		return nil
 	}
 }
 
-func parseKeysArgs(e env, cfg *serveConfig, args []string) (keysArgs, error) {
+func parseKeysArgs(e cli.Env, cfg *cli.DBConfig, args []string) (keysArgs, error) {
 	var ka keysArgs
-	fs := newFlagSet("keys", keysSynopsis, e)
-	dbFlags(fs, cfg)
-	fs.stringVar(&ka.user, "user", "", "the user whose keys to create or list")
-	fs.stringVar(&ka.scopes, "scopes", "read,write", "comma-separated scopes of a new key: read, write, admin")
-	fs.stringVar(&ka.label, "label", "", "a note to tell the new key apart (at most 100 characters)")
-	fs.floatVar(&ka.rate, "rate-limit", 0, "requests per second for the new key on each gateway replica (0: the gateway's --rate-limit)")
-	fs.intVar(&ka.burst, "rate-burst", 0, "bucket size for the new key (0: the gateway's --rate-burst)")
+	fs := cli.NewFlagSet("keys", keysSynopsis, e)
+	cli.DBFlags(fs, cfg)
+	fs.StringVar(&ka.user, "user", "", "the user whose keys to create or list")
+	fs.StringVar(&ka.scopes, "scopes", "read,write", "comma-separated scopes of a new key: read, write, admin")
+	fs.StringVar(&ka.label, "label", "", "a note to tell the new key apart (at most 100 characters)")
+	fs.FloatVar(&ka.rate, "rate-limit", 0, "requests per second for the new key on each gateway replica (0: the gateway's --rate-limit)")
+	fs.IntVar(&ka.burst, "rate-burst", 0, "bucket size for the new key (0: the gateway's --rate-burst)")
 	if len(args) == 0 {
 		fs.Usage()
 		return ka, errors.New("keys: want create, list or revoke")
 	}
 	ka.verb = args[0]
-	if err := fs.parse(args[1:]); err != nil {
+	if err := fs.Parse(args[1:]); err != nil {
 		return ka, err
 	}
 	switch verb := ka.verb; {
@@ -88,7 +91,7 @@ func parseKeysArgs(e env, cfg *serveConfig, args []string) (keysArgs, error) {
 	return ka, nil
 }
 
-func createKey(ctx context.Context, e env, svc *auth.Service, ka keysArgs) error {
+func createKey(ctx context.Context, e cli.Env, svc *auth.Service, ka keysArgs) error {
 	sc, err := parseScopes(ka.scopes)
 	if err != nil {
 		return err
@@ -101,11 +104,11 @@ func createKey(ctx context.Context, e env, svc *auth.Service, ka keysArgs) error
 	if err != nil {
 		return fmt.Errorf("keys create: %w", err)
 	}
-	fmt.Fprintln(e.stdout, secret)
+	fmt.Fprintln(e.Stdout, secret)
 	return nil
 }
 
-func listKeys(ctx context.Context, e env, svc *auth.Service, user string) error {
+func listKeys(ctx context.Context, e cli.Env, svc *auth.Service, user string) error {
 	u, err := svc.UserByName(ctx, user)
 	if err != nil {
 		return fmt.Errorf("keys list: %q: %w", user, err)
@@ -114,7 +117,7 @@ func listKeys(ctx context.Context, e env, svc *auth.Service, user string) error 
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPREFIX\tSCOPES\tLABEL\tRATE\tCREATED\tLAST USED\tEXPIRES\tREVOKED")
 	for _, k := range keys {
 		rl := "-"
@@ -123,7 +126,7 @@ func listKeys(ctx context.Context, e env, svc *auth.Service, user string) error 
 		}
 		// Stored before labels refused control characters, a label could
 		// hold a terminal escape: every cell is printed escaped.
-		fmt.Fprintln(tw, strings.Join(printableRow([]string{k.ID, k.Prefix + "…", strings.Join(k.Scopes, ","), dash(k.Label), rl,
+		fmt.Fprintln(tw, strings.Join(cli.PrintableRow([]string{k.ID, k.Prefix + "…", strings.Join(k.Scopes, ","), dash(k.Label), rl,
 			stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.ExpiresAt), stamp(k.RevokedAt)}), "\t"))
 	}
 	return tw.Flush()

@@ -1,4 +1,4 @@
-package main
+package clientcli
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trx-platform/trx/internal/cli"
+
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/trx-platform/trx/internal/statement"
@@ -23,35 +25,35 @@ type importOptions struct {
 	dryRun                                                                     bool
 }
 
-// runClientImport is `trx import FILE --account NAME`: a bank statement
+// Import is `trx import FILE --account NAME`: a bank statement
 // into one of your accounts, through a running trx.
-func runClientImport(ctx context.Context, e env, args []string) error {
+func Import(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		c clientConfig
 		o importOptions
 	)
-	fs := newFlagSet("import", "import FILE --account NAME [--preset P] [--format csv|ofx|qif|camt] [--dry-run] [flags]\n\n"+
+	fs := cli.NewFlagSet("import", "import FILE --account NAME [--preset P] [--format csv|ofx|qif|camt] [--dry-run] [flags]\n\n"+
 		"Imports a bank statement (CSV, OFX/QFX, QIF or CAMT.053; - for stdin) into one of your accounts on a running trx.\n"+
 		"Lines already in the account are skipped; a bad line refuses the whole file unless --on-error skip. Exit codes:\n"+
 		"0 imported, 1 refused or failed (nothing stored), 2 usage, 3 imported with rejected lines, 4 no server.\n"+
 		"(trx import --all FILE is the administrator's: an export file into an empty installation.)", e)
 	clientFlags(fs, e, &c)
-	fs.stringVar(&o.account, "account", "", "the account's name (required; trx accounts lists them)")
-	fs.stringVar(&o.preset, "preset", "", "the CSV preset: za-bank-statements, birmingham-pcard, trx-csv or one of yours")
-	fs.stringVar(&o.format, "format", "", "csv, ofx, qif or camt (default: what the file is)")
-	fs.stringVar(&o.encoding, "encoding", "", "a text file's encoding: utf-8 (default), latin-1, windows-1252 or auto")
-	fs.stringVar(&o.dateFormat, "date-format", "", "how dates are written, such as DD/MM/YYYY (overrides the preset)")
-	fs.stringVar(&o.decimal, "decimal-separator", "", ". or , (overrides the preset)")
-	fs.stringVar(&o.thousands, "thousands-separator", "", "none, ',', '.', ' ' or \"'\" (overrides the preset)")
-	fs.stringVar(&o.onError, "on-error", "fail", "fail: a bad line refuses the file; skip: import the good lines")
-	fs.boolVar(&o.dryRun, "dry-run", false, "show what would be imported, store nothing")
+	fs.StringVar(&o.account, "account", "", "the account's name (required; trx accounts lists them)")
+	fs.StringVar(&o.preset, "preset", "", "the CSV preset: za-bank-statements, birmingham-pcard, trx-csv or one of yours")
+	fs.StringVar(&o.format, "format", "", "csv, ofx, qif or camt (default: what the file is)")
+	fs.StringVar(&o.encoding, "encoding", "", "a text file's encoding: utf-8 (default), latin-1, windows-1252 or auto")
+	fs.StringVar(&o.dateFormat, "date-format", "", "how dates are written, such as DD/MM/YYYY (overrides the preset)")
+	fs.StringVar(&o.decimal, "decimal-separator", "", ". or , (overrides the preset)")
+	fs.StringVar(&o.thousands, "thousands-separator", "", "none, ',', '.', ' ' or \"'\" (overrides the preset)")
+	fs.StringVar(&o.onError, "on-error", "fail", "fail: a bad line refuses the file; skip: import the good lines")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "show what would be imported, store nothing")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || o.account == "" {
-		return usageError("import: name one file and the account: trx import FILE --account NAME")
+		return cli.UsageError("import: name one file and the account: trx import FILE --account NAME")
 	}
-	data, name, err := readStatement(fs.Arg(0), e.stdin)
+	data, name, err := readStatement(fs.Arg(0), e.Stdin)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func readStatement(path string, stdin io.Reader) ([]byte, string, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, "", usageError("import: %v", err)
+			return nil, "", cli.UsageError("import: %v", err)
 		}
 		defer f.Close()
 		r, name = f, filepath.Base(path)
@@ -101,10 +103,10 @@ func readStatement(path string, stdin io.Reader) ([]byte, string, error) {
 	const maxUpload = 1 << 30
 	data, err := io.ReadAll(io.LimitReader(r, maxUpload+1))
 	if err != nil {
-		return nil, "", usageError("import: %v", err)
+		return nil, "", cli.UsageError("import: %v", err)
 	}
 	if len(data) > maxUpload {
-		return nil, "", usageError("import: the file is larger than 1 GiB; split it")
+		return nil, "", cli.UsageError("import: the file is larger than 1 GiB; split it")
 	}
 	return data, name, nil
 }
@@ -175,7 +177,7 @@ func waitImport(ctx context.Context, a *api, imp statementapi.ImportResource) (s
 // it calls for.
 func reportImport(c *clientConfig, account string, imp statementapi.ImportResource) error {
 	if c.json {
-		if err := printJSON(c.stdout, imp); err != nil {
+		if err := cli.PrintJSON(c.stdout, imp); err != nil {
 			return err
 		}
 	} else if !c.quiet {
@@ -187,9 +189,9 @@ func reportImport(c *clientConfig, account string, imp statementapi.ImportResour
 	}
 	switch {
 	case imp.State == statement.StateFailed:
-		return &exitError{exitFailed, fmt.Errorf("the import failed: %s", deref(imp.Error))}
+		return cli.Exit(cli.ExitFailed, fmt.Errorf("the import failed: %s", deref(imp.Error)))
 	case imp.Rejected > 0:
-		return &exitError{exitPartial, fmt.Errorf("%d lines were rejected (listed above); the others were imported", imp.Rejected)}
+		return cli.Exit(cli.ExitPartial, fmt.Errorf("%d lines were rejected (listed above); the others were imported", imp.Rejected))
 	}
 	return nil
 }
@@ -210,7 +212,7 @@ func dryRun(ctx context.Context, a *api, q url.Values, data []byte) error {
 	case a.c.quiet:
 		return nil
 	case a.c.json:
-		return printJSON(a.c.stdout, p)
+		return cli.PrintJSON(a.c.stdout, p)
 	}
 	fmt.Fprintf(a.c.stdout, "%s file, %d lines: %d new, %d duplicates, %d rejected, %d skipped; nothing stored\n",
 		p.Format, p.Rows, p.New, p.Duplicates, p.Rejected, p.Skipped)
@@ -222,7 +224,7 @@ func dryRun(ctx context.Context, a *api, q url.Values, data []byte) error {
 		}
 		rows[i] = []string{strconv.Itoa(it.Line), it.BookedAt[:10], it.Amount, it.Currency, it.Description, deref(it.Counterparty), dup}
 	}
-	if err := table(a.c.stdout, []string{"LINE", "DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "COUNTERPARTY", ""}, rows); err != nil {
+	if err := cli.Table(a.c.stdout, []string{"LINE", "DATE", "AMOUNT", "CURRENCY", "DESCRIPTION", "COUNTERPARTY", ""}, rows); err != nil {
 		return err
 	}
 	for _, pr := range p.Problems {

@@ -1,15 +1,17 @@
-package main
+package clientcli
 
 import (
 	"context"
 	"strconv"
 
+	"github.com/trx-platform/trx/internal/cli"
+
 	"github.com/trx-platform/trx/internal/account/accountapi"
 )
 
-// runAccounts is `trx accounts` (the list with balances) and `trx accounts
+// Accounts is `trx accounts` (the list with balances) and `trx accounts
 // add NAME`.
-func runAccounts(ctx context.Context, e env, args []string) error {
+func Accounts(ctx context.Context, e cli.Env, args []string) error {
 	if len(args) > 0 && args[0] == "add" {
 		return runAccountsAdd(ctx, e, args[1:])
 	}
@@ -17,15 +19,15 @@ func runAccounts(ctx context.Context, e env, args []string) error {
 		c      clientConfig
 		closed bool
 	)
-	fs := newFlagSet("accounts", "accounts [--closed] [--json] [--server URL] [--key KEY]\n\n"+
+	fs := cli.NewFlagSet("accounts", "accounts [--closed] [--json] [--server URL] [--key KEY]\n\n"+
 		"Lists your accounts with their balances, from a running trx. trx accounts add NAME creates one.", e)
 	clientFlags(fs, e, &c)
-	fs.boolVar(&closed, "closed", false, "list closed accounts too")
+	fs.BoolVar(&closed, "closed", false, "list closed accounts too")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError("accounts: unexpected arguments %q (did you mean trx accounts add NAME?)", fs.Args())
+		return cli.UsageError("accounts: unexpected arguments %q (did you mean trx accounts add NAME?)", fs.Args())
 	}
 	var list struct {
 		Items []accountapi.Resource `json:"items"`
@@ -37,7 +39,7 @@ func runAccounts(ctx context.Context, e env, args []string) error {
 	case c.quiet:
 		return nil
 	case c.json:
-		return printJSON(c.stdout, list.Items)
+		return cli.PrintJSON(c.stdout, list.Items)
 	}
 	rows := make([][]string, len(list.Items))
 	for i, a := range list.Items {
@@ -47,10 +49,10 @@ func runAccounts(ctx context.Context, e env, args []string) error {
 		}
 		rows[i] = []string{a.Name, a.Kind, a.Currency, a.Balance, strconv.FormatInt(a.Transactions, 10), deref(a.Number), state}
 	}
-	return table(c.stdout, []string{"NAME", "KIND", "CURRENCY", "BALANCE", "TRANSACTIONS", "NUMBER", ""}, rows)
+	return cli.Table(c.stdout, []string{"NAME", "KIND", "CURRENCY", "BALANCE", "TRANSACTIONS", "NUMBER", ""}, rows)
 }
 
-func runAccountsAdd(ctx context.Context, e env, args []string) error {
+func runAccountsAdd(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		c  clientConfig
 		in struct {
@@ -63,23 +65,23 @@ func runAccountsAdd(ctx context.Context, e env, args []string) error {
 			Number         string `json:"number,omitempty"`
 		}
 	)
-	fs := newFlagSet("accounts add", "accounts add NAME --kind KIND --currency CODE [flags]\n\n"+
+	fs := cli.NewFlagSet("accounts add", "accounts add NAME --kind KIND --currency CODE [flags]\n\n"+
 		"Creates an account: kind checking, savings, credit_card, cash, loan or investment; an ISO 4217 currency.", e)
 	clientFlags(fs, e, &c)
-	fs.stringVar(&in.Kind, "kind", "checking", "checking, savings, credit_card, cash, loan or investment")
-	fs.stringVar(&in.Currency, "currency", "", "the account's ISO 4217 currency, such as EUR (required)")
-	fs.stringVar(&in.OpeningBalance, "opening-balance", "", "the balance before its first transaction, such as 1250.00")
-	fs.stringVar(&in.OpeningDate, "opening-date", "", "the day the opening balance applies from (YYYY-MM-DD)")
-	fs.stringVar(&in.Institution, "institution", "", "the bank")
-	fs.stringVar(&in.Number, "number", "", "the account number (lists show its last four characters)")
+	fs.StringVar(&in.Kind, "kind", "checking", "checking, savings, credit_card, cash, loan or investment")
+	fs.StringVar(&in.Currency, "currency", "", "the account's ISO 4217 currency, such as EUR (required)")
+	fs.StringVar(&in.OpeningBalance, "opening-balance", "", "the balance before its first transaction, such as 1250.00")
+	fs.StringVar(&in.OpeningDate, "opening-date", "", "the day the opening balance applies from (YYYY-MM-DD)")
+	fs.StringVar(&in.Institution, "institution", "", "the bank")
+	fs.StringVar(&in.Number, "number", "", "the account number (lists show its last four characters)")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError("accounts add: name the account: trx accounts add NAME --kind checking --currency EUR")
+		return cli.UsageError("accounts add: name the account: trx accounts add NAME --kind checking --currency EUR")
 	}
 	if in.Currency == "" {
-		return usageError("accounts add: --currency is required (an ISO 4217 code such as EUR)")
+		return cli.UsageError("accounts add: --currency is required (an ISO 4217 code such as EUR)")
 	}
 	in.Name = fs.Arg(0)
 	var a accountapi.Resource
@@ -90,9 +92,9 @@ func runAccountsAdd(ctx context.Context, e env, args []string) error {
 	case c.quiet:
 		return nil
 	case c.json:
-		return printJSON(c.stdout, a)
+		return cli.PrintJSON(c.stdout, a)
 	}
-	return table(c.stdout, []string{"NAME", "KIND", "CURRENCY", "BALANCE", "ID"}, [][]string{{a.Name, a.Kind, a.Currency, a.Balance, a.ID}})
+	return cli.Table(c.stdout, []string{"NAME", "KIND", "CURRENCY", "BALANCE", "ID"}, [][]string{{a.Name, a.Kind, a.Currency, a.Balance, a.ID}})
 }
 
 func deref(s *string) string {

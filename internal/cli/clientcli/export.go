@@ -1,38 +1,40 @@
-package main
+package clientcli
 
 import (
 	"context"
 	"io"
 	"net/url"
 	"time"
+
+	"github.com/trx-platform/trx/internal/cli"
 )
 
-// runClientExport is `trx export --account NAME --format csv|ofx`: the
+// Export is `trx export --account NAME --format csv|ofx`: the
 // account's transactions (filtered like a listing) from a running trx,
 // streamed to stdout or a file.
-func runClientExport(ctx context.Context, e env, args []string) error {
+func Export(ctx context.Context, e cli.Env, args []string) error {
 	var (
 		c                          clientConfig
 		account, format, out, from string
 		to, text, category, cur    string
 	)
-	fs := newFlagSet("export", "export --account NAME [--format csv|ofx] [--out FILE] [--from DATE] [--to DATE] [flags]\n\n"+
+	fs := cli.NewFlagSet("export", "export --account NAME [--format csv|ofx] [--out FILE] [--from DATE] [--to DATE] [flags]\n\n"+
 		"Writes your transactions (one account's, or all of them as CSV) as CSV or OFX, streamed; trx import FILE --account\n"+
 		"NAME --preset trx-csv (or the OFX as it is) reads them back. (trx export --all is the administrator's full export.)", e)
 	clientFlags(fs, e, &c)
-	fs.stringVar(&account, "account", "", "the account (by name); required for OFX")
-	fs.stringVar(&format, "format", "csv", "csv or ofx")
-	fs.stringVar(&out, "out", "-", "the file to write; - for stdout")
-	fs.stringVar(&from, "from", "", "booked on or after (a date or RFC 3339 time)")
-	fs.stringVar(&to, "to", "", "booked before")
-	fs.stringVar(&text, "q", "", "text in the description")
-	fs.stringVar(&category, "category", "", "a category id")
-	fs.stringVar(&cur, "currency", "", "ISO 4217 code")
+	fs.StringVar(&account, "account", "", "the account (by name); required for OFX")
+	fs.StringVar(&format, "format", "csv", "csv or ofx")
+	fs.StringVar(&out, "out", "-", "the file to write; - for stdout")
+	fs.StringVar(&from, "from", "", "booked on or after (a date or RFC 3339 time)")
+	fs.StringVar(&to, "to", "", "booked before")
+	fs.StringVar(&text, "q", "", "text in the description")
+	fs.StringVar(&category, "category", "", "a category id")
+	fs.StringVar(&cur, "currency", "", "ISO 4217 code")
 	if err := parseClient(fs, &c, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usageError("export: unexpected arguments %q", fs.Args())
+		return cli.UsageError("export: unexpected arguments %q", fs.Args())
 	}
 	a := newAPI(&c)
 	q := url.Values{"format": {format}}
@@ -53,7 +55,7 @@ func runClientExport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer res.Body.Close()
-	w, done, err := createOutput(out, c.stdout)
+	w, done, err := cli.CreateOutput(out, c.stdout)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package admincli
 
 import (
 	"context"
@@ -6,28 +6,25 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trx-platform/trx/internal/cli"
+
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
-	"github.com/trx-platform/trx/internal/sqldb"
 )
 
-// openDBOnly opens the database that cfg names, as is.
-func openDBOnly(ctx context.Context, cfg serveConfig) (*sqldb.DB, error) {
-	return sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: 4})
-}
-
-func runUsers(ctx context.Context, e env, args []string) error {
+// Users is `trx users add NAME` and `trx users key NAME`.
+func Users(ctx context.Context, e cli.Env, args []string) error {
 	var (
-		cfg    serveConfig
+		cfg    cli.DBConfig
 		scopes string
 	)
-	fs := newFlagSet("users", "users add NAME [flags] | users key NAME [flags]\n\n"+
+	fs := cli.NewFlagSet("users", "users add NAME [flags] | users key NAME [flags]\n\n"+
 		"'add' creates a user and prints its new API key, alone on stdout (capture it: KEY=$(trx users add alice)).\n"+
 		"'key' prints a new, additional API key for an existing user. Keys are stored hashed and shown only once.\n"+
 		"Both work while trx serve runs on the same data directory or database.", e)
-	dbFlags(fs, &cfg)
-	fs.stringVar(&scopes, "scopes", "read,write", "comma-separated scopes of the key: read, write, admin")
-	if err := fs.parse(args); err != nil {
+	cli.DBFlags(fs, &cfg)
+	fs.StringVar(&scopes, "scopes", "read,write", "comma-separated scopes of the key: read, write, admin")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 || (fs.Arg(0) != "add" && fs.Arg(0) != "key") {
@@ -38,8 +35,8 @@ func runUsers(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := openDB(ctx, cfg, true, log)
+	log, _ := cli.NewLogger(e.Stderr, "warn", "text")
+	db, err := cli.OpenDB(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
@@ -54,7 +51,7 @@ func runUsers(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("users %s %q: %w", fs.Arg(0), fs.Arg(1), err)
 	}
-	fmt.Fprintln(e.stdout, key)
+	fmt.Fprintln(e.Stdout, key)
 	return nil
 }
 

@@ -1,4 +1,8 @@
-package main
+// Package clientcli holds the client commands of trx: trx accounts, trx
+// import FILE, trx tx and trx export --account talk to a running trx over
+// its API, with the key of a user. Their exit codes are cli's (ExitFailed,
+// ExitUsage, ExitPartial, ExitNoServer).
+package clientcli
 
 import (
 	"bytes"
@@ -12,48 +16,14 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/trx-platform/trx/internal/cli"
+	"github.com/trx-platform/trx/internal/envflag"
 
 	"github.com/trx-platform/trx/internal/account/accountapi"
 	"github.com/trx-platform/trx/internal/web"
 )
-
-// The client commands (trx accounts, trx import FILE, trx tx, trx export
-// --account) talk to a running trx over its API, with the key of a user.
-// Exit codes scripts can rely on: 0 done; 1 the server refused or failed
-// (nothing changed, unless the message says what did); 2 a usage error
-// (bad flags or arguments, nothing sent); 3 an import that stored its good
-// lines but rejected some (--on-error skip); 4 the server cannot be
-// reached.
-const (
-	exitFailed   = 1
-	exitUsage    = 2
-	exitPartial  = 3
-	exitNoServer = 4
-)
-
-// exitError is an error with the exit code main uses for it.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// exitCode is the code main exits with for err.
-func exitCode(err error) int {
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return exitFailed
-}
-
-func usageError(format string, args ...any) error {
-	return &exitError{exitUsage, fmt.Errorf(format, args...)}
-}
 
 // clientConfig is what every client command needs.
 type clientConfig struct {
@@ -66,17 +36,17 @@ type clientConfig struct {
 
 // clientFlags adds --server, --key, --json and --quiet to fs. The server
 // defaults to TRX_URL (else a local trx), as the key does to TRX_KEY.
-func clientFlags(fs *flagSet, e env, c *clientConfig) {
-	def := e.getenv("TRX_URL")
+func clientFlags(fs *envflag.FlagSet, e cli.Env, c *clientConfig) {
+	def := e.Getenv("TRX_URL")
 	if def == "" {
 		def = "http://127.0.0.1:8080"
 	}
-	fs.stringVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
-	fs.stringVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
-	fs.boolVar(&c.json, "json", false, "print JSON (the API's own form) instead of a table")
-	fs.boolVar(&c.quiet, "quiet", false, "print nothing but errors (the exit code tells the outcome)")
-	c.stdout, c.stderr = e.stdout, e.stderr
-	if f, ok := e.stderr.(*os.File); ok {
+	fs.StringVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
+	fs.StringVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
+	fs.BoolVar(&c.json, "json", false, "print JSON (the API's own form) instead of a table")
+	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors (the exit code tells the outcome)")
+	c.stdout, c.stderr = e.Stdout, e.Stderr
+	if f, ok := e.Stderr.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			c.stderrIsTerm = true
 		}
@@ -84,18 +54,18 @@ func clientFlags(fs *flagSet, e env, c *clientConfig) {
 }
 
 // parseClient parses the flags of a client command and checks the key.
-func parseClient(fs *flagSet, c *clientConfig, args []string) error {
-	if err := fs.parse(args); err != nil {
+func parseClient(fs *envflag.FlagSet, c *clientConfig, args []string) error {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &exitError{exitUsage, err}
+		return cli.Exit(cli.ExitUsage, err)
 	}
 	if c.key == "" {
-		return usageError("no API key: pass --key or set TRX_KEY (trx users key NAME prints one)")
+		return cli.UsageError("no API key: pass --key or set TRX_KEY (trx users key NAME prints one)")
 	}
 	if _, err := url.Parse(c.server); err != nil || !strings.HasPrefix(c.server, "http") {
-		return usageError("--server %q is not an http:// or https:// URL", c.server)
+		return cli.UsageError("--server %q is not an http:// or https:// URL", c.server)
 	}
 	return nil
 }
@@ -116,7 +86,7 @@ func newAPI(c *clientConfig) *api {
 func (a *api) request(ctx context.Context, method, path string, body io.Reader, contentType string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(a.c.server, "/")+path, body)
 	if err != nil {
-		return nil, usageError("%v", err)
+		return nil, cli.UsageError("%v", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.c.key)
 	if body != nil {
@@ -124,11 +94,11 @@ func (a *api) request(ctx context.Context, method, path string, body io.Reader, 
 	}
 	res, err := a.http.Do(req)
 	if err != nil {
-		return nil, &exitError{exitNoServer, fmt.Errorf("cannot reach trx at %s: %v (is it running? set --server or TRX_URL)", a.c.server, err)}
+		return nil, cli.Exit(cli.ExitNoServer, fmt.Errorf("cannot reach trx at %s: %v (is it running? set --server or TRX_URL)", a.c.server, err))
 	}
 	if res.StatusCode >= 300 {
 		defer res.Body.Close()
-		return nil, &exitError{exitFailed, problemText(res)}
+		return nil, cli.Exit(cli.ExitFailed, problemText(res))
 	}
 	return res, nil
 }
@@ -202,38 +172,7 @@ func (a *api) accountByName(ctx context.Context, name string) (accountapi.Resour
 		names = append(names, fmt.Sprintf("%q", acc.Name))
 	}
 	if len(names) == 0 {
-		return accountapi.Resource{}, &exitError{exitFailed, fmt.Errorf("you have no account %q (nor any other): trx accounts add NAME --kind checking --currency EUR", name)}
+		return accountapi.Resource{}, cli.Exit(cli.ExitFailed, fmt.Errorf("you have no account %q (nor any other): trx accounts add NAME --kind checking --currency EUR", name))
 	}
-	return accountapi.Resource{}, &exitError{exitFailed, fmt.Errorf("you have no account %q; yours are %s", name, strings.Join(names, ", "))}
-}
-
-// printJSON prints v indented.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// table prints rows under a header, aligned.
-func table(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(printableRow(r), "\t")) // no terminal escape from the data
-	}
-	return tw.Flush()
-}
-
-// hasAll reports whether args ask for the administrator's --all form of
-// trx export / trx import (the backup round trip) rather than the client.
-func hasAll(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--all", "-all", "--all=true", "-all=true":
-			return true
-		case "--":
-			return false
-		}
-	}
-	return false
+	return accountapi.Resource{}, cli.Exit(cli.ExitFailed, fmt.Errorf("you have no account %q; yours are %s", name, strings.Join(names, ", ")))
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 // space, a comma (lists of NATS servers and upstreams) or a quote.
 var urlRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://[^\s,"'<>]+`)
 
-// redactURLs returns s with the secrets of every URL in it hidden: the
+// RedactURLs returns s with the secrets of every URL in it hidden: the
 // whole userinfo (a NATS token is a user name alone) and the value of
 // every query parameter (a driver's password=, a presigned URL's
 // signature). A URL that does not parse is replaced whole.
-func redactURLs(s string) string {
+func RedactURLs(s string) string {
 	if !strings.Contains(s, "://") {
 		return s
 	}
@@ -49,18 +49,18 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-// redactingHandler hides the secrets of URLs in every log record: in the
+// RedactingHandler hides the secrets of URLs in every log record: in the
 // message and in every attribute (strings, errors, anything printed), so
 // that --db, --nats, --upstream, --jwks-url and the errors that quote
 // them never put a password or a token in a log line.
-type redactingHandler struct{ next slog.Handler }
+type RedactingHandler struct{ next slog.Handler }
 
-func (h redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+func (h RedactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.next.Enabled(ctx, l)
 }
 
-func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, redactURLs(r.Message), r.PC)
+func (h RedactingHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, RedactURLs(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(redactAttr(a))
 		return true
@@ -68,23 +68,23 @@ func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.next.Handle(ctx, out)
 }
 
-func (h redactingHandler) WithAttrs(as []slog.Attr) slog.Handler {
+func (h RedactingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	red := make([]slog.Attr, len(as))
 	for i, a := range as {
 		red[i] = redactAttr(a)
 	}
-	return redactingHandler{h.next.WithAttrs(red)}
+	return RedactingHandler{h.next.WithAttrs(red)}
 }
 
-func (h redactingHandler) WithGroup(name string) slog.Handler {
-	return redactingHandler{h.next.WithGroup(name)}
+func (h RedactingHandler) WithGroup(name string) slog.Handler {
+	return RedactingHandler{h.next.WithGroup(name)}
 }
 
 func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, redactURLs(v.String()))
+		return slog.String(a.Key, RedactURLs(v.String()))
 	case slog.KindGroup:
 		as := v.Group()
 		red := make([]any, len(as))
@@ -96,16 +96,16 @@ func redactAttr(a slog.Attr) slog.Attr {
 		switch x := v.Any().(type) {
 		case error:
 			if s := x.Error(); strings.Contains(s, "://") {
-				return slog.String(a.Key, redactURLs(s))
+				return slog.String(a.Key, RedactURLs(s))
 			}
 		case fmt.Stringer:
 			if s := x.String(); strings.Contains(s, "://") {
-				return slog.String(a.Key, redactURLs(s))
+				return slog.String(a.Key, RedactURLs(s))
 			}
 		case []string:
 			red := make([]string, len(x))
 			for i, s := range x {
-				red[i] = redactURLs(s)
+				red[i] = RedactURLs(s)
 			}
 			return slog.Any(a.Key, red)
 		}

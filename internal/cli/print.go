@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strconv"
@@ -7,12 +7,12 @@ import (
 	"unicode/utf8"
 )
 
-// printable returns s safe to print in a terminal table: every control
+// Printable returns s safe to print in a terminal table: every control
 // or format character (an escape sequence that would recolour, retitle or
 // clear the terminal, a bidirectional override, a tab that breaks the
 // columns) is written as a Go escape (\x1b, \u202e, \t), and so is a
 // backslash, so that what is shown stands for one string only.
-func printable(s string) string {
+func Printable(s string) string {
 	clean := true
 	for i, r := range s {
 		if r == '\\' || (r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")) || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
@@ -42,11 +42,11 @@ func printable(s string) string {
 	return b.String()
 }
 
-// printableRow applies printable to every cell.
-func printableRow(cells []string) []string {
+// PrintableRow applies Printable to every cell.
+func PrintableRow(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[i] = printable(c)
+		out[i] = Printable(c)
 	}
 	return out
 }
