@@ -137,6 +137,7 @@ type server struct {
 	db    *sqldb.DB
 	bus   *event.Bus
 	authn *authnats.Bridge // carries auth invalidations between replicas (nil: no NATS here)
+	users *auth.Service    // flushed (keys' last-used times) before the database closes
 	parts []component
 	ln    net.Listener
 	http  *http.Server
@@ -192,6 +193,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	s.users = sh.users
 	comps := s.cfg.Components
 	for _, row := range componentTable {
 		var c component
@@ -505,6 +507,9 @@ func (s *server) Started() <-chan struct{} {
 // stops the components' jobs and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
+	if s.users != nil {
+		defer s.users.Flush() // the last-used times of keys, before the database closes
+	}
 	if s.bus != nil {
 		defer s.bus.Close()
 	}

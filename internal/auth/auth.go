@@ -222,8 +222,11 @@ type Service struct {
 	tokens    TokenVerifier
 	tokenOpts TokenOptions
 
-	mu      sync.Mutex
-	touched map[string]time.Time // key id -> last written last_used_at
+	mu       sync.Mutex
+	touched  map[string]time.Time // key id -> last written last_used_at
+	pending  map[string]time.Time // key id -> last_used_at not yet written
+	touching bool                 // a writer of pending runs
+	touches  sync.WaitGroup       // that writer, for Flush
 
 	cache *cache // nil: every request reads the store
 	inv   invalidations
@@ -248,7 +251,7 @@ func WithCache(ttl time.Duration, max int) Option {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, touched: map[string]time.Time{}}
+	s := &Service{store: store, now: time.Now, touched: map[string]time.Time{}, pending: map[string]time.Time{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -466,13 +469,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 }
 
 // touch records that a key was used, writing at most once per TouchEvery
-// per key and process. A failure only delays the next write.
+// per key and process. The write runs beside the request: a request never
+// waits for it (on SQLite a long import holds the only write lock, and a
+// read must not queue behind it for a timestamp). One writer drains the
+// pending times; a failed write is tried again on the key's next use.
 func (s *Service) touch(ctx context.Context, keyID string) {
 	now := s.now()
 	s.mu.Lock()
-	last, ok := s.touched[keyID]
-	if ok && now.Sub(last) < TouchEvery {
-		s.mu.Unlock()
+	defer s.mu.Unlock()
+	if last, ok := s.touched[keyID]; ok && now.Sub(last) < TouchEvery {
 		return
 	}
 	s.touched[keyID] = now
@@ -483,13 +488,46 @@ func (s *Service) touch(ctx context.Context, keyID string) {
 			}
 		}
 	}
-	s.mu.Unlock()
-	if err := s.store.TouchKey(ctx, keyID, now.UTC()); err != nil {
-		s.mu.Lock()
-		delete(s.touched, keyID)
-		s.mu.Unlock()
+	s.pending[keyID] = now
+	if !s.touching {
+		s.touching = true
+		s.touches.Add(1)
+		go s.writeTouches(context.WithoutCancel(ctx))
 	}
 }
+
+// writeTouches writes the pending last_used_at times until none is left.
+func (s *Service) writeTouches(ctx context.Context) {
+	defer s.touches.Done()
+	for {
+		s.mu.Lock()
+		batch := s.pending
+		if len(batch) == 0 {
+			s.touching = false
+			s.mu.Unlock()
+			return
+		}
+		s.pending = map[string]time.Time{}
+		s.mu.Unlock()
+		for id, at := range batch {
+			wctx, cancel := context.WithTimeout(ctx, touchTimeout)
+			err := s.store.TouchKey(wctx, id, at.UTC())
+			cancel()
+			if err != nil {
+				s.mu.Lock()
+				delete(s.touched, id)
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+// touchTimeout bounds one last_used_at write.
+const touchTimeout = 10 * time.Second
+
+// Flush waits until the pending last_used_at times are written: before
+// the database closes, and in tests before they read a key.
+func (s *Service) Flush() { s.touches.Wait() }
 
 // Digest returns the hex SHA-256 of a key, as stored.
 func Digest(key string) string {

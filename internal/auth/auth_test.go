@@ -50,6 +50,7 @@ func TestKeys(t *testing.T) {
 			}
 
 			// last_used_at is written on first use, then at most once a minute.
+			svc.Flush()
 			got, err := svc.Key(ctx, k.ID)
 			if err != nil || !got.LastUsedAt.Equal(now) {
 				t.Fatalf("last used %v (%v), want %v", got.LastUsedAt, err, now)
@@ -59,6 +60,7 @@ func TestKeys(t *testing.T) {
 			if _, err := svc.Authenticate(ctx, secret); err != nil {
 				t.Fatal(err)
 			}
+			svc.Flush()
 			if got, _ := svc.Key(ctx, k.ID); !got.LastUsedAt.Equal(first10) {
 				t.Fatalf("last used rewritten within a minute: %v", got.LastUsedAt)
 			}
@@ -66,6 +68,7 @@ func TestKeys(t *testing.T) {
 			if _, err := svc.Authenticate(ctx, secret); err != nil {
 				t.Fatal(err)
 			}
+			svc.Flush()
 			if got, _ := svc.Key(ctx, k.ID); !got.LastUsedAt.Equal(now) {
 				t.Fatalf("last used %v after a minute, want %v", got.LastUsedAt, now)
 			}
