@@ -300,3 +300,26 @@ export function summary(imp) {
       return `Done: ${parts.join(', ')}.`;
   }
 }
+
+// decodeText reads a file's bytes (an ArrayBuffer or Uint8Array) as the
+// server will: a BOM decides (UTF-8, UTF-16), else encoding ('utf-8',
+// 'latin-1', 'windows-1252' or 'auto': UTF-8 when valid, else
+// Windows-1252). It returns {text, encoding, valid}: valid is false for
+// bytes that are not UTF-8 in a file said to be (the server refuses it;
+// the text then has U+FFFD in their place).
+export function decodeText(bytes, encoding = 'utf-8') {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const dec = (label, fatal = false) => new TextDecoder(label, { fatal, ignoreBOM: false }).decode(b);
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { text: dec('utf-8'), encoding: 'utf-8', valid: true };
+  if (b[0] === 0xff && b[1] === 0xfe) return { text: dec('utf-16le'), encoding: 'utf-16', valid: true };
+  if (b[0] === 0xfe && b[1] === 0xff) return { text: dec('utf-16be'), encoding: 'utf-16', valid: true };
+  // TextDecoder's "latin1" is windows-1252 (WHATWG); ISO 8859-1 differs
+  // only in 0x80–0x9F, control characters no statement holds.
+  if (encoding === 'latin-1' || encoding === 'windows-1252') return { text: dec('windows-1252'), encoding, valid: true };
+  try {
+    return { text: dec('utf-8', true), encoding: encoding === 'auto' ? 'auto' : 'utf-8', valid: true };
+  } catch {
+    if (encoding === 'auto') return { text: dec('windows-1252'), encoding: 'auto', valid: true };
+    return { text: dec('utf-8'), encoding: 'utf-8', valid: false };
+  }
+}

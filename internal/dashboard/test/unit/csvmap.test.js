@@ -126,3 +126,20 @@ test('an import in words', () => {
   assert.equal(csv.summary({ ...imp, state: 'undone', removed: 2 }), 'Undone: 2 transactions removed.');
   assert.equal(csv.summary({ ...imp, state: 'failed', error: 'disk full' }), 'The import failed and stored nothing: disk full');
 });
+
+test('decodeText reads bytes as the server will', () => {
+  const latin1 = Uint8Array.from([0x45, 0x6d, 0x70, 0x66, 0xe4, 0x6e, 0x67, 0x65, 0x72]); // "Empfänger" in Latin-1
+  assert.deepEqual(csv.decodeText(latin1, 'latin-1'), { text: 'Empfänger', encoding: 'latin-1', valid: true });
+  assert.deepEqual(csv.decodeText(latin1, 'auto'), { text: 'Empfänger', encoding: 'auto', valid: true });
+  const bad = csv.decodeText(latin1, 'utf-8');
+  assert.equal(bad.valid, false);
+  assert.match(bad.text, /\ufffd/);
+  const utf8 = new TextEncoder().encode('Empfänger');
+  assert.deepEqual(csv.decodeText(utf8, 'utf-8'), { text: 'Empfänger', encoding: 'utf-8', valid: true });
+  assert.equal(csv.decodeText(Uint8Array.from([0xef, 0xbb, 0xbf, 0x61]), 'latin-1').text, 'a', 'a UTF-8 BOM wins');
+  assert.equal(csv.decodeText(Uint8Array.from([0xff, 0xfe, 0x61, 0x00]), 'utf-8').text, 'a');
+  // Windows-1252's euro sign, where the runtime's TextDecoder has the
+  // WHATWG table (browsers do; a node built with small ICU reads Latin-1).
+  const whatwg = new TextDecoder('windows-1252').decode(Uint8Array.from([0x80])) === '\u20ac';
+  assert.equal(csv.decodeText(Uint8Array.from([0x80]), 'windows-1252').text, whatwg ? '\u20ac' : '\u0080');
+});
