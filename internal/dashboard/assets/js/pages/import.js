@@ -265,7 +265,7 @@ export function mount(root, app) {
     const blocked = d.rejected > 0 && failMode.checked;
     start.disabled = blocked || d.new === 0;
     start.textContent = d.new === 0 ? 'Nothing new to import' : `Import ${d.new} ${d.new === 1 ? 'transaction' : 'transactions'}`;
-    if (blocked) append(previewState, h('span', { class: 'warn' }, ' Fix the problems, or choose to import only the good lines.'));
+    if (blocked) append(previewState, [h('span', { class: 'warn' }, ' Fix the problems, or choose to import only the good lines.')]);
   }
 
   // ---- start, progress, result, undo ----
@@ -279,6 +279,7 @@ export function mount(root, app) {
       showImport();
       step4.querySelector('h2').focus();
       if (st.imp.state === 'running') later(poll, POLL);
+      else schedulePreview(0);
       loadRecent();
     } catch (err) {
       showProblem(startProblem, err);
@@ -302,6 +303,7 @@ export function mount(root, app) {
     else {
       announce(csv.summary(st.imp));
       loadRecent();
+      schedulePreview(0); // the same file again: what is new now
     }
   }
 
