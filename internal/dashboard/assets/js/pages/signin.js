@@ -58,16 +58,18 @@ export function mount(root, { message, onSignedIn, passwords = true }) {
   };
   const pw = passwordForm(onSignedIn, later);
   const key = keyForm(onSignedIn);
-  const toggle = h('button', { type: 'button', class: 'link-button', 'aria-controls': `${pw.form.id} ${key.form.id}` });
+  // One form at a time is in the page (the other keeps what was typed).
+  const slot = h('div', { id: 'signin-form' });
+  const toggle = h('button', { type: 'button', class: 'link-button', 'aria-controls': slot.id });
   const useKey = (on) => {
-    pw.form.hidden = on;
-    key.form.hidden = !on;
+    slot.replaceChildren(on ? key.form : pw.form);
     toggle.textContent = on ? 'Use your name and password instead' : 'Use an API key instead';
     toggle.setAttribute('aria-expanded', String(on));
   };
   toggle.addEventListener('click', () => {
-    useKey(pw.form.hidden === false);
-    (pw.form.hidden ? key.input : pw.name).focus();
+    const on = pw.form.isConnected;
+    useKey(on);
+    (on ? key.input : pw.name).focus();
   });
   pw.onNoPasswords = () => useKey(true);
   useKey(!passwords);
@@ -76,8 +78,7 @@ export function mount(root, { message, onSignedIn, passwords = true }) {
     h('h1', {}, 'Sign in'),
     message ? h('p', { class: 'notice', role: 'status' }, message) : null,
     h('p', { class: 'lead' }, 'trx: your accounts and their transactions, imports of bank statements, categories, reports, live stock prices and the system\u2019s own metrics.'),
-    pw.form,
-    key.form,
+    slot,
     sw,
   ]);
   (passwords ? pw.name : key.input).focus();
