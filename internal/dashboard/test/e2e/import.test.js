@@ -176,6 +176,19 @@ test('a CAMT.053 statement needs no mapping; a PDF is refused in plain words', a
   await shoot(page, 'import-refused-desktop');
 });
 
+test('a Latin-1 file: read in the browser as the server will, its column names intact', async () => {
+  await page.reload();
+  await page.getByRole('heading', { name: 'Import a statement' }).waitFor();
+  const bytes = readFileSync(path.join(trx.repoRoot, 'internal', 'statement', 'testdata', 'giro-latin1.csv'));
+  await page.getByLabel('Statement file').setInputFiles({ name: 'giro-latin1.csv', mimeType: 'text/csv', buffer: bytes });
+  await state().getByText('2 lines read').waitFor();
+  assert.equal(await page.getByLabel('Encoding').inputValue(), 'latin-1');
+  assert.equal(await page.getByLabel('Counterparty column (optional)').inputValue(), 'Empfänger');
+  const first = page.locator('table.import-preview tbody tr').first();
+  assert.match(await first.textContent(), /Stadtwerke München/);
+  assert.equal(await first.locator('.amount').textContent(), '\u22121,234.56 EUR');
+});
+
 test('at 375 px: no sideways scrolling, every control labelled', async () => {
   const mobile = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const p = await mobile.newPage();

@@ -111,7 +111,7 @@ function listView(root, app) {
     sums.hidden = t.length === 0;
     replace(sums, h('h2', { id: 'acct-totals-h', class: 'visually-hidden' }, 'Totals'),
       h('dl', { class: 'totals-list' }, t.map((x) => h('div', { 'data-currency': x.currency },
-        h('dt', {}, `${x.currency}, ${x.accounts} open ${x.accounts === 1 ? 'account' : 'accounts'}`),
+        h('dt', {}, `${x.accounts === 1 ? 'The open account' : `${x.accounts} open accounts`} in ${x.currency}:`),
         amountEl('dd', x.total, x.currency)))));
   }
 
