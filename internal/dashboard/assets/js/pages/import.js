@@ -101,9 +101,11 @@ export function mount(root, app) {
       h('thead', {}, h('tr', {}, ['When', 'File', 'Account', 'Outcome', 'Undo'].map((t) => h('th', { scope: 'col' }, t)))),
       recentBody)));
 
+  // On a wide screen the mapping and its preview sit side by side.
+  const work = h('div', { class: 'import-work one' }, step2, step3);
   append(root, [h('h1', {}, 'Import a statement'),
     h('p', { class: 'lead' }, 'Bring in your bank\u2019s statement: every line becomes a transaction of the account, categorized as it arrives. Importing the same file again adds nothing twice.'),
-    step1, step2, step3, step4, recent]);
+    step1, work, step4, recent]);
 
   // ---- wiring ----
   fileInput.addEventListener('change', () => fileInput.files[0] && takeFile(fileInput.files[0]));
@@ -142,6 +144,7 @@ export function mount(root, app) {
     st.format = csv.detectFormat(text);
     replace(fileInfo, h('strong', {}, file.name), ` \u00b7 ${sizeText(file.size)} \u00b7 ${FORMATS[st.format] || st.format}`);
     step2.hidden = st.format !== 'csv';
+    work.classList.toggle('one', step2.hidden);
     step3.hidden = false;
     step4.hidden = true;
     if (st.format === 'csv') guess();
