@@ -115,10 +115,16 @@ function listView(root, app) {
         amountEl('dd', x.total, x.currency)))));
   }
 
-  const off = app.on('transaction.created', () => alive && load());
+  // An import sends one event per transaction: reload once they settle.
+  let soon = null;
+  const off = app.on('transaction.created', () => {
+    clearTimeout(soon);
+    soon = setTimeout(() => alive && load(), 500);
+  });
   load();
   return () => {
     alive = false;
+    clearTimeout(soon);
     off();
   };
 }
