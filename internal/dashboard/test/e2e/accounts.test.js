@@ -203,6 +203,12 @@ test('at 375 px: no sideways scrolling, every control labelled', async () => {
   await mobile.close();
 });
 
+test('keyboard focus is visible on every control of the page', async () => {
+  await page.goto(`${server.url}/#/accounts/${acct.id}`);
+  await page.locator('table.ledger tbody tr').first().waitFor();
+  assert.deepEqual(await trx.focusRings(page), []);
+});
+
 test('no CSP violation or script error', () => {
   assert.deepEqual(problems, []);
 });

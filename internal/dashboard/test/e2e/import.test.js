@@ -189,6 +189,12 @@ test('a Latin-1 file: read in the browser as the server will, its column names i
   assert.equal(await first.locator('.amount').textContent(), '\u22121,234.56 EUR');
 });
 
+test('keyboard focus is visible on every control of the page', async () => {
+  await page.getByLabel('Statement file').setInputFiles(file('giro.csv', GIRO));
+  await state().getByText('4 lines read').waitFor();
+  assert.deepEqual(await trx.focusRings(page, 45), []);
+});
+
 test('at 375 px: no sideways scrolling, every control labelled', async () => {
   const mobile = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const p = await mobile.newPage();

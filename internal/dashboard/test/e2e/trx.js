@@ -137,3 +137,22 @@ export function unlabelled(page) {
 export async function pageWidth(page) {
   return page.evaluate(() => document.documentElement.scrollWidth);
 }
+
+// focusRings tabs through the first n controls after the skip link and
+// returns those whose keyboard focus shows no outline (a visible focus is
+// an outline of at least 2 px here, app.css's :focus-visible).
+export async function focusRings(page, n = 25) {
+  await page.locator('#skip').focus();
+  const bad = [];
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('Tab');
+    const r = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const s = getComputedStyle(el);
+      return { what: el.outerHTML.slice(0, 80), ok: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 };
+    });
+    if (r && !r.ok) bad.push(r.what);
+  }
+  return bad;
+}
