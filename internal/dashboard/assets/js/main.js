@@ -14,11 +14,13 @@ import * as stocks from './pages/stocks.js';
 import * as metrics from './pages/metrics.js';
 import * as accounts from './pages/accounts.js';
 import * as importPage from './pages/import.js';
+import * as sessions from './pages/sessions.js';
 
 const PAGES = {
   transactions: { title: 'Transactions', page: transactions },
   accounts: { title: 'Accounts', page: accounts },
   import: { title: 'Import', page: importPage },
+  sessions: { title: 'Your sessions', page: sessions }, // from "Signed in as …" in the header
   categories: { title: 'Categories & rules', page: categories },
   report: { title: 'Report', page: report },
   stocks: { title: 'Stocks', page: stocks },

@@ -64,6 +64,16 @@ async function fakeSessions(page, { signIn = () => json(201, SESSION), signedIn 
       return route.fulfill(st.signedIn ? json(200, SESSION) : json(401, { status: 401, title: 'Unauthorized', detail: 'no session' }));
     }
     if (!st.signedIn) return route.fulfill(json(401, { status: 401, title: 'Unauthorized', detail: 'no session' }));
+    if (u.pathname === '/api/v1/sessions' && req.method() === 'GET') {
+      const items = [{ id: SESSION.id, created_at: SESSION.created_at, last_seen_at: SESSION.created_at, expires_at: SESSION.expires_at,
+        user_agent: 'Chromium on Linux', current: true }];
+      if (!st.otherEnded) items.push({ id: 'ses_other', created_at: '2026-11-30T08:00:00Z', last_seen_at: null, expires_at: '2026-12-30T08:00:00Z', user_agent: 'Firefox on a phone', current: false });
+      return route.fulfill(json(200, { items }));
+    }
+    if (u.pathname === '/api/v1/sessions/ses_other' && req.method() === 'DELETE') {
+      st.otherEnded = true;
+      return route.fulfill({ status: 204 });
+    }
     return route.continue({ headers: { ...headers, authorization: `Bearer ${server.key}` } });
   });
   return calls;
@@ -153,6 +163,17 @@ test('a session: CSRF token on every change, no Authorization header, live feed 
   await page.reload();
   await page.getByRole('heading', { name: 'Accounts', level: 1 }).waitFor();
 
+  // Your sessions, from "Signed in as": end the other one.
+  await page.locator('#who').click();
+  await page.getByRole('heading', { name: 'Your sessions' }).waitFor();
+  const rows = page.locator('.sessions-table tbody tr');
+  await rows.nth(1).waitFor();
+  assert.match(await page.locator('tr[data-current="true"]').textContent(), /this one/);
+  assert.deepEqual(await trx.unlabelled(page), []);
+  await shoot(page, 'sessions-desktop');
+  await page.locator('tr[data-id="ses_other"]').getByRole('button', { name: /^End the session/ }).click();
+  await page.locator('tr[data-id="ses_other"]').waitFor({ state: 'detached' });
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.match(await page.locator('main .notice').textContent(), /signed out.*ended on the server/);
@@ -161,6 +182,7 @@ test('a session: CSRF token on every change, no Authorization header, live feed 
   assert.ok(changes.some((c) => c.path === '/api/v1/accounts' && c.method === 'POST'));
   assert.ok(changes.some((c) => c.path === '/api/v1/ws-ticket'));
   assert.ok(changes.some((c) => c.path === '/api/v1/sessions/current' && c.method === 'DELETE'));
+  assert.ok(changes.some((c) => c.path === '/api/v1/sessions/ses_other' && c.method === 'DELETE'));
   for (const c of changes) assert.equal(c.csrf, SESSION.csrf_token, `${c.method} ${c.path} carried the CSRF token`);
   for (const c of calls.filter((x) => x.method === 'GET')) assert.equal(c.csrf, '', `${c.path}: no token on a GET`);
   await page.reload();
@@ -211,6 +233,25 @@ test('real: sign in with a password; the cookie is HttpOnly and SameSite=Strict;
   });
   assert.equal(forged, 403);
   assert.equal((await server.api('GET', '/api/v1/accounts')).items.some((a) => a.name === 'Forged'), false);
+
+  // Signed in elsewhere too; ending that session from here signs it out there.
+  const other = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const phone = await other.newPage();
+  trx.watch(phone, problems);
+  await phone.goto(server.url);
+  await phone.getByLabel('Name').fill('admin');
+  await phone.getByLabel('Password').fill('correct horse battery staple');
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.getByRole('heading', { name: 'Transactions' }).waitFor();
+  await page.locator('#who').click();
+  await page.getByRole('heading', { name: 'Your sessions' }).waitFor();
+  await page.locator('.sessions-table tbody tr').nth(1).waitFor();
+  assert.equal(await page.locator('tr[data-current="true"]').count(), 1);
+  await page.locator('.sessions-table tbody tr:not([data-current])').getByRole('button', { name: /^End the session/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.sessions-table tbody tr').length === 1);
+  await phone.getByRole('link', { name: 'Accounts', exact: true }).click();
+  await phone.locator('main .notice', { hasText: 'Your session has ended' }).waitFor();
+  await other.close();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
