@@ -35,8 +35,8 @@ export function mount(root, app) {
     replace(tbody, items.map((s) => {
       const area = problemArea('inline');
       const end = h('button', { type: 'button', class: s.current ? 'secondary' : 'danger',
-        'aria-label': s.current ? 'End this session (sign out here)' : `End the session signed in ${formatTime(s.created_at)}` },
-      s.current ? 'Sign out here' : 'End');
+        'aria-label': s.current ? 'End this session, the one you are using' : `End the session signed in ${formatTime(s.created_at)}` },
+      'End');
       end.addEventListener('click', async () => {
         end.disabled = true;
         try {
