@@ -111,7 +111,8 @@ function showState(state, detail) {
 async function start(cred, admin) {
   app = new Session(cred, admin);
   const who = document.getElementById('who');
-  who.textContent = app.user ? `Signed in as ${app.user}` : '';
+  who.replaceChildren(); // "Signed in as" is for screen readers only on a phone
+  if (app.user) who.append(Object.assign(document.createElement('span'), { className: 'who-prefix', textContent: 'Signed in as ' }), app.user);
   who.hidden = !app.user;
   nav.hidden = false;
   session.hidden = false;

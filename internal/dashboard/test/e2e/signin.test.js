@@ -145,6 +145,11 @@ test('a session: CSRF token on every change, no Authorization header, live feed 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Transactions' }).waitFor();
   await page.locator('#who', { hasText: 'Signed in as admin' }).waitFor();
+  // The header with the name still fits a phone.
+  await page.setViewportSize({ width: 375, height: 812 });
+  assert.ok(await trx.pageWidth(page) <= 375, `signed in at 375 px: ${await trx.pageWidth(page)} px wide`);
+  await shoot(page, 'signed-in-375');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.locator('#live[data-state="live"]').waitFor({ timeout: 10000 });
   assert.ok(sockets.some((u) => /\/ws\?ticket=wst_/.test(u)), `opened ${sockets.join(', ')}`);
   assert.ok(!sockets.some((u) => /token=/.test(u)), 'no credential in a WebSocket URL');
