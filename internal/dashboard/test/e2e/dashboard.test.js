@@ -91,6 +91,7 @@ test('sign in: a wrong key is explained, the right one opens the dashboard', asy
   assert.equal(await page.locator('main .notice').count(), 0);
   assert.doesNotMatch(await page.locator('main').textContent(), /null|undefined/);
   await shoot(page, 'signin-desktop');
+  await trx.useKeyForm(page); // behind "Use an API key instead" when the server has password sign-in
   const key = page.getByLabel('API key');
   await key.fill('trx_not-a-real-key-000000000000000');
   await key.press('Enter');
@@ -370,6 +371,7 @@ test('every page at 375 px: no sideways scrolling, every control labelled', asyn
   await p.goto(server.url);
   await p.getByRole('heading', { name: 'Sign in' }).waitFor();
   await shoot(p, 'signin-375');
+  await trx.useKeyForm(p);
   await p.getByLabel('API key').fill(server.key);
   await p.getByRole('button', { name: 'Sign in' }).click();
   await p.getByRole('heading', { name: 'Transactions' }).waitFor();
