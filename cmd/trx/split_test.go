@@ -40,7 +40,7 @@ func buildTrx(t *testing.T) string {
 func startProc(t *testing.T, bin, name string, env []string, args ...string) *proc {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, args...)...)
+	cmd := exec.Command(bin, append(append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, untimed()...), args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
