@@ -88,7 +88,7 @@ func newListEnv(t *testing.T, d sqldb.Dialect, n int) *listEnv {
 // bands are the amount bands of [lo, hi] in major units, as
 // transaction.Filter makes them: one per exponent, over every currency
 // when currency is "".
-func bands(t *testing.T, lo, hi, currency string) []transaction.AmountBand {
+func bands(t testing.TB, lo, hi, currency string) []transaction.AmountBand {
 	t.Helper()
 	groups := map[int][]string{}
 	if currency != "" {
