@@ -157,6 +157,16 @@ var LeftOut = map[string]string{
 	"ws_tickets":          "single-use WebSocket tickets that live for seconds",
 	"leases":              "which running process holds which role",
 	"schema_migrations":   "the schema's own record; the importing trx migrates its database itself",
+	// The search index of the transactions list (migration 0011): its
+	// triggers rebuild it from the imported transactions.
+	"transaction_search":             "the search index of the descriptions, rebuilt as transactions are imported",
+	"transaction_search_fts":         "the search index of the descriptions (FTS5), rebuilt as transactions are imported",
+	"transaction_search_fts_config":  "the FTS5 search index's own table",
+	"transaction_search_fts_data":    "the FTS5 search index's own table",
+	"transaction_search_fts_docsize": "the FTS5 search index's own table",
+	"transaction_search_fts_idx":     "the FTS5 search index's own table",
+	"transaction_trigrams":           "the search index of the descriptions, rebuilt as transactions are imported",
+	"trigram_positions":              "constant numbers 1..998 the search index's triggers read",
 }
 
 // KindNamed returns the kind of that name, or nil.

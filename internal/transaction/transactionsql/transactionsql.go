@@ -24,6 +24,7 @@ import (
 type Store struct {
 	db     *sqldb.DB
 	outbox bool // record the writes' events in user_events (see WithOutbox)
+	probe  int  // see candidateLimit; New sets it, tests lower it
 }
 
 var _ transaction.Store = (*Store)(nil)
@@ -39,7 +40,7 @@ func WithOutbox() Option { return func(s *Store) { s.outbox = true } }
 
 // New returns a Store on db.
 func New(db *sqldb.DB, opts ...Option) *Store {
-	s := &Store{db: db}
+	s := &Store{db: db, probe: candidateLimit}
 	for _, o := range opts {
 		o(s)
 	}
@@ -287,92 +288,6 @@ func (s *Store) missed(ctx context.Context, res sql.Result, userID, id string) e
 	return transaction.ErrVersionMismatch
 }
 
-// List returns the transactions that match q, newest booked first.
-func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Transaction, error) {
-	var (
-		where = []string{"user_id = ?"}
-		args  = []any{q.UserID}
-	)
-	if !q.From.IsZero() {
-		where = append(where, "booked_at >= ?")
-		args = append(args, sqldb.FormatTime(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "booked_at < ?")
-		args = append(args, sqldb.FormatTime(q.To))
-	}
-	switch {
-	case q.Uncategorized:
-		where = append(where, "category_id IS NULL")
-	case q.CategoryID != "":
-		where = append(where, "category_id = ?")
-		args = append(args, q.CategoryID)
-	}
-	switch {
-	case q.OnlyManual:
-		where = append(where, "category_source = ?")
-		args = append(args, transaction.SourceManual)
-	case q.ExcludeManual:
-		where = append(where, "(category_source IS NULL OR category_source <> ?)")
-		args = append(args, transaction.SourceManual)
-	}
-	if q.AccountID != "" {
-		where = append(where, "account_id = ?")
-		args = append(args, q.AccountID)
-	}
-	if q.Currency != "" {
-		where = append(where, "currency = ?")
-		args = append(args, q.Currency)
-	}
-	if len(q.Bands) > 0 {
-		var ors []string
-		for _, b := range q.Bands {
-			cond := "currency IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(b.Currencies)), ", ") + ")"
-			for _, c := range b.Currencies {
-				args = append(args, c)
-			}
-			if b.Min != nil {
-				cond += " AND amount_minor >= ?"
-				args = append(args, *b.Min)
-			}
-			if b.Max != nil {
-				cond += " AND amount_minor <= ?"
-				args = append(args, *b.Max)
-			}
-			ors = append(ors, "("+cond+")")
-		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
-	}
-	if q.Text != "" {
-		where = append(where, `LOWER(description) LIKE ? ESCAPE '!'`)
-		args = append(args, "%"+escapeLike(strings.ToLower(q.Text))+"%")
-	}
-	if q.After != nil {
-		b := sqldb.FormatTime(q.After.BookedAt)
-		where = append(where, "(booked_at < ? OR (booked_at = ? AND id < ?))")
-		args = append(args, b, b, q.After.ID)
-	}
-	args = append(args, q.Limit)
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+columns+` FROM transactions WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY booked_at DESC, id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("transactionsql: list: %w", err)
-	}
-	defer rows.Close()
-	out := make([]transaction.Transaction, 0, min(q.Limit, 64))
-	for rows.Next() {
-		t, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("transactionsql: list: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("transactionsql: list: %w", err)
-	}
-	return out, nil
-}
-
 // PurgeIdempotency forgets keys created before t.
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, sqldb.FormatTime(before))
@@ -380,11 +295,6 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, 
 		return 0, fmt.Errorf("transactionsql: purge idempotency keys: %w", err)
 	}
 	return res.RowsAffected()
-}
-
-// escapeLike escapes LIKE's wildcards with '!' (the ESCAPE character used).
-func escapeLike(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
