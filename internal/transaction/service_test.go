@@ -135,6 +135,31 @@ func (f *fakeStore) PurgeIdempotency(_ context.Context, before time.Time) (int64
 	return n, nil
 }
 
+func (f *fakeStore) TransferLegs(_ context.Context, userID, id string) ([]transaction.Transaction, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []transaction.Transaction
+	for _, t := range f.rows {
+		if t.UserID == userID && t.TransferID == id {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) DeleteTransfer(_ context.Context, userID, id string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := int64(0)
+	for k, t := range f.rows {
+		if t.UserID == userID && t.TransferID == id {
+			delete(f.rows, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (f *fakeStore) GetMany(context.Context, string, []string) ([]transaction.Transaction, error) {
 	return nil, errors.New("fakeStore: GetMany is not used by these tests")
 }

@@ -220,4 +220,10 @@ type Store interface {
 	// ReassignCategory moves userID's transactions from one category to
 	// another ("" = uncategorized), keeping who decided it.
 	ReassignCategory(ctx context.Context, userID, from, to string, at time.Time) (int64, error)
+	// TransferLegs returns the transactions of userID whose TransferID is
+	// id (none when there is no such transfer).
+	TransferLegs(ctx context.Context, userID, id string) ([]Transaction, error)
+	// DeleteTransfer removes every leg of userID's transfer id at once and
+	// returns how many it removed.
+	DeleteTransfer(ctx context.Context, userID, id string) (int64, error)
 }
