@@ -328,7 +328,8 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 	if comps.any(compTransactions, compClassifier, compReport) {
 		// With an event stream, the per-user events go to the outbox in
 		// each write's own database transaction; the relay publishes them.
-		var store []transactionsql.Option
+		capTxs, _, _ := s.cfg.Limits.rowCaps()
+		store := []transactionsql.Option{transactionsql.WithRowCap(capTxs)}
 		if sh.bus != nil {
 			store = append(store, transactionsql.WithOutbox())
 		}

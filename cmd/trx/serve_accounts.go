@@ -30,10 +30,11 @@ func withAccounts(newComp func(ctx context.Context, sh *shared) (component, erro
 		if err != nil {
 			return c, err
 		}
-		accounts := account.NewService(accountsql.New(sh.db))
+		_, capAccounts, capImports := sh.cfg.Limits.rowCaps()
+		accounts := account.NewService(accountsql.New(sh.db, accountsql.WithRowCap(capAccounts)))
 		sh.txs.SetAccounts(accounts)
 		file := sh.cfg.Limits.importFile()
-		imports := statement.NewService(statementsql.New(sh.db), accounts, sh.txs, statement.Config{
+		imports := statement.NewService(statementsql.New(sh.db, statementsql.WithRowCap(capImports)), accounts, sh.txs, statement.Config{
 			SingleProcess:   sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
 			IsDuplicate:     sqldb.IsDuplicate,
 			MaxFileSize:     file.Bytes,

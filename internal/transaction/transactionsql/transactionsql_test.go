@@ -25,6 +25,7 @@ import (
 
 type storeEnv struct {
 	t          *testing.T
+	db         *sqldb.DB
 	s          *transactionsql.Store
 	alice, bob string // user ids
 }
@@ -33,7 +34,7 @@ func newStoreEnv(t *testing.T, d sqldb.Dialect) *storeEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
 	users := auth.NewService(authsql.New(db))
-	e := &storeEnv{t: t, s: transactionsql.New(db)}
+	e := &storeEnv{t: t, db: db, s: transactionsql.New(db)}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := users.AddUser(context.Background(), name, nil)
 		if err != nil {
