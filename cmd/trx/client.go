@@ -71,8 +71,8 @@ func clientFlags(fs *flagSet, e env, c *clientConfig) {
 	if def == "" {
 		def = "http://127.0.0.1:8080"
 	}
-	fs.stringVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
-	fs.stringVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
+	fs.urlVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
+	fs.secretVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
 	fs.boolVar(&c.json, "json", false, "print JSON (the API's own form) instead of a table")
 	fs.boolVar(&c.quiet, "quiet", false, "print nothing but errors (the exit code tells the outcome)")
 	c.stdout, c.stderr = e.stdout, e.stderr

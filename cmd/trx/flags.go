@@ -25,6 +25,14 @@ func (fs *flagSet) help(name, usage string) string { return fs.Help(name, usage)
 
 func (fs *flagSet) stringVar(p *string, name, def, usage string) { fs.StringVar(p, name, def, usage) }
 
+// secretVar defines a flag that holds a secret: --help never shows its
+// value from the environment (envflag.SecretVar).
+func (fs *flagSet) secretVar(p *string, name, def, usage string) { fs.SecretVar(p, name, def, usage) }
+
+// urlVar defines a flag that holds URLs that may carry credentials: --help
+// shows its value from the environment with them masked (envflag.URLVar).
+func (fs *flagSet) urlVar(p *string, name, def, usage string) { fs.URLVar(p, name, def, usage) }
+
 func (fs *flagSet) intVar(p *int, name string, def int, usage string) { fs.IntVar(p, name, def, usage) }
 
 func (fs *flagSet) boolVar(p *bool, name string, def bool, usage string) {

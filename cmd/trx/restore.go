@@ -26,7 +26,7 @@ func runRestore(ctx context.Context, e env, args []string) error {
 	fs.stringVar(&data, "data", "./trx-data", "the data directory to restore into")
 	fs.boolVar(&force, "force", false, "restore into a data directory that is not empty: its database is moved aside to trx.db.replaced-TIME, not deleted")
 	fs.boolVar(&verifyOnly, "verify-only", false, "only check the archive against its manifest and print the manifest; change nothing")
-	fs.stringVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
+	fs.urlVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
 	fs.stringVar(&stream, "nats-stream", "TRX", "JetStream stream that holds trx's events (as trx serve's --nats-stream)")
 	fs.stringVar(&prefix, "nats-prefix", "trx", "first token of trx's NATS subjects (as trx serve's --nats-prefix)")
 	fs.durationVar(&retention, "event-retention", 24*time.Hour, "how long the stream keeps events (as trx serve's --event-retention)")

@@ -66,7 +66,7 @@ type serveConfig struct {
 // dbFlags adds the flags that say where the database is.
 func dbFlags(fs *flagSet, cfg *serveConfig) {
 	fs.stringVar(&cfg.DataDir, "data", "./trx-data", "data directory: holds the SQLite database when --db is empty")
-	fs.stringVar(&cfg.DB, "db", "", "database URL: empty for SQLite in --data, sqlite:/path/trx.db, or mysql://user:pass@host:3306/dbname")
+	fs.urlVar(&cfg.DB, "db", "", "database URL: empty for SQLite in --data, sqlite:/path/trx.db, or mysql://user:pass@host:3306/dbname")
 	fs.intVar(&cfg.MaxOpenConns, "db-max-open", 32, "most open database connections (the read pool on SQLite)")
 }
 
@@ -84,7 +84,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
 	limitFlags(fs, &cfg.Limits)
-	fs.stringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
+	fs.urlVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
 	cfg.getenv = e.getenv
 	if err := fs.parse(args); err != nil {
 		return err

@@ -68,8 +68,8 @@ const (
 )
 
 func gatewayFlags(fs *flagSet, cfg *gatewayConfig) {
-	fs.stringVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
-	fs.stringVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
+	fs.secretVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
+	fs.urlVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
 	fs.stringVar(&cfg.JWTIssuer, "jwt-issuer", "", "required iss claim of JWTs (empty: not checked)")
 	fs.stringVar(&cfg.JWTAudience, "jwt-audience", "", "required aud claim of JWTs (empty: not checked)")
 	fs.stringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")

@@ -20,8 +20,8 @@ func splitFlags(fs *flagSet, cfg *serveConfig) {
 	}
 	fs.Var(&cfg.Components, "components", fs.help("components",
 		"components this process runs: all, or a list of gateway, transactions, classifier, report, notifier (default all)"))
-	fs.stringVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
-	fs.stringVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
+	fs.urlVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
+	fs.secretVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
 	fs.stringVar(&cfg.internalSecretFile, "internal-secret-file", "", "read --internal-secret from this file (a mounted secret), instead of the flag or its environment variable")
 	fs.boolVar(&cfg.BootstrapAdmin, "bootstrap-admin", false, "create the user admin on an empty database in this process even though it does not run every component (the all-in-one serve always does)")
 }
