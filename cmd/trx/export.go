@@ -131,7 +131,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 		r = f
 	}
 	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := openDB(ctx, cfg, true, log)
+	db, err := openDB(ctx, cfg, true, log, nil)
 	if err != nil {
 		return err
 	}

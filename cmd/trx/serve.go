@@ -14,6 +14,7 @@ import (
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -121,11 +122,12 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// openDB opens and, if asked, migrates the database that cfg names.
-func openDB(ctx context.Context, cfg serveConfig, migrate bool, log *slog.Logger) (*sqldb.DB, error) {
+// openDB opens and, if asked, migrates the database that cfg names; with
+// a tracer, statements of traced requests get spans.
+func openDB(ctx context.Context, cfg serveConfig, migrate bool, log *slog.Logger, tracer trace.Tracer) (*sqldb.DB, error) {
 	stmt, jobStmt := cfg.Limits.statementLimits()
 	db, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: cfg.MaxOpenConns,
-		Statement: stmt, JobStatement: jobStmt, Log: log})
+		Statement: stmt, JobStatement: jobStmt, Log: log, Tracer: tracer})
 	if err != nil {
 		return nil, err
 	}
@@ -192,17 +194,21 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "",
 		"db_statement_timeout", cfg.Limits.StatementTimeout, "db_job_statement_timeout", cfg.Limits.JobStatementTimeout,
 		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.jsonBody().Bytes, "max_report_body", cfg.Limits.reportBody().Bytes)
-	db, err := openDB(ctx, cfg, cfg.Migrate, log)
-	if err != nil {
-		return nil, err
-	}
 	tel, err := telemetry.New(ctx, telemetry.Config{Endpoint: cfg.OTLPEndpoint, Version: version,
 		Components: cfg.Components.String(), Exporter: cfg.spanExporter, Getenv: cfg.getenv})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	log.Info("tracing", "on", tel.Enabled(), "otlp_endpoint", cfg.OTLPEndpoint)
+	var dbTracer trace.Tracer
+	if tel.Enabled() {
+		dbTracer = tel.Tracer("sqldb")
+	}
+	db, err := openDB(ctx, cfg, cfg.Migrate, log, dbTracer)
+	if err != nil {
+		_ = tel.Shutdown(ctx)
+		return nil, err
+	}
 	s := &server{cfg: cfg, log: log, db: db, tel: tel}
 	// What build starts (the components' background work) runs under the
 	// job statement limit; requests come with contexts of their own.

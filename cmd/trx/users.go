@@ -39,7 +39,7 @@ func runUsers(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	log, _ := newLogger(e.stderr, "warn", "text")
-	db, err := openDB(ctx, cfg, true, log)
+	db, err := openDB(ctx, cfg, true, log, nil)
 	if err != nil {
 		return err
 	}
