@@ -226,4 +226,12 @@ type Store interface {
 	// DeleteTransfer removes every leg of userID's transfer id at once and
 	// returns how many it removed.
 	DeleteTransfer(ctx context.Context, userID, id string) (int64, error)
+	// LinkTransfer sets the TransferID of userID's transactions ids that
+	// are in no transfer yet to id, bumping their versions and setting
+	// updated_at to at: all of them or, when any is missing or linked
+	// already, none. It returns how many it linked.
+	LinkTransfer(ctx context.Context, userID, id string, ids []string, at time.Time) (int64, error)
+	// UnlinkTransfer clears the TransferID of the legs of userID's transfer
+	// id, bumping their versions, and returns how many it changed.
+	UnlinkTransfer(ctx context.Context, userID, id string, at time.Time) (int64, error)
 }

@@ -247,3 +247,99 @@ func checkLeg(cur, next Transaction) error {
 	}
 	return nil
 }
+
+// LinkTransfer marks two existing transactions of userID as the legs of one
+// transfer (both brought in by statement imports of two accounts, say):
+// fromID the out leg (negative), toID the in leg (positive), in two of the
+// user's accounts; of one currency, their amounts must cancel out. Neither
+// may be in a transfer yet. Both are linked in one statement, or neither.
+func (s *Service) LinkTransfer(ctx context.Context, userID, fromID, toID string) (Transfer, error) {
+	var v fault.Validation
+	for _, f := range []struct{ name, id string }{{"from_transaction_id", fromID}, {"to_transaction_id", toID}} {
+		if !validID(f.id) {
+			v.Addf(f.name, "format", "%q is not a transaction id", f.id)
+		}
+	}
+	if len(v.Fields) == 0 && fromID == toID {
+		v.Add("to_transaction_id", "distinct", "names the same transaction as from_transaction_id")
+	}
+	if err := v.Err(); err != nil {
+		return Transfer{}, err
+	}
+	legs := make([]Transaction, 2)
+	for i, f := range []struct{ name, id string }{{"from_transaction_id", fromID}, {"to_transaction_id", toID}} {
+		t, err := s.store.Get(ctx, userID, f.id)
+		if errors.Is(err, ErrNotFound) {
+			v.Addf(f.name, "exists", "%q is not one of your transactions", f.id)
+			continue
+		}
+		if err != nil {
+			return Transfer{}, err
+		}
+		if t.TransferID != "" {
+			return Transfer{}, legError(t, "it is in a transfer already")
+		}
+		legs[i] = t
+	}
+	if len(v.Fields) > 0 {
+		return Transfer{}, &fault.Error{Kind: fault.Unprocessable, Msg: v.Error(), Err: &v}
+	}
+	if err := checkPair(legs[0], legs[1]); err != nil {
+		return Transfer{}, err
+	}
+	id, at := s.newID(), s.now()
+	n, err := s.store.LinkTransfer(ctx, userID, id, []string{fromID, toID}, at)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if n != 2 {
+		return Transfer{}, fault.New(fault.Conflict, "one of the transactions changed meanwhile (it joined another transfer or was deleted); fetch them and retry")
+	}
+	for i := range legs {
+		legs[i].TransferID, legs[i].Version, legs[i].UpdatedAt = id, legs[i].Version+1, at
+	}
+	return Transfer{ID: id, From: legs[0], To: legs[1]}, nil
+}
+
+// checkPair checks that from and to can be the out and in legs of a
+// transfer.
+func checkPair(from, to Transaction) error {
+	var v fault.Validation
+	for _, l := range []struct {
+		field string
+		t     Transaction
+	}{{"from_transaction_id", from}, {"to_transaction_id", to}} {
+		if l.t.AccountID == "" {
+			v.Add(l.field, "account", "is in no account; a transfer moves money between two of your accounts")
+		}
+	}
+	switch {
+	case len(v.Fields) > 0:
+	case from.AccountID == to.AccountID:
+		v.Add("to_transaction_id", "distinct", "is in the same account as from_transaction_id; a transfer is between two accounts")
+	case from.Amount >= 0:
+		v.Add("from_transaction_id", "sign", "must be money out of its account (a negative amount)")
+	case to.Amount <= 0:
+		v.Add("to_transaction_id", "sign", "must be money into its account (a positive amount)")
+	case from.Currency == to.Currency && from.Amount+to.Amount != 0:
+		v.Addf("to_transaction_id", "equal", "is %s %s but %s %s left: in one currency the amounts of a transfer cancel out",
+			money.Format(to.Amount, to.Currency), to.Currency, money.Format(-from.Amount, from.Currency), from.Currency)
+	}
+	return v.Err()
+}
+
+// UnlinkTransfer makes the legs of a transfer ordinary transactions again,
+// keeping both (DeleteTransfer removes them).
+func (s *Service) UnlinkTransfer(ctx context.Context, userID, id string) error {
+	if !validID(id) {
+		return ErrTransferNotFound
+	}
+	n, err := s.store.UnlinkTransfer(ctx, userID, id, s.now())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrTransferNotFound
+	}
+	return nil
+}

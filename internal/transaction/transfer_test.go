@@ -160,3 +160,63 @@ func TestTransferIsKeptWhole(t *testing.T) {
 		t.Fatalf("delete again: %v, want not found", err)
 	}
 }
+
+func TestLinkTransfer(t *testing.T) {
+	svc, store := transferService()
+	ctx := context.Background()
+	mk := func(amount, currency, account string) transaction.Transaction {
+		t.Helper()
+		tx, err := svc.Create(ctx, "u1", transaction.Draft{Amount: amount, Currency: currency, Description: "x", BookedAt: "2026-11-30", AccountID: ptr(account)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	out, in, other := mk("-20", "EUR", eurChecking), mk("20", "EUR", eurSavings), mk("21", "EUR", eurSavings)
+	usd, same := mk("22.10", "USD", usdChecking), mk("20", "EUR", eurChecking)
+	loose, err := svc.Create(ctx, "u1", transaction.Draft{Amount: "20", Currency: "EUR", Description: "x", BookedAt: "2026-11-30"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		from, to string
+		field    string
+	}{
+		{"same transaction", out.ID, out.ID, "to_transaction_id:distinct"},
+		{"not an id", "x", in.ID, "from_transaction_id:format"},
+		{"amounts differ", out.ID, other.ID, "to_transaction_id:equal"},
+		{"wrong direction", in.ID, out.ID, "from_transaction_id:sign"},
+		{"same account", out.ID, same.ID, "to_transaction_id:distinct"},
+		{"in no account", out.ID, loose.ID, "to_transaction_id:account"},
+	} {
+		if _, err := svc.LinkTransfer(ctx, "u1", tc.from, tc.to); !slices.Contains(fields(t, err), tc.field) {
+			t.Errorf("%s: %v, want %s", tc.name, fields(t, err), tc.field)
+		}
+	}
+	if _, err := svc.LinkTransfer(ctx, "u2", out.ID, in.ID); fault.KindOf(err) != fault.Unprocessable {
+		t.Fatalf("another user's transactions: %v, want 422", err)
+	}
+	tr, err := svc.LinkTransfer(ctx, "u1", out.ID, in.ID)
+	if err != nil || tr.From.TransferID != tr.ID || tr.To.Version != in.Version+1 {
+		t.Fatalf("link: %+v (%v)", tr, err)
+	}
+	if got, err := svc.Transfer(ctx, "u1", tr.ID); err != nil || got.From.ID != out.ID || got.To.ID != in.ID {
+		t.Fatalf("read the linked transfer: %+v (%v)", got, err)
+	}
+	if _, err := svc.LinkTransfer(ctx, "u1", out.ID, other.ID); !errors.Is(err, transaction.ErrTransferLeg) {
+		t.Fatalf("link a leg again: %v, want ErrTransferLeg", err)
+	}
+	if _, err := svc.LinkTransfer(ctx, "u1", out.ID, usd.ID); !errors.Is(err, transaction.ErrTransferLeg) {
+		t.Fatalf("a leg into a second transfer: %v", err)
+	}
+	if err := svc.UnlinkTransfer(ctx, "u1", tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := store.Get(ctx, "u1", out.ID); got.TransferID != "" {
+		t.Fatalf("unlinked leg still in transfer %s", got.TransferID)
+	}
+	if fx, err := svc.LinkTransfer(ctx, "u1", out.ID, usd.ID); err != nil || fx.To.Currency != "USD" {
+		t.Fatalf("two currencies need not cancel out: %+v (%v)", fx, err)
+	}
+}

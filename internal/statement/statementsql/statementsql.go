@@ -197,6 +197,14 @@ func (s *Store) Undo(ctx context.Context, userID, id string, at time.Time) (stat
 		}
 		return statement.Import{}, fault.New(fault.Conflict, "the import is not done (it is running, failed or undone already); there is nothing to undo")
 	}
+	// A transaction of the import linked into a transfer goes; its other
+	// leg (of another import, or made by hand) stays, no longer a leg.
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions SET transfer_id = NULL, version = version + 1, updated_at = ?
+		WHERE user_id = ? AND (import_id IS NULL OR import_id <> ?) AND transfer_id IN
+		(SELECT transfer_id FROM (SELECT transfer_id FROM transactions WHERE import_id = ? AND user_id = ? AND transfer_id IS NOT NULL) AS legs)`,
+		sqldb.FormatTime(at), userID, id, id, userID); err != nil {
+		return statement.Import{}, fmt.Errorf("statementsql: undo: unlink transfers: %w", err)
+	}
 	res, err = tx.ExecContext(ctx, `DELETE FROM transactions WHERE import_id = ? AND user_id = ?`, id, userID)
 	if err != nil {
 		return statement.Import{}, fmt.Errorf("statementsql: undo: delete transactions: %w", err)

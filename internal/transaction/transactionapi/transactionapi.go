@@ -51,6 +51,7 @@ func RoutesWith(mux *http.ServeMux, svc *transaction.Service, authn func(http.Ha
 	handle("PATCH /api/v1/transactions/{id}", h.patch)
 	handle("DELETE /api/v1/transactions/{id}", h.delete)
 	handle("POST /api/v1/transfers", h.createTransfer)
+	handle("POST /api/v1/transfers/link", h.linkTransfer)
 	handle("GET /api/v1/transfers/{id}", h.getTransfer)
 	handle("DELETE /api/v1/transfers/{id}", h.deleteTransfer)
 }

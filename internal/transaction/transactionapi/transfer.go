@@ -2,7 +2,9 @@ package transactionapi
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/transaction"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -58,8 +60,50 @@ func (h *handler) getTransfer(w http.ResponseWriter, r *http.Request) {
 	web.Respond(w, http.StatusOK, newTransferResource(t))
 }
 
+// LinkInput is the body of POST /api/v1/transfers/link: two existing
+// transactions to mark as the legs of one transfer.
+type LinkInput struct {
+	FromTransactionID string `json:"from_transaction_id"` // the out leg (negative)
+	ToTransactionID   string `json:"to_transaction_id"`   // the in leg (positive)
+}
+
+func (h *handler) linkTransfer(w http.ResponseWriter, r *http.Request) {
+	var in LinkInput
+	if err := web.Decode(w, r, &in); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	t, err := h.svc.LinkTransfer(r.Context(), h.principal(r).UserID, in.FromTransactionID, in.ToTransactionID)
+	if err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/transfers/"+t.ID)
+	web.Respond(w, http.StatusCreated, newTransferResource(t))
+}
+
+// deleteTransfer deletes both legs, or with keep_transactions=true keeps
+// them as ordinary transactions.
 func (h *handler) deleteTransfer(w http.ResponseWriter, r *http.Request) {
-	if err := h.svc.DeleteTransfer(r.Context(), h.principal(r).UserID, r.PathValue("id")); err != nil {
+	var v fault.Validation
+	q := web.Query(r, &v, "keep_transactions")
+	keep := false
+	if s := q["keep_transactions"]; s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			v.Add("keep_transactions", "format", "must be true or false")
+		}
+		keep = b
+	}
+	if err := v.Err(); err != nil {
+		web.Error(w, r, h.log, err)
+		return
+	}
+	del := h.svc.DeleteTransfer
+	if keep {
+		del = h.svc.UnlinkTransfer
+	}
+	if err := del(r.Context(), h.principal(r).UserID, r.PathValue("id")); err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}

@@ -99,13 +99,41 @@ func TestTransfers(t *testing.T) {
 			}
 			must(http.StatusUnprocessableEntity, e.Bob, "POST", "/api/v1/transfers", in, nil) // alice's accounts
 
+			// Two existing transactions become a transfer, and go back to
+			// being ordinary ones with keep_transactions=true.
+			var outTx, inTx transactionapi.Resource
+			must(http.StatusCreated, e.Alice, "POST", "/api/v1/transactions", map[string]any{"amount": "-50.00", "currency": "EUR",
+				"description": "Out", "booked_at": "2026-12-01", "account_id": checking}, &outTx)
+			must(http.StatusCreated, e.Alice, "POST", "/api/v1/transactions", map[string]any{"amount": "50.00", "currency": "EUR",
+				"description": "In", "booked_at": "2026-12-01", "account_id": savings}, &inTx)
+			must(http.StatusBadRequest, e.Alice, "POST", "/api/v1/transfers/link", map[string]any{"from_transaction_id": inTx.ID, "to_transaction_id": outTx.ID}, nil)
+			must(http.StatusUnprocessableEntity, e.Bob, "POST", "/api/v1/transfers/link", map[string]any{"from_transaction_id": outTx.ID, "to_transaction_id": inTx.ID}, nil)
+			var linked transactionapi.TransferResource
+			must(http.StatusCreated, e.Alice, "POST", "/api/v1/transfers/link", map[string]any{"from_transaction_id": outTx.ID, "to_transaction_id": inTx.ID}, &linked)
+			if linked.From.ID != outTx.ID || linked.To.ID != inTx.ID || *linked.From.TransferID != linked.ID || linked.To.Version != inTx.Version+1 {
+				t.Fatalf("linked %+v", linked)
+			}
+			must(http.StatusConflict, e.Alice, "POST", "/api/v1/transfers/link", map[string]any{"from_transaction_id": outTx.ID, "to_transaction_id": inTx.ID}, nil)
+			var res report.Result
+			must(http.StatusOK, e.Alice, "GET", "/api/v1/report?from=2026-12-01", nil, &res)
+			if len(res.Currencies) != 0 {
+				t.Fatalf("a linked transfer is in the report: %+v", res.Currencies)
+			}
+			must(http.StatusNoContent, e.Alice, "DELETE", "/api/v1/transfers/"+linked.ID+"?keep_transactions=true", nil, nil)
+			var kept transactionapi.Resource
+			must(http.StatusOK, e.Alice, "GET", "/api/v1/transactions/"+outTx.ID, nil, &kept)
+			if kept.TransferID != nil {
+				t.Fatalf("an unlinked leg still names transfer %s", *kept.TransferID)
+			}
+			must(http.StatusNotFound, e.Alice, "GET", "/api/v1/transfers/"+linked.ID, nil, nil)
+
 			must(http.StatusNoContent, e.Alice, "DELETE", "/api/v1/transfers/"+tr.ID, nil, nil)
 			must(http.StatusNotFound, e.Alice, "GET", "/api/v1/transfers/"+tr.ID, nil, nil)
 			for _, id := range []string{tr.From.ID, tr.To.ID} {
 				must(http.StatusNotFound, e.Alice, "GET", "/api/v1/transactions/"+id, nil, nil)
 			}
-			if b, s := balance(checking), balance(savings); b != "860.00" || s != "1000.00" {
-				t.Fatalf("balances after the delete %s and %s, want 860.00 (1000 - 40 - 100) and 1000.00", b, s)
+			if b, s := balance(checking), balance(savings); b != "810.00" || s != "1050.00" {
+				t.Fatalf("balances after the delete %s and %s, want 810.00 (1000 - 40 - 100 - 50) and 1050.00", b, s)
 			}
 		})
 	}
