@@ -87,7 +87,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
 	limitFlags(fs, &cfg.Limits)
-	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
+	fs.URLVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
 	cfg.getenv = e.Getenv
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -156,17 +156,21 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "",
 		"db_statement_timeout", cfg.Limits.StatementTimeout, "db_job_statement_timeout", cfg.Limits.JobStatementTimeout,
 		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.jsonBody().Bytes, "max_report_body", cfg.Limits.reportBody().Bytes)
-	db, err := cli.OpenDB(ctx, cfg.dbConfig(), cfg.Migrate, log)
-	if err != nil {
-		return nil, err
-	}
 	tel, err := telemetry.New(ctx, telemetry.Config{Endpoint: cfg.OTLPEndpoint, Version: version,
 		Components: cfg.Components.String(), Exporter: cfg.spanExporter, Getenv: cfg.getenv})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	log.Info("tracing", "on", tel.Enabled(), "otlp_endpoint", cfg.OTLPEndpoint)
+	dbc := cfg.dbConfig()
+	if tel.Enabled() {
+		dbc.Tracer = tel.Tracer("sqldb")
+	}
+	db, err := cli.OpenDB(ctx, dbc, cfg.Migrate, log)
+	if err != nil {
+		_ = tel.Shutdown(ctx)
+		return nil, err
+	}
 	s := &server{cfg: cfg, log: log, db: db, tel: tel}
 	// What build starts (the components' background work) runs under the
 	// job statement limit; requests come with contexts of their own.
@@ -307,7 +311,8 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	if comps.has(compTransactions) {
 		// Accounts decide what a transaction may belong to, wherever
 		// transactions are written (withAccounts serves their routes).
-		sh.accounts = account.NewService(accountsql.New(s.db))
+		_, capAccounts, _ := s.cfg.Limits.rowCaps()
+		sh.accounts = account.NewService(accountsql.New(s.db, accountsql.WithRowCap(capAccounts)))
 		opts = append(opts, transaction.WithAccounts(sh.accounts))
 	}
 	var engine *classifier.Engine
@@ -321,7 +326,8 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	}
 	// With an event stream, the per-user events go to the outbox in each
 	// write's own database transaction; the relay publishes them.
-	var store []transactionsql.Option
+	capTxs, _, _ := s.cfg.Limits.rowCaps()
+	store := []transactionsql.Option{transactionsql.WithRowCap(capTxs)}
 	if sh.bus != nil {
 		store = append(store, transactionsql.WithOutbox())
 	}

@@ -30,7 +30,8 @@ func withAccounts(newComp func(ctx context.Context, sh *shared) (component, erro
 		}
 		accounts := sh.accounts // built with the transaction service (buildServices)
 		file := sh.cfg.Limits.importFile()
-		imports := statement.NewService(statementsql.New(sh.db), accounts, sh.txs, statement.Config{
+		_, _, capImports := sh.cfg.Limits.rowCaps()
+		imports := statement.NewService(statementsql.New(sh.db, statementsql.WithRowCap(capImports)), accounts, sh.txs, statement.Config{
 			SingleProcess:   sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
 			IsDuplicate:     sqldb.IsDuplicate,
 			MaxFileSize:     file.Bytes,

@@ -69,8 +69,8 @@ const (
 )
 
 func gatewayFlags(fs *envflag.FlagSet, cfg *gatewayConfig) {
-	fs.StringVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
-	fs.StringVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
+	fs.SecretVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
+	fs.URLVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
 	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "required iss claim of JWTs (empty: not checked)")
 	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "required aud claim of JWTs (empty: not checked)")
 	fs.StringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")

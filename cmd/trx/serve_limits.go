@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trx-platform/trx/internal/envflag"
+	"github.com/trx-platform/trx/internal/account"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/statement"
@@ -35,6 +36,10 @@ type limitsConfig struct {
 	// MaxBatch is the most items of POST /api/v1/transactions/batch;
 	// zero: transaction.MaxBatch.
 	MaxBatch int
+	// UserTransactions, UserAccounts and UserImports are the most rows of
+	// each kind one user may have (counted in each insert's own database
+	// transaction; past one, a 409 naming its flag); zero or less: no cap.
+	UserTransactions, UserAccounts, UserImports int
 }
 
 // The defaults of the limits.
@@ -46,6 +51,9 @@ const (
 	defReportBody          = report.DefaultMaxBody
 	defMaxBatch            = transaction.MaxBatch
 	defImportFile          = statement.MaxFileSize
+	defUserTransactions    = 1_000_000
+	defUserAccounts        = account.MaxAccounts
+	defUserImports         = 10_000
 )
 
 func limitFlags(fs *envflag.FlagSet, cfg *limitsConfig) {
@@ -59,6 +67,17 @@ func limitFlags(fs *envflag.FlagSet, cfg *limitsConfig) {
 	fs.BytesVar(&cfg.ImportFile, "max-import-file", defImportFile, "largest statement file of POST /api/v1/imports (held in memory while it is read; e.g. 20MiB, 64MiB); larger: 413")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
 	fs.BytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
+	fs.IntVar(&cfg.UserTransactions, "max-user-transactions", defUserTransactions,
+		"most transactions one user may have; a create or import past it answers 409 (0: no cap; each create counts the user's rows)")
+	fs.IntVar(&cfg.UserAccounts, "max-user-accounts", defUserAccounts, "most accounts one user may have; past it: 409 (0: no cap)")
+	fs.IntVar(&cfg.UserImports, "max-user-imports", defUserImports, "most statement imports one user may have (undone ones count); past it: 409 (0: no cap)")
+}
+
+// rowCaps are the per-user row caps, named by their flags.
+func (c limitsConfig) rowCaps() (txs, accounts, imports sqldb.RowCap) {
+	return sqldb.RowCap{Max: int64(c.UserTransactions), What: "transactions", Name: "--max-user-transactions", Hint: "delete some"},
+		sqldb.RowCap{Max: int64(c.UserAccounts), What: "accounts", Name: "--max-user-accounts", Hint: "delete accounts you no longer use (those without transactions)"},
+		sqldb.RowCap{Max: int64(c.UserImports), What: "imports", Name: "--max-user-imports"}
 }
 
 func (c limitsConfig) jsonBody() web.SizeLimit {

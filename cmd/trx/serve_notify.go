@@ -36,7 +36,7 @@ type notifyConfig struct {
 }
 
 func notifyFlags(fs *envflag.FlagSet, cfg *notifyConfig) {
-	fs.StringVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
+	fs.URLVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
 	fs.StringVar(&cfg.NATSStream, "nats-stream", "TRX", "JetStream stream that holds trx's events")
 	fs.StringVar(&cfg.NATSPrefix, "nats-prefix", "trx", "first token of trx's NATS subjects; separate installations sharing a cluster use separate prefixes and streams")
 	fs.IntVar(&cfg.NATSReplicas, "nats-replicas", 1, "replicas of the stream on a NATS cluster (3 survives the loss of one server); applies when trx creates or updates the stream")

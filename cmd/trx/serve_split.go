@@ -21,8 +21,8 @@ func splitFlags(fs *envflag.FlagSet, cfg *serveConfig) {
 	}
 	fs.Var(&cfg.Components, "components", fs.Help("components",
 		"components this process runs: all, or a list of gateway, transactions, classifier, report, notifier (default all)"))
-	fs.StringVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
-	fs.StringVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
+	fs.URLVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
+	fs.SecretVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
 	fs.StringVar(&cfg.internalSecretFile, "internal-secret-file", "", "read --internal-secret from this file (a mounted secret), instead of the flag or its environment variable")
 	fs.BoolVar(&cfg.BootstrapAdmin, "bootstrap-admin", false, "create the user admin on an empty database in this process even though it does not run every component (the all-in-one serve always does)")
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/telemetry"
@@ -20,12 +22,14 @@ type DBConfig struct {
 	// Statement and JobStatement bound the statements of requests and of
 	// background jobs (zero: no limit; trx serve's --db-*statement-timeout).
 	Statement, JobStatement sqldb.StatementLimit
+	// Tracer, when not nil, gives the statements of traced requests spans.
+	Tracer trace.Tracer
 }
 
 // DBFlags adds the flags that say where the database is.
 func DBFlags(fs *envflag.FlagSet, cfg *DBConfig) {
 	fs.StringVar(&cfg.DataDir, "data", "./trx-data", "data directory: holds the SQLite database when --db is empty")
-	fs.StringVar(&cfg.DB, "db", "", "database URL: empty for SQLite in --data, sqlite:/path/trx.db, or mysql://user:pass@host:3306/dbname")
+	fs.URLVar(&cfg.DB, "db", "", "database URL: empty for SQLite in --data, sqlite:/path/trx.db, or mysql://user:pass@host:3306/dbname")
 	fs.IntVar(&cfg.MaxOpenConns, "db-max-open", 32, "most open database connections (the read pool on SQLite)")
 }
 
@@ -39,7 +43,7 @@ func OpenDBOnly(ctx context.Context, cfg DBConfig) (*sqldb.DB, error) {
 // refuses a schema that is not up to date.
 func OpenDB(ctx context.Context, cfg DBConfig, migrate bool, log *slog.Logger) (*sqldb.DB, error) {
 	db, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: cfg.MaxOpenConns,
-		Statement: cfg.Statement, JobStatement: cfg.JobStatement, Log: log})
+		Statement: cfg.Statement, JobStatement: cfg.JobStatement, Log: log, Tracer: cfg.Tracer})
 	if err != nil {
 		return nil, err
 	}

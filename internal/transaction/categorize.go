@@ -182,7 +182,7 @@ func (s *Service) autoCategorize(ctx context.Context, userID string, txs []Trans
 		at   []int
 	)
 	for i, t := range txs {
-		if t.CategoryID == "" {
+		if t.CategoryID == "" && t.TransferID == "" { // a transfer is neither spending nor income
 			open = append(open, t)
 			at = append(at, i)
 		}

@@ -29,7 +29,7 @@ func Restore(ctx context.Context, e cli.Env, args []string) error {
 	fs.StringVar(&data, "data", "./trx-data", "the data directory to restore into")
 	fs.BoolVar(&force, "force", false, "restore into a data directory that is not empty: its database is moved aside to trx.db.replaced-TIME, not deleted")
 	fs.BoolVar(&verifyOnly, "verify-only", false, "only check the archive against its manifest and print the manifest; change nothing")
-	fs.StringVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
+	fs.URLVar(&natsURL, "nats", "", "NATS URL of the JetStream cluster the server uses; empty: its embedded server, in --data/nats")
 	fs.StringVar(&stream, "nats-stream", "TRX", "JetStream stream that holds trx's events (as trx serve's --nats-stream)")
 	fs.StringVar(&prefix, "nats-prefix", "trx", "first token of trx's NATS subjects (as trx serve's --nats-prefix)")
 	fs.DurationVar(&retention, "event-retention", 24*time.Hour, "how long the stream keeps events (as trx serve's --event-retention)")

@@ -41,8 +41,8 @@ func clientFlags(fs *envflag.FlagSet, e cli.Env, c *clientConfig) {
 	if def == "" {
 		def = "http://127.0.0.1:8080"
 	}
-	fs.StringVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
-	fs.StringVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
+	fs.URLVar(&c.server, "server", def, "the trx to talk to (default TRX_URL, else http://127.0.0.1:8080)")
+	fs.SecretVar(&c.key, "key", "", "your API key (trx users key NAME makes one)")
 	fs.BoolVar(&c.json, "json", false, "print JSON (the API's own form) instead of a table")
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors (the exit code tells the outcome)")
 	c.stdout, c.stderr = e.Stdout, e.Stderr

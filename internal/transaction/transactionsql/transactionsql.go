@@ -23,8 +23,9 @@ import (
 // Store is a transaction.Store on a sqldb.DB.
 type Store struct {
 	db     *sqldb.DB
-	outbox bool // record the writes' events in user_events (see WithOutbox)
-	probe  int  // see candidateLimit; New sets it, tests lower it
+	outbox bool         // record the writes' events in user_events (see WithOutbox)
+	probe  int          // see candidateLimit; New sets it, tests lower it
+	cap    sqldb.RowCap // the most transactions of one user (see WithRowCap)
 }
 
 var _ transaction.Store = (*Store)(nil)
@@ -37,6 +38,11 @@ type Option func(*Store)
 // the relay to publish. Without it they are dropped: a deployment without
 // an event stream would only pile them up.
 func WithOutbox() Option { return func(s *Store) { s.outbox = true } }
+
+// WithRowCap makes Insert refuse (409, naming c) a write that would take a
+// user past c.Max transactions, counted in the write's own database
+// transaction (default: no cap).
+func WithRowCap(c sqldb.RowCap) Option { return func(s *Store) { s.cap = c } }
 
 // New returns a Store on db.
 func New(db *sqldb.DB, opts ...Option) *Store {
@@ -76,7 +82,7 @@ func retryable(err error) bool {
 }
 
 func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, events []transaction.Event) (*transaction.IdempotencyRecord, error) {
-	if idem == nil && len(txs) <= insertChunk && len(events) == 0 {
+	if idem == nil && len(txs) <= insertChunk && len(events) == 0 && s.cap.Max <= 0 {
 		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
 		q, args := insertStatement(txs)
 		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
@@ -106,6 +112,9 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 			return prior, nil
 		}
 	}
+	if err := s.underCap(ctx, tx, txs); err != nil {
+		return nil, err
+	}
 	for start := 0; start < len(txs); start += insertChunk {
 		q, args := insertStatement(txs[start:min(start+insertChunk, len(txs))])
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -119,6 +128,19 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		return nil, fmt.Errorf("transactionsql: insert: commit: %w", err)
 	}
 	return nil, nil
+}
+
+// underCap checks the row cap for txs, which are one user's.
+func (s *Store) underCap(ctx context.Context, tx *sql.Tx, txs []transaction.Transaction) error {
+	if s.cap.Max <= 0 || len(txs) == 0 {
+		return nil
+	}
+	for _, t := range txs[1:] {
+		if t.UserID != txs[0].UserID {
+			return errors.New("transactionsql: insert: the transactions of one insert belong to one user")
+		}
+	}
+	return sqldb.UnderCap(ctx, tx, s.db.Dialect, "transactions", txs[0].UserID, len(txs), s.cap)
 }
 
 // insertStatement is one multi-row INSERT of txs.
