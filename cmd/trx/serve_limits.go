@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/account"
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/statement"
