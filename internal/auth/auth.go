@@ -50,6 +50,9 @@ type User struct {
 	// is set once, on the first valid token that names the user, and never
 	// changes: a token authenticates as this user only by this exact pair.
 	Identity Identity
+	// Scopes are what the user's sessions (password sign-ins) get: those
+	// of the first key at creation (read and write when none).
+	Scopes []string
 }
 
 // Identity is a JWT identity: the token's issuer ("" when the token has
@@ -85,8 +88,12 @@ type Principal struct {
 	UserID   string
 	UserName string
 	KeyID    string // the API key's id; empty for a JWT
+	// SessionID is the session's id when the caller signed in with a
+	// password (Method MethodSession); empty otherwise.
+	SessionID string
 	Scopes   []string
-	// Method is how the caller authenticated: MethodKey or MethodJWT.
+	// Method is how the caller authenticated: MethodKey, MethodJWT or
+	// MethodSession.
 	Method string
 	// RateLimit and RateBurst are the key's throttling override (zero: the
 	// gateway's defaults).
@@ -105,10 +112,14 @@ const (
 )
 
 // Subject names the principal for throttling and logs: the key's id, or
-// "jwt:" and the user's id for a bearer token.
+// "jwt:" (a bearer token) or "session:" (a password sign-in) and the
+// user's id.
 func (p Principal) Subject() string {
 	if p.KeyID != "" {
 		return p.KeyID
+	}
+	if p.Method == MethodSession {
+		return "session:" + p.UserID
 	}
 	return "jwt:" + p.UserID
 }
@@ -227,6 +238,7 @@ type Service struct {
 
 	cache *cache // nil: every request reads the store
 	inv   invalidations
+	sess  sessions
 }
 
 // Option configures a Service.
@@ -252,6 +264,7 @@ func NewService(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.initSessions()
 	return s
 }
 
@@ -277,6 +290,7 @@ func (s *Service) AddUser(ctx context.Context, name string, scopes []string) (Us
 	}
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: s.now().UTC()}
 	secret, k := newKey(u.ID, scopes, u.CreatedAt)
+	u.Scopes = k.Scopes
 	if err := s.store.CreateUser(ctx, u, k); err != nil {
 		return User{}, "", err
 	}
@@ -458,13 +472,24 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 // per key and process. A failure only delays the next write.
 func (s *Service) touch(ctx context.Context, keyID string) {
 	now := s.now()
-	s.mu.Lock()
-	last, ok := s.touched[keyID]
-	if ok && now.Sub(last) < TouchEvery {
-		s.mu.Unlock()
+	if !s.due(keyID, now) {
 		return
 	}
-	s.touched[keyID] = now
+	if err := s.store.TouchKey(ctx, keyID, now.UTC()); err != nil {
+		s.undue(keyID)
+	}
+}
+
+// due reports whether what (a key's id, or "session:" and a session's)
+// was last written TouchEvery ago or more, and notes now as its last write.
+func (s *Service) due(what string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.touched[what]
+	if ok && now.Sub(last) < TouchEvery {
+		return false
+	}
+	s.touched[what] = now
 	if len(s.touched) > 100_000 { // bound the memory: forget the old ones
 		for id, t := range s.touched {
 			if now.Sub(t) >= TouchEvery {
@@ -472,12 +497,14 @@ func (s *Service) touch(ctx context.Context, keyID string) {
 			}
 		}
 	}
+	return true
+}
+
+// undue forgets a write that failed: the next use tries again.
+func (s *Service) undue(what string) {
+	s.mu.Lock()
+	delete(s.touched, what)
 	s.mu.Unlock()
-	if err := s.store.TouchKey(ctx, keyID, now.UTC()); err != nil {
-		s.mu.Lock()
-		delete(s.touched, keyID)
-		s.mu.Unlock()
-	}
 }
 
 // Digest returns the hex SHA-256 of a key, as stored.
