@@ -91,7 +91,7 @@ type Principal struct {
 	// SessionID is the session's id when the caller signed in with a
 	// password (Method MethodSession); empty otherwise.
 	SessionID string
-	Scopes   []string
+	Scopes    []string
 	// Method is how the caller authenticated: MethodKey, MethodJWT or
 	// MethodSession.
 	Method string

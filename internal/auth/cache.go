@@ -104,8 +104,8 @@ type cache struct {
 	ttl time.Duration
 	max int
 
-	mu     sync.Mutex
-	gen    uint64 // bumped by every invalidation
+	mu       sync.Mutex
+	gen      uint64 // bumped by every invalidation
 	keys     map[string]cachedPrincipal
 	idents   map[Identity]cachedUser
 	sessions map[string]cachedPrincipal // by the digest of the session's secret

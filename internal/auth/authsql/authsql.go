@@ -297,7 +297,7 @@ func (s *Store) Ticket(ctx context.Context, digest string, now time.Time, take b
 		q = tx.QueryRowContext
 	}
 	var (
-		t                    = auth.Ticket{Digest: digest}
+		t                     = auth.Ticket{Digest: digest}
 		key, session, credExp sql.NullString
 		scopes, method, expS  string
 	)
