@@ -170,6 +170,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, Session, Princ
 	if ss == nil {
 		return "", Session{}, Principal{}, ErrNoSessions
 	}
+	s.dummyHash() // made on the first sign-in, known name or not: no first-time tell
 	name, nerr := NormalizeName(in.Name)
 	if nerr != nil {
 		name = in.Name
