@@ -276,7 +276,8 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 	}
 	// Principals are cached for --auth-cache-ttl; a revocation anywhere
 	// reaches every replica through the event stream's NATS (authnats).
-	authOpts = append(authOpts, auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0))
+	authOpts = append(authOpts, auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0),
+		auth.WithSessions(auth.SessionConfig{IdleTTL: s.cfg.Gateway.SessionIdle, MaxTTL: s.cfg.Gateway.SessionMax}))
 	// Every process given --nats joins it, if only to hear of revoked keys.
 	if s.cfg.Components.has(compNotifier) || s.cfg.Notify.NATS != "" {
 		if err := s.joinBus(ctx, sh); err != nil {
@@ -450,6 +451,7 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr,
 		log.Info("first_user_created", "name", "admin", "key", "printed on the terminal")
 		fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is shown only this once:\n\n  %s\n\n"+
 			"Try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/transactions\n\n", key, key, addr)
+		fmt.Fprint(stdout, passwdHint(addr))
 		return nil
 	}
 	path, err := writeKeyFile(dataDir, key)
@@ -459,7 +461,15 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr,
 	log.Info("first_user_created", "name", "admin", "key_file", path)
 	fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is in %s (readable by this user only): read it, keep it, delete the file.\n"+
 		"Try: curl -H \"Authorization: Bearer $(cat %s)\" http://%s/api/v1/transactions\n\n", path, path, addr)
+	fmt.Fprint(stdout, passwdHint(addr))
 	return nil
+}
+
+// passwdHint tells how to give the first user a password, to sign in to
+// the dashboard as a person.
+func passwdHint(addr string) string {
+	return "To sign in to the dashboard at http://" + addr + "/ with a name and password, give \"admin\" a password\n" +
+		"(with the same --db or --data-dir as this server): trx users passwd admin\n\n"
 }
 
 // keyFileName is the file, in the data directory, that holds the first

@@ -35,6 +35,10 @@ type gatewayConfig struct {
 	JWTMaxLifetime    time.Duration
 	JWTKeyMaxLifetime time.Duration
 	AuthCacheTTL      time.Duration
+	// SessionIdle and SessionMax end a password session unused for that
+	// long, and that long after sign-in (0: the auth defaults).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 
 	MetricsPrivate bool // --metrics-public=false
 	DocsPublic     bool
@@ -79,6 +83,8 @@ func gatewayFlags(fs *envflag.FlagSet, cfg *gatewayConfig) {
 	fs.DurationVar(&cfg.JWTMaxLifetime, "jwt-max-lifetime", 0, "refuse JWTs that live longer than this (exp - iat); 0: any lifetime")
 	fs.DurationVar(&cfg.JWTKeyMaxLifetime, "jwt-key-max-lifetime", 30*24*time.Hour, "API keys created with a JWT expire within this (never-expiring keys cannot be minted with a token); 0: no limit")
 	fs.DurationVar(&cfg.AuthCacheTTL, "auth-cache-ttl", 5*time.Second, "how long a key's principal is cached in each process; a revocation reaches the other replicas at once over NATS, and this bounds it when NATS is down; 0: no cache")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", auth.DefaultSessionIdle, "a password sign-in's session ends when unused for this long (give every process the same value)")
+	fs.DurationVar(&cfg.SessionMax, "session-max", auth.DefaultSessionMax, "a password sign-in's session ends this long after sign-in, however much it is used")
 	fs.NotBoolVar(&cfg.MetricsPrivate, "metrics-public", true, "serve /metrics without credentials; when false it needs an admin credential")
 	fs.BoolVar(&cfg.DocsPublic, "docs-public", false, "serve /api/v1/openapi.json and /api/docs without credentials")
 	fs.NotBoolVar(&cfg.NoValidation, "validate-requests", true, "validate requests against the OpenAPI document before any handler runs")
@@ -196,6 +202,9 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	if c.RateBurst < 0 || c.IPRateBurst < 0 || c.Concurrency < 0 {
 		return component{}, fmt.Errorf("serve: bursts and --user-concurrency cannot be negative")
 	}
+	if c.SessionIdle < 0 || c.SessionMax < 0 {
+		return component{}, fmt.Errorf("serve: --session-idle and --session-max cannot be negative")
+	}
 	keyLimit, ipLimit := c.throttling(sh.cfg.Addr)
 	spec, err := gateway.LoadSpec()
 	if err != nil {
@@ -217,6 +226,7 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 		Spec:         spec,
 		Authenticate: sh.users.Authenticate,
 		Tickets:      sh.users.PeekTicket,
+		Sessions:     sh.users.AuthenticateSession,
 		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
 		KeyLimit:     keyLimit,
 		IPLimit:      ipLimit,
@@ -234,6 +244,7 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {
 			authapi.Routes(mux, sh.users, wrap, sh.log)
+			authapi.SessionRoutes(mux, sh.users, wrap, authapi.SessionOptions{Secure: proxies.HTTPS, ClientIP: proxies.ClientIP}, sh.log)
 			dashboard.Routes(mux) // the browser dashboard at /, from the front door
 		},
 		wrap: func(h http.Handler) http.Handler { return gateway.New(cfg, h) },

@@ -50,6 +50,9 @@ type User struct {
 	// is set once, on the first valid token that names the user, and never
 	// changes: a token authenticates as this user only by this exact pair.
 	Identity Identity
+	// Scopes are what the user's sessions (password sign-ins) get: those
+	// of the first key at creation (read and write when none).
+	Scopes []string
 }
 
 // Identity is a JWT identity: the token's issuer ("" when the token has
@@ -85,8 +88,12 @@ type Principal struct {
 	UserID   string
 	UserName string
 	KeyID    string // the API key's id; empty for a JWT
-	Scopes   []string
-	// Method is how the caller authenticated: MethodKey or MethodJWT.
+	// SessionID is the session's id when the caller signed in with a
+	// password (Method MethodSession); empty otherwise.
+	SessionID string
+	Scopes    []string
+	// Method is how the caller authenticated: MethodKey, MethodJWT or
+	// MethodSession.
 	Method string
 	// RateLimit and RateBurst are the key's throttling override (zero: the
 	// gateway's defaults).
@@ -105,10 +112,14 @@ const (
 )
 
 // Subject names the principal for throttling and logs: the key's id, or
-// "jwt:" and the user's id for a bearer token.
+// "jwt:" (a bearer token) or "session:" (a password sign-in) and the
+// user's id.
 func (p Principal) Subject() string {
 	if p.KeyID != "" {
 		return p.KeyID
+	}
+	if p.Method == MethodSession {
+		return "session:" + p.UserID
 	}
 	return "jwt:" + p.UserID
 }
@@ -230,6 +241,7 @@ type Service struct {
 
 	cache *cache // nil: every request reads the store
 	inv   invalidations
+	sess  sessions
 }
 
 // Option configures a Service.
@@ -255,6 +267,7 @@ func NewService(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.initSessions()
 	return s
 }
 
@@ -291,6 +304,7 @@ func (s *Service) AddUser(ctx context.Context, name string, scopes []string) (Us
 	}
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: s.now().UTC()}
 	secret, k := newKey(u.ID, scopes, u.CreatedAt)
+	u.Scopes = k.Scopes
 	if err := s.store.CreateUser(ctx, u, k); err != nil {
 		return User{}, "", err
 	}
@@ -469,18 +483,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 }
 
 // touch records that a key was used, writing at most once per TouchEvery
-// per key and process. The write runs beside the request: a request never
-// waits for it (on SQLite a long import holds the only write lock, and a
-// read must not queue behind it for a timestamp). One writer drains the
-// pending times; a failed write is tried again on the key's next use.
+// per key and process.
 func (s *Service) touch(ctx context.Context, keyID string) {
-	now := s.now()
+	if now := s.now(); s.due(keyID, now) {
+		s.enqueue(ctx, keyID, now)
+	}
+}
+
+// due reports whether what (a key's id, or "session:" and a session's)
+// was last written TouchEvery ago or more, and notes now as its last write.
+func (s *Service) due(what string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if last, ok := s.touched[keyID]; ok && now.Sub(last) < TouchEvery {
-		return
+	last, ok := s.touched[what]
+	if ok && now.Sub(last) < TouchEvery {
+		return false
 	}
-	s.touched[keyID] = now
+	s.touched[what] = now
 	if len(s.touched) > 100_000 { // bound the memory: forget the old ones
 		for id, t := range s.touched {
 			if now.Sub(t) >= TouchEvery {
@@ -488,7 +507,23 @@ func (s *Service) touch(ctx context.Context, keyID string) {
 			}
 		}
 	}
-	s.pending[keyID] = now
+	return true
+}
+
+// undue forgets a write that failed: the next use tries again.
+func (s *Service) undue(what string) {
+	s.mu.Lock()
+	delete(s.touched, what)
+	s.mu.Unlock()
+}
+
+// enqueue hands a last-used time to the writer. The write runs beside the
+// request: a request never waits for it (on SQLite a long import holds the
+// only write lock, and a read must not queue behind it for a timestamp).
+func (s *Service) enqueue(ctx context.Context, what string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending[what] = at
 	if !s.touching {
 		s.touching = true
 		s.touches.Add(1)
@@ -496,7 +531,7 @@ func (s *Service) touch(ctx context.Context, keyID string) {
 	}
 }
 
-// writeTouches writes the pending last_used_at times until none is left.
+// writeTouches writes the pending last-used times until none is left.
 func (s *Service) writeTouches(ctx context.Context) {
 	defer s.touches.Done()
 	for {
@@ -509,24 +544,27 @@ func (s *Service) writeTouches(ctx context.Context) {
 		}
 		s.pending = map[string]time.Time{}
 		s.mu.Unlock()
-		for id, at := range batch {
+		for what, at := range batch {
 			wctx, cancel := context.WithTimeout(ctx, touchTimeout)
-			err := s.store.TouchKey(wctx, id, at.UTC())
+			var err error
+			if id, ok := strings.CutPrefix(what, "session:"); ok {
+				err = s.sess.store.TouchSession(wctx, id, at.UTC())
+			} else {
+				err = s.store.TouchKey(wctx, what, at.UTC())
+			}
 			cancel()
 			if err != nil {
-				s.mu.Lock()
-				delete(s.touched, id)
-				s.mu.Unlock()
+				s.undue(what)
 			}
 		}
 	}
 }
 
-// touchTimeout bounds one last_used_at write.
+// touchTimeout bounds one last-used write.
 const touchTimeout = 10 * time.Second
 
-// Flush waits until the pending last_used_at times are written: before
-// the database closes, and in tests before they read a key.
+// Flush waits until the pending last-used times are written: before the
+// database closes, and in tests before they read a key or a session.
 func (s *Service) Flush() { s.touches.Wait() }
 
 // Digest returns the hex SHA-256 of a key, as stored.

@@ -59,12 +59,11 @@ func TestObserverMetrics(t *testing.T) {
 			}
 			reg := metrics.NewRegistry()
 			m := metrics.NewClassifier(reg)
-			txs := transaction.NewService(transactionsql.New(db))
+			eng := classifier.NewDefaultEngine(classifiersql.New(db), nil, m, slog.New(slog.DiscardHandler))
+			txs := transaction.NewService(transactionsql.New(db), transaction.WithClassifier(eng))
 			jobCtx, cancel := context.WithCancel(ctx)
-			cls := classifier.NewService(jobCtx, classifiersql.New(db), txs, nil, slog.New(slog.DiscardHandler))
+			cls := classifier.NewFromEngine(jobCtx, eng, txs)
 			t.Cleanup(func() { cancel(); cls.Wait() })
-			cls.SetObserver(m)
-			txs.SetClassifier(cls)
 
 			name, cat := "coffee", "food_and_drink"
 			conds := []classifier.Condition{{Field: "description", Op: "regex", Value: "coffee"}}
