@@ -50,6 +50,11 @@ async function go(p, name) {
 
 const row = (text) => page.locator('.tx-table tbody tr[data-id]', { hasText: text });
 
+// openFilters opens the (closed by default) filter box.
+async function openFilters(p = page) {
+  await p.locator('details.filters').evaluate((d) => { d.open = true; });
+}
+
 // act opens a transaction's row menu and picks an item.
 async function act(r, item) {
   await r.locator('.menu-button').click();
@@ -269,6 +274,7 @@ test('edit, an edit that lost a race explained, and delete', async () => {
   assert.equal(await dlg.getByLabel('Amount').inputValue(), '12.00');
   await dlg.getByRole('button', { name: 'Cancel' }).click();
 
+  await openFilters();
   await page.getByRole('button', { name: 'Apply filters' }).click();
   r = row('Cinema, changed elsewhere');
   await act(r, 'Delete\u2026');
@@ -278,6 +284,7 @@ test('edit, an edit that lost a race explained, and delete', async () => {
 });
 
 test('filters: a bad one is explained next to it, a good one filters', async () => {
+  await openFilters();
   const currency = page.getByLabel('Currency');
   await currency.fill('XYZ');
   await page.getByRole('button', { name: 'Apply filters' }).click();

@@ -135,12 +135,18 @@ export function mount(root, app) {
       Object.assign(st.filters, { from: from.value, to: to.value, q: q.value.trim(), currency: currency.value.trim().toUpperCase(),
         category: category.value, direction: direction.value, account: account.value, limit: limit.value });
       st.cursors = [''];
+      const on = Object.entries(st.filters).filter(([k, v]) => v && k !== 'limit').length;
+      summary.textContent = on ? `Filters (${on} on)` : 'Filters';
       load(0);
     });
     form.addEventListener('reset', () => {
       setTimeout(() => form.requestSubmit(), 0);
     });
-    const box = h('details', { class: 'filters card', open: window.matchMedia('(min-width: 701px)').matches }, h('summary', {}, 'Filters'), form);
+    // Closed by default, so that the list starts near the top; the summary
+    // says how many filters are on.
+    const summary = h('summary', {}, 'Filters');
+    const box = h('details', { class: 'filters card' }, summary, form);
+    box.summary = summary;
     box.form = form;
     box.categorySelect = category;
     box.accountSelect = account;
