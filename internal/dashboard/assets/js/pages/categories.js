@@ -135,8 +135,12 @@ export function mount(root, app) {
     const focusKey = ruleList.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     replace(ruleList, h('ol', { class: 'rule-list' }, rules.map((r, i) => (editing === r.id ? ruleEditor(r) : ruleCard(r, i)))));
     if (focusKey) {
-      const el = ruleList.querySelector(`[data-key="${CSS.escape(focusKey)}"]`);
-      (el && !el.disabled ? el : ruleList.querySelector(`[data-key="${CSS.escape(focusKey.split(':')[0])}:edit"]`))?.focus();
+      // The same control of the same rule; a move button that is now
+      // disabled (the rule reached an end) hands over to the other one.
+      const [id, what] = focusKey.split(':');
+      const other = { up: 'down', down: 'up' }[what];
+      const pick = [what, other, 'edit'].filter(Boolean).map((k) => ruleList.querySelector(`[data-key="${CSS.escape(`${id}:${k}`)}"]`));
+      pick.find((el) => el && !el.disabled)?.focus();
     }
   }
 
