@@ -124,6 +124,10 @@ test('dense transactions: one line each on a desktop, two on a phone', async () 
   });
   assert.ok(lines <= 2, `${lines} lines`);
   assert.ok((await r.boundingBox()).height < 90);
+  // No amount is cut short, however long (the salary is past 2^53 cents).
+  const cut = await phone.page.locator('.tx-table td.amount').evaluateAll((tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent));
+  assert.deepEqual(cut, []);
+  assert.equal(await row(phone.page, 'Salary').locator('.amount').textContent(), '\u20ac90,071,992,547,409.93');
   assert.ok(await phone.page.evaluate(() => document.documentElement.scrollWidth) <= PHONE.width);
   await shoot(phone.page, 'people-transactions-375');
   await phone.context.close();
