@@ -26,6 +26,7 @@ export function mount(root, app) {
   let alive = true;
   let cats = { own: [], builtin: [], byId: new Map(), items: [] };
   let rules = [];
+  let suggestions = null; // the last list of rule suggestions
 
   const catList = h('ul', { class: 'cat-list' });
   const builtinList = h('p', { class: 'chips' });
@@ -107,6 +108,7 @@ export function mount(root, app) {
       if (!alive) return;
       renderCategories();
       renderRules();
+      if (suggestions) renderSuggestions(suggestions); // they name categories
       renderRuleForm();
     } catch (err) {
       showProblem(catProblem, err);
@@ -262,7 +264,8 @@ export function mount(root, app) {
     clearProblem(sugProblem);
     try {
       const d = await app.api.get('/api/v1/rules/suggestions');
-      if (alive) renderSuggestions(d.items || []);
+      suggestions = d.items || [];
+      if (alive) renderSuggestions(suggestions);
     } catch (err) {
       showProblem(sugProblem, err);
     }
