@@ -143,6 +143,7 @@ var Spec = []*Kind{
 	}},
 	{Name: "stock", Table: "stocks", Global: true, Order: "symbol", Columns: []*Column{
 		id("symbol", 16), text("name", 200), {Name: "price_micros", Member: "price", Type: Scaled, Scale: 6},
+		{Name: "previous_price_micros", Member: "previous_price", Type: Scaled, Scale: 6, Null: true},
 		id("currency", 3), instant("updated_at"),
 	}},
 }
