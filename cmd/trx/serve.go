@@ -365,7 +365,9 @@ func (s *server) handler(sh *shared) http.Handler {
 	if gw, ok := sh.local[compGateway]; ok {
 		h = gw.wrap(h)
 	} else if s.cfg.InternalSecret != "" {
-		h = proxy.Trusted(s.cfg.InternalSecret, h)
+		// The gateway signs the principal of each request it forwards: it is
+		// trusted here without authenticating the request again.
+		h = proxy.Trusted(s.cfg.InternalSecret, auth.NewSigner(s.cfg.InternalSecret, s.cfg.Gateway.now), s.log, h)
 	}
 	h = s.cfg.Limits.bounded(h) // the request deadline and body limits, around the gateway's work too
 	h = sh.httpm.Middleware(h)

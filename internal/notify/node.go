@@ -304,15 +304,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 			token = strings.TrimSpace(rest)
 		}
 	}
-	authn := n.authn
-	if t := r.URL.Query().Get("ticket"); token == "" && t != "" && n.cfg.Tickets != nil {
-		token, authn = t, n.cfg.Tickets // used up here: one upgrade per ticket
-	}
-	if token == "" {
-		web.Error(w, r, n.log, auth.ErrUnauthenticated)
-		return
-	}
-	p, err := authn(r.Context(), token)
+	p, err := n.authenticate(r, token)
 	if err != nil {
 		web.Error(w, r, n.log, err)
 		return
@@ -378,6 +370,24 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		defer n.conns.give(cred, ip)
 		n.serveClient(ctx, c, since)
 	}()
+}
+
+// authenticate returns the principal of a WebSocket upgrade: a ticket is
+// redeemed here (used up: one upgrade per ticket); otherwise the principal
+// the gateway authenticated (in this process, or signed by the gateway in
+// front of this service) is taken as it is, and only a request without one
+// is authenticated with its token.
+func (n *Node) authenticate(r *http.Request, token string) (auth.Principal, error) {
+	if t := r.URL.Query().Get("ticket"); token == "" && t != "" && n.cfg.Tickets != nil {
+		return n.cfg.Tickets(r.Context(), t)
+	}
+	if p, ok := auth.FromContext(r.Context()); ok {
+		return p, nil
+	}
+	if token == "" {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return n.authn(r.Context(), token)
 }
 
 // serveClient runs an upgraded connection until it ends.
