@@ -174,6 +174,9 @@ type server struct {
 	db    *sqldb.DB
 	bus   *event.Bus
 	authn *authnats.Bridge // carries auth invalidations between replicas (nil: no NATS here)
+	// settings carries the classifier settings' invalidations (nil: no
+	// classifier or no NATS here).
+	settings *event.Invalidations
 	parts []component
 	ln    net.Listener
 	http  *http.Server
@@ -336,11 +339,9 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 		sh.txs = transaction.NewService(transactionsql.New(s.db, store...), transaction.WithMaxBatch(maxBatch))
 	}
 	if comps.has(compClassifier) {
-		builtin, err := classifier.BuiltinModel()
-		if err != nil {
+		if sh.cls, s.settings, err = newClassifierService(ctx, sh.bus, classifiersql.New(s.db), sh.txs, s.log); err != nil {
 			return nil, err
 		}
-		sh.cls = classifier.NewService(ctx, classifiersql.New(s.db), sh.txs, builtin, s.log)
 		sh.cls.SetObserver(metrics.NewClassifier(sh.reg))
 		sh.txs.SetClassifier(sh.cls)
 	}
@@ -533,6 +534,9 @@ func (s *server) run(ctx context.Context) error {
 	}
 	if s.authn != nil {
 		g.Go(func() error { return s.authn.Run(gctx) }) // a reconnection drops the principals cached meanwhile
+	}
+	if s.settings != nil {
+		g.Go(func() error { return s.settings.Run(gctx) }) // a reconnection drops the settings cached meanwhile
 	}
 	for _, p := range s.parts {
 		for _, j := range p.jobs {

@@ -35,11 +35,20 @@ type Config struct {
 	// CacheUsers bounds the users whose compiled rules, categories and
 	// model a Service keeps in memory. Default 1,000.
 	CacheUsers int
+	// SettingsTTL is how long a user's settings are kept in memory, so that
+	// a create does not read them (0: not kept; DefaultConfig:
+	// DefaultSettingsTTL). A change drops them at once here and, through
+	// Broadcast, on the other replicas; the TTL bounds a replica that
+	// missed it. At most 100,000 users' are kept.
+	SettingsTTL time.Duration
+	// Broadcast tells the other replicas of settings changes (nil: none,
+	// as with one process).
+	Broadcast SettingsBroadcaster
 }
 
 // DefaultConfig returns the defaults, with builtin as the built-in model.
 func DefaultConfig(builtin *Linear) Config {
-	return Config{Builtin: builtin, MaxConcurrent: 2, CacheUsers: 1000}
+	return Config{Builtin: builtin, MaxConcurrent: 2, CacheUsers: 1000, SettingsTTL: DefaultSettingsTTL}
 }
 
 // Validate checks the config.
@@ -76,6 +85,9 @@ type Service struct {
 	jobs   sync.WaitGroup
 	jobCtx context.Context
 	obs    Observer // nil: nobody (SetObserver)
+
+	settings *settingsCache      // nil: settings are read every time
+	bcast    SettingsBroadcaster // nil: no other replicas to tell
 }
 
 var (
@@ -120,6 +132,8 @@ func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *sl
 		models:   newVersioned[*Linear](cfg.CacheUsers),
 		memories: newVersioned[*knowledge](cfg.CacheUsers),
 		jobCtx:   ctx,
+		settings: newSettingsCache(cfg.SettingsTTL, 100_000),
+		bcast:    cfg.Broadcast,
 	}, nil
 }
 
@@ -633,12 +647,23 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 // leave the transactions uncategorized. It waits for one of the user's
 // classification slots (the create is already bounded by its body size).
 func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
+	importing := transaction.Importing(ctx)
+	if !importing { // off, the default: no read at all while the settings are cached
+		set, err := s.cachedSettings(ctx, userID)
+		if err != nil {
+			s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
+			return nil
+		}
+		if !set.AutoOnCreate {
+			return nil
+		}
+	}
 	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
 		return nil
 	}
-	if !st.Settings.AutoOnCreate && !transaction.Importing(ctx) {
+	if !st.Settings.AutoOnCreate && !importing {
 		return nil
 	}
 	release, err := s.limit.acquire(ctx, userID, true)
@@ -716,7 +741,11 @@ func (s *Service) UpdateSettings(ctx context.Context, userID string, autoOnCreat
 		set.Threshold = int(*threshold*10000 + 0.5)
 	}
 	set.UpdatedAt = s.now()
-	return set, s.store.SaveSettings(ctx, set)
+	if err := s.store.SaveSettings(ctx, set); err != nil {
+		return set, err
+	}
+	s.settingsChanged(ctx, userID)
+	return set, nil
 }
 
 func validUUID(id string) bool { return uid.Valid(id) }
