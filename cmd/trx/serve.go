@@ -177,10 +177,10 @@ type server struct {
 	// settings carries the classifier settings' invalidations (nil: no
 	// classifier or no NATS here).
 	settings *event.Invalidations
-	parts []component
-	ln    net.Listener
-	http  *http.Server
-	tel   *telemetry.Telemetry
+	parts    []component
+	ln       net.Listener
+	http     *http.Server
+	tel      *telemetry.Telemetry
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {

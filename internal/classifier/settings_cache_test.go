@@ -48,8 +48,8 @@ func (f *settingsStore) State(_ context.Context, userID string) (State, error) {
 	return st, nil
 }
 
-func (f *settingsStore) ListRules(context.Context, string) ([]Rule, error)         { return nil, nil }
-func (f *settingsStore) Examples(context.Context, string) ([]Learned, error)       { return nil, nil }
+func (f *settingsStore) ListRules(context.Context, string) ([]Rule, error)          { return nil, nil }
+func (f *settingsStore) Examples(context.Context, string) ([]Learned, error)        { return nil, nil }
 func (f *settingsStore) ListCategories(context.Context, string) ([]Category, error) { return nil, nil }
 
 func (f *settingsStore) counts() (reads, states int) {
