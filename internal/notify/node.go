@@ -158,6 +158,10 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("notify: consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		if user, ok := n.userOf(msg.Subject()); ok && !n.hub.connected(user) {
+			n.skipped(msg) // nobody here to tell: not even decoded
+			return
+		}
 		m, err := n.decode(msg)
 		if err != nil {
 			n.log.Warn("notify_bad_event", "subject", msg.Subject(), "err", err)
@@ -258,6 +262,30 @@ func (n *Node) heartbeat(ctx context.Context) {
 	} else if swept > 0 {
 		n.log.Info("notify_swept_dead_connections", "count", swept)
 	}
+}
+
+// userOf returns the user of a per-user event's subject
+// (PREFIX.ev.user.USER.TYPE).
+func (n *Node) userOf(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, n.bus.Prefix+".ev.user.")
+	if !ok {
+		return "", false
+	}
+	user, _, ok := strings.Cut(rest, ".")
+	return user, ok && user != ""
+}
+
+// skipped accounts for a live message that no client here wants: the feed
+// has read it (so it is not behind), and it is counted as consumed. A
+// client that connects just after with ?since= gets it from the replay,
+// which reads the stream after the client is registered; one without
+// since starts live from about its connection either way.
+func (n *Node) skipped(msg jetstream.Msg) {
+	if meta, err := msg.Metadata(); err == nil {
+		n.hub.advance(meta.Sequence.Stream)
+	}
+	n.metrics.consumed(msg, time.Time{})
+	n.metrics.skipped.Inc()
 }
 
 // decode turns a stream message into a ready-to-send Message.
