@@ -376,28 +376,43 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.hold(since) // before the hub sees c: no live message may go ahead of the replay
 	}
 	ctx := n.ctx
+	counted = false // the connection's goroutine gives the counts back
+	n.wg.Add(1)
+	// The connection goes on in a goroutine of its own and this handler
+	// returns at once: the upgrade does not wait for the connections
+	// table, and net/http frees the request, its 4 KiB read and write
+	// buffers and this goroutine's stack (grown by authentication), which
+	// would otherwise live as long as the connection. The access log and
+	// HTTP metrics see the upgrade (101).
+	go func() {
+		defer n.conns.give(cred, ip)
+		if !n.admit(ctx, c, p.ExpiresAt) {
+			n.wg.Done()
+			return
+		}
+		n.serveClient(ctx, c, since)
+	}()
+}
+
+// admit records an upgraded connection in the connections table, in one
+// write with the other connects and disconnects of the moment (group
+// commit, registryBatcher), then puts it in the hub: it is listed before
+// its welcome, so any node can message it by the id the welcome gives.
+// If the row cannot be written, the connection is closed (1011) and admit
+// returns false.
+func (n *Node) admit(ctx context.Context, c *client, expires time.Time) bool {
 	if err := n.batch.add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
 		n.log.Error("notify_register_failed", "err", err)
-		_ = conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
-		return
+		_ = c.conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
+		return false
 	}
 	n.hub.register(c)
 	if n.stopping.Load() { // shutdown began after the check above: this one missed the round of 1001s
 		c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 	}
 	n.metrics.connects.Inc()
-	c.expireAt(p.ExpiresAt) // a JWT's exp, a key's expires_at
-	counted = false         // serveClient gives the counts back
-	n.wg.Add(1)
-	// The connection goes on in a goroutine of its own and this handler
-	// returns: net/http then frees the request, its 4 KiB read and write
-	// buffers and this goroutine's stack (grown by authentication's
-	// database query), which would otherwise live as long as the
-	// connection. The access log and HTTP metrics see the upgrade (101).
-	go func() {
-		defer n.conns.give(cred, ip)
-		n.serveClient(ctx, c, since)
-	}()
+	c.expireAt(expires) // a JWT's exp, a key's expires_at
+	return true
 }
 
 // authenticate returns the principal of a WebSocket upgrade: a ticket is
