@@ -203,7 +203,11 @@ func (n *Node) Run(ctx context.Context) error {
 			// client's reply (the close handshake, bounded by the
 			// library); a client that never answers is cut after the
 			// grace period.
-			grace := time.AfterFunc(n.cfg.CloseGrace, connCancel)
+			grace := time.AfterFunc(n.cfg.CloseGrace, func() {
+				connCancel()
+				// Reads wait on no context (see readLoop): cut the sockets.
+				n.hub.each(func(c *client) { _ = c.conn.CloseNow() })
+			})
 			n.wg.Wait()
 			grace.Stop()
 			n.writers.stop()
@@ -467,7 +471,11 @@ type request struct {
 // readLoop reads client messages until the connection ends and returns why.
 func (n *Node) readLoop(ctx context.Context, c *client) string {
 	for {
-		typ, data, err := c.conn.Read(ctx)
+		// Read on a context without cancellation: the library then keeps no
+		// context.AfterFunc per blocked read, which an idle connection would
+		// hold all its life. Shutdown cuts a socket that outlives its grace
+		// with CloseNow (Run).
+		typ, data, err := c.conn.Read(context.WithoutCancel(ctx))
 		if err != nil {
 			c.close(websocket.StatusNormalClosure, "")
 			switch websocket.CloseStatus(err) {
