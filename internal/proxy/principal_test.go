@@ -208,3 +208,27 @@ func TestSignedPrincipalRefused(t *testing.T) {
 		t.Fatalf("last served principal %+v", got)
 	}
 }
+
+// TestTrustedKeepsTheRoute: the route pattern the service's mux matched
+// reaches the handlers outside Trusted (metrics, access log, span name),
+// though Trusted hands the mux a request of its own.
+func TestTrustedKeepsTheRoute(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/transactions/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })
+	signer := auth.NewSigner(internalSecret, nil)
+	h := proxy.Trusted(internalSecret, auth.NewSigner(internalSecret, nil), slog.New(slog.DiscardHandler), mux)
+	var pattern string
+	outer := web.WithRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		pattern = r.Pattern
+	}))
+	r := httptest.NewRequest("GET", "/api/v1/transactions/1", nil)
+	r.Header.Set("X-Request-ID", "route-1")
+	r.Header.Set(proxy.SecretHeader, internalSecret)
+	r.Header.Set(proxy.PrincipalHeader, signer.Sign(auth.Principal{UserID: "u"}, auth.Binding{RequestID: "route-1", Method: "GET", Path: "/api/v1/transactions/1"}))
+	w := httptest.NewRecorder()
+	outer.ServeHTTP(w, r)
+	if w.Code != 204 || pattern != "GET /api/v1/transactions/{id}" {
+		t.Fatalf("%d, pattern %q", w.Code, pattern)
+	}
+}

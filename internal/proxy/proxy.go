@@ -311,6 +311,10 @@ func Trusted(secret string, signer *auth.Signer, log *slog.Logger, next http.Han
 			return
 		}
 		r.Header.Del(PrincipalHeader)
-		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		r2 := r.WithContext(auth.WithPrincipal(r.Context(), p))
+		next.ServeHTTP(w, r2)
+		if r2.Pattern != "" {
+			r.Pattern = r2.Pattern // the route that served it, for the metrics, access log and span further out
+		}
 	})
 }
