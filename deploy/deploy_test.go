@@ -6,7 +6,7 @@
 // into a struct of the fields trx uses (compose_test.go), and the Dockerfile
 // is checked against the module it builds (dockerfile_test.go). Every TRX_*
 // variable and --flag that these files give trx must be a flag of the
-// command that they run, read from cmd/trx's source.
+// command that they run, read from the source of cmd/trx and internal/cli.
 package deploy_test
 
 import (
@@ -85,35 +85,45 @@ func (fs flagSet) list() string {
 }
 
 // subcommands maps the first argument of trx to the function that runs it
-// (cmd/trx/main.go's commands table).
-var subcommands = map[string]string{"serve": "runServe", "migrate": "runMigrate", "users": "runUsers"}
+// (cmd/trx/main.go's commands table: serve in cmd/trx, the operator's
+// commands in internal/cli/admincli).
+var subcommands = map[string]string{"serve": "runServe", "migrate": "Migrate", "users": "Users"}
 
-// trxFlags reads, from cmd/trx's non-test sources, the flags that a
-// subcommand defines: the first string argument of every flag-defining call
-// (fs.stringVar(&v, "name", …), fs.StringVar, fs.Func, …) in the functions
-// reachable from the subcommand's run function. Reachability follows calls by
-// name within package main, which over-approximates a little (two methods of
-// one name) but never misses a flag defined in a helper such as dbFlags.
+// trxSources are the directories whose non-test sources define the flags
+// of those subcommands: cmd/trx, the commands' shared kit (the database
+// flags) and the operator's commands.
+var trxSources = []string{filepath.Join("cmd", "trx"), filepath.Join("internal", "cli"), filepath.Join("internal", "cli", "admincli")}
+
+// trxFlags reads, from the trxSources, the flags that a subcommand
+// defines: the first string argument of every flag-defining call
+// (fs.StringVar(&v, "name", …), fs.Func, …) in the functions reachable from
+// the subcommand's run function. Reachability follows calls by name across
+// those packages (pkg.F and x.M alike), which over-approximates a little
+// (two functions or methods of one name) but never misses a flag defined in
+// a helper such as cli.DBFlags.
 func trxFlags(t *testing.T, cmd string) flagSet {
 	t.Helper()
 	start, ok := subcommands[cmd]
 	if !ok {
 		t.Fatalf("trx %s: no such subcommand known to this test", cmd)
 	}
-	dir := filepath.Join(root, "cmd", "trx")
 	fset := token.NewFileSet()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, d := range trxSources {
+		entries, err := os.ReadDir(filepath.Join(root, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if n := e.Name(); strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+				files = append(files, filepath.Join(root, d, n))
+			}
+		}
 	}
 	funcs := map[string][]*ast.FuncDecl{} // "f:name" for functions, "m:name" for methods
 	consts := map[string]string{}
-	for _, e := range entries {
-		n := e.Name()
-		if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
+	for _, path := range files {
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +153,7 @@ func trxFlags(t *testing.T, cmd string) flagSet {
 		}
 	}
 	if len(funcs["f:"+start]) == 0 {
-		t.Fatalf("cmd/trx: no function %s (the run function of `trx %s`)", start, cmd)
+		t.Fatalf("%v: no function %s (the run function of `trx %s`)", trxSources, start, cmd)
 	}
 	names := map[string]bool{}
 	seen := map[string]bool{}
@@ -168,7 +178,7 @@ func trxFlags(t *testing.T, cmd string) flagSet {
 				case *ast.Ident:
 					queue = append(queue, "f:"+fn.Name)
 				case *ast.SelectorExpr:
-					queue = append(queue, "m:"+fn.Sel.Name)
+					queue = append(queue, "m:"+fn.Sel.Name, "f:"+fn.Sel.Name) // a method, or a function of another package
 					if definesFlag(fn.Sel.Name) {
 						for _, a := range call.Args {
 							if v, ok := stringLit(a, consts); ok {
@@ -186,8 +196,8 @@ func trxFlags(t *testing.T, cmd string) flagSet {
 }
 
 // definesFlag tells whether a method of that name defines a flag: the
-// standard library's (String, StringVar, Func, Var, …) and cmd/trx's
-// environment-aware wrappers (stringVar, durationVar, …).
+// standard library's (String, StringVar, Func, Var, …) and envflag's
+// (BytesVar, RateVar, …).
 func definesFlag(method string) bool {
 	if strings.HasSuffix(strings.ToLower(method), "var") {
 		return true
@@ -223,7 +233,7 @@ func TestTrxFlags(t *testing.T) {
 		fs := trxFlags(t, cmd)
 		for _, w := range want {
 			if !fs.names[w] {
-				t.Errorf("trx %s: flag --%s not found in cmd/trx (found: %s)", cmd, w, fs.list())
+				t.Errorf("trx %s: flag --%s not found in %v (found: %s)", cmd, w, trxSources, fs.list())
 			}
 		}
 	}

@@ -52,7 +52,7 @@ func runBenchImport(ctx context.Context, e env, args []string) error {
 	var cfg benchImportConfig
 	fs := newFlagSet("import", benchImportSynopsis, e)
 	fs.IntVar(&cfg.Rows, "rows", 100_000, "lines of the generated statement (1–100000, an import's limit)")
-	fs.StringVar(&cfg.DB, "db", "", "an empty MySQL/MariaDB database URL; empty: SQLite in a temporary data directory")
+	fs.URLVar(&cfg.DB, "db", "", "an empty MySQL/MariaDB database URL; empty: SQLite in a temporary data directory")
 	fs.StringVar(&cfg.Trx, "trx", "", "the trx program to serve; empty: trx next to this program, else trx on PATH")
 	fs.IntVar(&cfg.Runs, "runs", 1, "imports, each of a new file into a new account (the first is the figure; later ones show the warm server)")
 	if err := fs.Parse(args); err != nil {

@@ -139,7 +139,7 @@ func startReportServer(size int64) (*http.Server, string, error) {
 // serves POST.
 type noStored struct{}
 
-func (noStored) Each(context.Context, string, time.Time, time.Time, func(transaction.Transaction) error) error {
+func (noStored) Each(context.Context, string, transaction.Span, func(transaction.Transaction) error) error {
 	return errors.New("no stored transactions in the benchmark")
 }
 

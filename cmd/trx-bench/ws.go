@@ -77,7 +77,7 @@ func parseBenchWS(e env, args []string) (benchWSConfig, error) {
 	var cfg benchWSConfig
 	fs := newFlagSet("ws", benchWSSynopsis, e)
 	fs.StringVar(&cfg.Target, "target", "http://127.0.0.1:8080", "base URL of the trx to drive (loopback only)")
-	fs.StringVar(&cfg.Key, "key", "", "API key with the admin scope (creates stocks and changes prices); required")
+	fs.SecretVar(&cfg.Key, "key", "", "API key with the admin scope (creates stocks and changes prices); required")
 	fs.IntVar(&cfg.Clients, "clients", 100, "WebSocket clients to open")
 	fs.IntVar(&cfg.Updates, "updates", 50, "price updates to make (each is one notification per subscribed client)")
 	fs.IntVar(&cfg.Rate, "rate", 0, "updates per second (open loop); 0: as fast as the server takes them, each request waiting for the previous one")

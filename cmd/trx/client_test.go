@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trx-platform/trx/internal/account/accountapi"
+	"github.com/trx-platform/trx/internal/cli"
 	"github.com/trx-platform/trx/internal/statement/statementapi"
 	"github.com/trx-platform/trx/internal/transaction"
 )
@@ -31,7 +32,7 @@ func (c *client) run(args ...string) (string, int) {
 	err := run(context.Background(), args, testEnv(nil, &out, &errb))
 	c.lastError = err
 	if err != nil {
-		return out.String(), exitCode(err)
+		return out.String(), cli.ExitCode(err)
 	}
 	return out.String(), 0
 }
@@ -63,7 +64,7 @@ func TestClientCommands(t *testing.T) {
 
 	c.must(0, "accounts", "add", "FNB Cheque", "--kind", "checking", "--currency", "ZAR", "--number", "62001234567")
 	c.must(0, "accounts", "add", "PCard", "--kind", "credit_card", "--currency", "GBP", "--quiet")
-	if _, code := c.run("accounts", "add", "fnb cheque", "--currency", "ZAR"); code != exitFailed || !strings.Contains(c.lastError.Error(), "already have an account") {
+	if _, code := c.run("accounts", "add", "fnb cheque", "--currency", "ZAR"); code != cli.ExitFailed || !strings.Contains(c.lastError.Error(), "already have an account") {
 		t.Errorf("a duplicate name: exit %d, %v", code, c.lastError)
 	}
 
@@ -74,16 +75,16 @@ func TestClientCommands(t *testing.T) {
 	}
 	// One line of the file has no amount: the import is refused whole (exit
 	// 1), or stores the others with --on-error skip (exit 3).
-	if _, code := c.run("import", za, "--account", "fnb cheque", "--preset", "za-bank-statements"); code != exitFailed ||
+	if _, code := c.run("import", za, "--account", "fnb cheque", "--preset", "za-bank-statements"); code != cli.ExitFailed ||
 		!strings.Contains(c.lastError.Error(), "line 227: amount") {
 		t.Fatalf("refused import: exit %d, %v", code, c.lastError)
 	}
 	var imp statementapi.ImportResource
-	out = c.must(exitPartial, "import", za, "--account", "fnb cheque", "--preset", "za-bank-statements", "--on-error", "skip", "--json")
+	out = c.must(cli.ExitPartial, "import", za, "--account", "fnb cheque", "--preset", "za-bank-statements", "--on-error", "skip", "--json")
 	if err := json.Unmarshal([]byte(out), &imp); err != nil || imp.Created != 450 || imp.Rejected != 1 || imp.Duplicates != 0 {
 		t.Fatalf("import --json: %v %+v", err, imp)
 	}
-	out = c.must(exitPartial, "import", za, "--account", "FNB Cheque", "--preset", "za-bank-statements", "--on-error", "skip", "--json")
+	out = c.must(cli.ExitPartial, "import", za, "--account", "FNB Cheque", "--preset", "za-bank-statements", "--on-error", "skip", "--json")
 	if err := json.Unmarshal([]byte(out), &imp); err != nil || imp.Created != 0 || imp.Duplicates != 450 {
 		t.Fatalf("the same file again: %v %+v", err, imp)
 	}
@@ -142,20 +143,20 @@ func TestClientCommands(t *testing.T) {
 	}
 
 	// Errors in plain words, with codes scripts can use.
-	if _, code := c.run("import", za, "--account", "Savings"); code != exitFailed || !strings.Contains(c.lastError.Error(), `no account "Savings"; yours are`) {
+	if _, code := c.run("import", za, "--account", "Savings"); code != cli.ExitFailed || !strings.Contains(c.lastError.Error(), `no account "Savings"; yours are`) {
 		t.Errorf("unknown account: exit %d, %v", code, c.lastError)
 	}
-	if _, code := c.run("tx", "frobnicate"); code != exitUsage {
+	if _, code := c.run("tx", "frobnicate"); code != cli.ExitUsage {
 		t.Errorf("tx frobnicate: exit %d", code)
 	}
 	var out2 bytes.Buffer
-	if err := run(context.Background(), []string{"accounts", "--server", c.url}, testEnv(nil, &out2, &out2)); exitCode(err) != exitUsage {
+	if err := run(context.Background(), []string{"accounts", "--server", c.url}, testEnv(nil, &out2, &out2)); cli.ExitCode(err) != cli.ExitUsage {
 		t.Errorf("no key: %v", err)
 	}
-	if _, code := (&client{t: t, url: "http://127.0.0.1:1", key: key}).run("accounts"); code != exitNoServer {
+	if _, code := (&client{t: t, url: "http://127.0.0.1:1", key: key}).run("accounts"); code != cli.ExitNoServer {
 		t.Errorf("no server: exit %d", code)
 	}
-	if _, code := (&client{t: t, url: c.url, key: "trx_wrong"}).run("accounts"); code != exitFailed {
+	if _, code := (&client{t: t, url: c.url, key: "trx_wrong"}).run("accounts"); code != cli.ExitFailed {
 		t.Errorf("a wrong key: exit %d", code)
 	}
 }

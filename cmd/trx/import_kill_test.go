@@ -72,7 +72,7 @@ func TestImportKilled(t *testing.T) {
 			}
 			if imp.State == "failed" { // the file imports again in full
 				importCall(t, base, key, "POST", "/api/v1/imports?preset=za-bank-statements&account_id="+acct.ID, csv.String(), 202, &imp)
-				deadline := time.Now().Add(2 * time.Minute)
+				deadline := time.Now().Add(10 * time.Minute) // a guard against hanging only
 				for imp.State == "running" && time.Now().Before(deadline) {
 					time.Sleep(50 * time.Millisecond)
 					importCall(t, base, key, "GET", "/api/v1/imports/"+imp.ID, "", 200, &imp)
@@ -85,11 +85,19 @@ func TestImportKilled(t *testing.T) {
 	}
 }
 
+// untimed are the flags that turn off serve's time limits (--request-timeout,
+// the statement timeouts): a test of something else must not depend on how
+// fast a busy machine answers. The limits have their own tests
+// (serve_limits_test.go).
+func untimed() []string {
+	return []string{"--request-timeout", "0", "--db-statement-timeout", "0", "--db-job-statement-timeout", "0"}
+}
+
 // startAt starts trx serve on dir (and env) as a child process.
 func startAt(t *testing.T, bin, dir string, env []string) *proc {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dir, "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}, untimed()...)...)
 	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

@@ -10,25 +10,6 @@ import (
 	"github.com/trx-platform/trx/internal/sqldb"
 )
 
-func TestPrintable(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain label":       "plain label",
-		"Zoë ☕":             "Zoë ☕",
-		"red\x1b[31mtext":   `red\x1b[31mtext`,
-		"title\x1b]0;pwn\a": `title\x1b]0;pwn\a`,
-		"rtl\u202eevil":     `rtl\u202eevil`,
-		"tab\there":         `tab\there`,
-		`back\slash`:        `back\\slash`,
-		"bad\xffutf8":       `bad\xffutf8`,
-		"real \uFFFD stays": "real \uFFFD stays",
-		"c1\u0085next-line": `c1\u0085next-line`,
-	} {
-		if got := printable(in); got != want {
-			t.Errorf("printable(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestKeysListEscapes: a label stored raw before labels refused control
 // characters cannot drive the operator's terminal through trx keys list.
 func TestKeysListEscapes(t *testing.T) {

@@ -31,7 +31,7 @@ func TestReportFixture(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(tt.stdin), stdout: &stdout, stderr: &stderr}
+			e := env{Getenv: func(string) string { return "" }, Stdin: strings.NewReader(tt.stdin), Stdout: &stdout, Stderr: &stderr}
 			if err := run(context.Background(), tt.args, e); err != nil {
 				t.Fatalf("trx report: %v\n%s", err, stderr.String())
 			}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authsql"
+	"github.com/trx-platform/trx/internal/cli"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
 
@@ -91,35 +90,11 @@ func TestStartupLogsHideSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("serve on an unreachable database started")
 	}
-	if msg := redactURLs(err.Error()); strings.Contains(msg, "dbPassSecret") || strings.Contains(msg, "dbQuerySecret") {
+	if msg := cli.RedactURLs(err.Error()); strings.Contains(msg, "dbPassSecret") || strings.Contains(msg, "dbQuerySecret") {
 		t.Fatalf("main would print %q", msg)
 	}
 	if strings.Contains(logs.String(), "dbPassSecret") || strings.Contains(logs.String(), "dbQuerySecret") {
 		t.Fatalf("the log holds the database password:\n%s", logs.String())
-	}
-}
-
-func TestRedactURLs(t *testing.T) {
-	for in, want := range map[string]string{
-		"nats://u:p@h:4222":                        "nats://xxxxx@h:4222",
-		"nats://tok@h:4222,nats://u2:p2@h2:4222":   "nats://xxxxx@h:4222,nats://xxxxx@h2:4222",
-		"transactions=http://a:b@svc:80/?k=v&x=y":  "transactions=http://xxxxx@svc:80/?k=xxxxx&x=xxxxx",
-		"err: dial http://h/jwks?token=s: refused": "err: dial http://h/jwks?token=xxxxx: refused",
-		"http://plain.example/keys":                "http://plain.example/keys",
-		"no url here":                              "no url here",
-	} {
-		if got := redactURLs(in); got != want {
-			t.Errorf("redactURLs(%q) = %q, want %q", in, got, want)
-		}
-	}
-	// Through the logger: a message, a string, an error and a group.
-	var b strings.Builder
-	log, _ := newLogger(&b, "info", "json")
-	log.With("db", "mysql://r:s1@h/db").Info("x nats://t0ken@h", "err", errors.New("connect nats://u:s2@h: no"), slog.Group("g", "u", "http://u:s3@h"))
-	for _, s := range []string{"s1", "s2", "s3", "t0ken"} {
-		if strings.Contains(b.String(), s+"@") || strings.Contains(b.String(), ":"+s) {
-			t.Errorf("log holds %q: %s", s, b.String())
-		}
 	}
 }
 
@@ -145,7 +120,7 @@ func TestBootstrapAdmin(t *testing.T) {
 		t.Helper()
 		cfg.Addr, cfg.Migrate, cfg.MaxOpenConns = "127.0.0.1:0", true, 4
 		var out, logs syncBuffer
-		log, _ := newLogger(&logs, "info", "text")
+		log, _ := cli.NewLogger(&logs, "info", "text")
 		s, err := newServer(ctx, cfg, log, &out)
 		if err != nil {
 			t.Fatal(err)
@@ -228,12 +203,12 @@ func TestThrottlingDefaults(t *testing.T) {
 	// The flags default to auto, also through their environment twins.
 	for env, want := range map[string]float64{"": -1, "auto": -1, "12.5": 12.5, "0": 0} {
 		var cfg gatewayConfig
-		fs := newFlagSet("serve", "serve", testEnv(map[string]string{"TRX_RATE_LIMIT": env}, nil, &strings.Builder{}))
+		fs := cli.NewFlagSet("serve", "serve", testEnv(map[string]string{"TRX_RATE_LIMIT": env}, nil, &strings.Builder{}))
 		if env == "" {
-			fs = newFlagSet("serve", "serve", testEnv(nil, nil, &strings.Builder{}))
+			fs = cli.NewFlagSet("serve", "serve", testEnv(nil, nil, &strings.Builder{}))
 		}
 		gatewayFlags(fs, &cfg)
-		if err := fs.parse(nil); err != nil || cfg.RateLimit != want || cfg.IPRateLimit != -1 {
+		if err := fs.Parse(nil); err != nil || cfg.RateLimit != want || cfg.IPRateLimit != -1 {
 			t.Errorf("TRX_RATE_LIMIT=%q: %v %v", env, cfg.RateLimit, err)
 		}
 	}

@@ -17,12 +17,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/trx-platform/trx/internal/account"
+	"github.com/trx-platform/trx/internal/account/accountsql"
 	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authnats"
 	"github.com/trx-platform/trx/internal/auth/authsql"
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
+	"github.com/trx-platform/trx/internal/cli"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/metrics"
@@ -63,87 +66,45 @@ type serveConfig struct {
 	Limits       limitsConfig
 }
 
-// dbFlags adds the flags that say where the database is.
-func dbFlags(fs *flagSet, cfg *serveConfig) {
-	fs.stringVar(&cfg.DataDir, "data", "./trx-data", "data directory: holds the SQLite database when --db is empty")
-	fs.stringVar(&cfg.DB, "db", "", "database URL: empty for SQLite in --data, sqlite:/path/trx.db, or mysql://user:pass@host:3306/dbname")
-	fs.intVar(&cfg.MaxOpenConns, "db-max-open", 32, "most open database connections (the read pool on SQLite)")
+// dbConfig is where the database is, and how its statements are bounded.
+func (c serveConfig) dbConfig() cli.DBConfig {
+	stmt, jobStmt := c.Limits.statementLimits()
+	return cli.DBConfig{DataDir: c.DataDir, DB: c.DB, MaxOpenConns: c.MaxOpenConns, Statement: stmt, JobStatement: jobStmt}
 }
 
 func runServe(ctx context.Context, e env, args []string) error {
 	var cfg serveConfig
-	fs := newFlagSet("serve", "serve [flags]", e)
-	fs.stringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (API, metrics, health)")
-	dbFlags(fs, &cfg)
-	fs.boolVar(&cfg.Migrate, "migrate", true, "apply pending database migrations at start; when false, refuse to start on an out-of-date schema")
-	fs.durationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
-	fs.stringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.stringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs := cli.NewFlagSet("serve", "serve [flags]", e)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (API, metrics, health)")
+	var db cli.DBConfig
+	cli.DBFlags(fs, &db)
+	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending database migrations at start; when false, refuse to start on an out-of-date schema")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may run after SIGINT/SIGTERM")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	notifyFlags(fs, &cfg.Notify)
 	splitFlags(fs, &cfg)
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
 	limitFlags(fs, &cfg.Limits)
-	fs.stringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
-	cfg.getenv = e.getenv
-	if err := fs.parse(args); err != nil {
+	fs.URLVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
+	cfg.getenv = e.Getenv
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
 	}
-	log, err := newLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
+	cfg.DataDir, cfg.DB, cfg.MaxOpenConns = db.DataDir, db.DB, db.MaxOpenConns
+	log, err := cli.NewLogger(e.Stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
 	}
-	s, err := newServer(ctx, cfg, log, e.stdout)
+	s, err := newServer(ctx, cfg, log, e.Stdout)
 	if err != nil {
 		return err
 	}
 	return s.run(ctx)
-}
-
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	// Lines logged with a traced context carry trace_id and span_id; the
-	// secrets of URLs in any line (--db, --nats, --upstream, --jwks-url,
-	// errors quoting them) are hidden.
-	switch format {
-	case "text":
-		return slog.New(redactingHandler{telemetry.LogHandler(slog.NewTextHandler(w, opts))}), nil
-	case "json":
-		return slog.New(redactingHandler{telemetry.LogHandler(slog.NewJSONHandler(w, opts))}), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
-}
-
-// openDB opens and, if asked, migrates the database that cfg names.
-func openDB(ctx context.Context, cfg serveConfig, migrate bool, log *slog.Logger) (*sqldb.DB, error) {
-	stmt, jobStmt := cfg.Limits.statementLimits()
-	db, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.DB, DataDir: cfg.DataDir, MaxOpen: cfg.MaxOpenConns,
-		Statement: stmt, JobStatement: jobStmt, Log: log})
-	if err != nil {
-		return nil, err
-	}
-	if migrate {
-		done, err := db.Migrate(ctx)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		for _, m := range done {
-			log.Info("migration_applied", "version", m.Version, "name", m.Name)
-		}
-	}
-	if err := db.CheckUpToDate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
 }
 
 // shared is what several components use, built once before any of them,
@@ -159,9 +120,11 @@ type shared struct {
 	authn middleware
 	bus   *event.Bus           // nil: no component here needs the event stream
 	txs   *transaction.Service // nil: no component here needs transactions
-	cls   *classifier.Service  // nil: the classifier does not run here
-	proxy *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
-	tel   *telemetry.Telemetry // tracing (off unless configured)
+	// accounts is the account service (nil: transactions do not run here).
+	accounts *account.Service
+	cls      *classifier.Service  // nil: the classifier does not run here
+	proxy    *proxy.Proxy         // nil: no upstreams (a gateway forwards to none)
+	tel      *telemetry.Telemetry // tracing (off unless configured)
 	// local holds the components that run here by name, for the gateway.
 	local map[string]component
 	mux   *http.ServeMux
@@ -174,6 +137,7 @@ type server struct {
 	db    *sqldb.DB
 	bus   *event.Bus
 	authn *authnats.Bridge // carries auth invalidations between replicas (nil: no NATS here)
+	users *auth.Service    // flushed (keys' last-used times) before the database closes
 	// settings carries the classifier settings' invalidations (nil: no
 	// classifier or no NATS here).
 	settings *event.Invalidations
@@ -195,17 +159,21 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "",
 		"db_statement_timeout", cfg.Limits.StatementTimeout, "db_job_statement_timeout", cfg.Limits.JobStatementTimeout,
 		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.jsonBody().Bytes, "max_report_body", cfg.Limits.reportBody().Bytes)
-	db, err := openDB(ctx, cfg, cfg.Migrate, log)
-	if err != nil {
-		return nil, err
-	}
 	tel, err := telemetry.New(ctx, telemetry.Config{Endpoint: cfg.OTLPEndpoint, Version: version,
 		Components: cfg.Components.String(), Exporter: cfg.spanExporter, Getenv: cfg.getenv})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	log.Info("tracing", "on", tel.Enabled(), "otlp_endpoint", cfg.OTLPEndpoint)
+	dbc := cfg.dbConfig()
+	if tel.Enabled() {
+		dbc.Tracer = tel.Tracer("sqldb")
+	}
+	db, err := cli.OpenDB(ctx, dbc, cfg.Migrate, log)
+	if err != nil {
+		_ = tel.Shutdown(ctx)
+		return nil, err
+	}
 	s := &server{cfg: cfg, log: log, db: db, tel: tel}
 	// What build starts (the components' background work) runs under the
 	// job statement limit; requests come with contexts of their own.
@@ -232,6 +200,7 @@ func (s *server) build(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	s.users = sh.users
 	comps := s.cfg.Components
 	for _, row := range componentTable {
 		var c component
@@ -301,51 +270,91 @@ func (s *server) buildShared(ctx context.Context) (*shared, error) {
 			return nil, err
 		}
 	}
-	// Principals are cached for --auth-cache-ttl; a revocation anywhere
-	// reaches every replica through the event stream's NATS (authnats).
-	sh.users = auth.NewService(authsql.New(s.db), auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0))
-	if err := s.configureTokens(sh.users); err != nil {
+	authOpts, err := s.tokenOptions()
+	if err != nil {
 		return nil, err
 	}
-	sh.authn = authapi.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
-	var err error
 	if sh.proxy, err = s.buildProxy(sh.reg); err != nil {
 		return nil, err
 	}
-	comps := s.cfg.Components
+	// Principals are cached for --auth-cache-ttl; a revocation anywhere
+	// reaches every replica through the event stream's NATS (authnats).
+	authOpts = append(authOpts, auth.WithCache(s.cfg.Gateway.AuthCacheTTL, 0),
+		auth.WithSessions(auth.SessionConfig{IdleTTL: s.cfg.Gateway.SessionIdle, MaxTTL: s.cfg.Gateway.SessionMax}))
 	// Every process given --nats joins it, if only to hear of revoked keys.
-	if comps.has(compNotifier) || s.cfg.Notify.NATS != "" {
-		if s.bus, err = s.openBus(ctx); err != nil {
+	if s.cfg.Components.has(compNotifier) || s.cfg.Notify.NATS != "" {
+		if err := s.joinBus(ctx, sh); err != nil {
 			return nil, err
 		}
-		sh.bus = s.bus
-		s.bus.Headers = s.tel.Headers // stock changes carry their trace context
-		bus := s.bus
-		if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
-			return nil, err
-		}
-		if s.authn, err = authnats.Start(bus.NC, bus.Prefix, sh.users, s.log); err != nil {
+		authOpts = append(authOpts, auth.WithBroadcaster(s.authn, s.authn.Failed))
+	}
+	sh.users = auth.NewService(authsql.New(s.db), authOpts...)
+	if s.authn != nil {
+		if err := s.authn.Listen(sh.users); err != nil {
 			return nil, err
 		}
 	}
-	if comps.any(compTransactions, compClassifier, compReport) {
-		// With an event stream, the per-user events go to the outbox in
-		// each write's own database transaction; the relay publishes them.
-		var store []transactionsql.Option
-		if sh.bus != nil {
-			store = append(store, transactionsql.WithOutbox())
-		}
-		_, maxBatch := s.cfg.Limits.batch()
-		sh.txs = transaction.NewService(transactionsql.New(s.db, store...), transaction.WithMaxBatch(maxBatch))
-	}
-	if comps.has(compClassifier) {
-		if sh.cls, s.settings, err = newClassifierService(ctx, sh.bus, classifiersql.New(s.db), sh.txs, s.log); err != nil {
-			return nil, err
-		}
-		sh.cls.SetObserver(metrics.NewClassifier(sh.reg))
-		sh.txs.SetClassifier(sh.cls)
+	sh.authn = authapi.RequireObserved(sh.users, s.log, sh.gw.AuthFailure)
+	if err := s.buildServices(ctx, sh); err != nil {
+		return nil, err
 	}
 	return sh, nil
+}
+
+// buildServices builds the domain services the components here need, in
+// the order they depend on each other: the accounts and the classifier's
+// engine first, the transaction service with them, the classifier's
+// service over it. Nothing is set on a service after it is built.
+func (s *server) buildServices(ctx context.Context, sh *shared) error {
+	comps := s.cfg.Components
+	if !comps.any(compTransactions, compClassifier, compReport) {
+		return nil
+	}
+	_, maxBatch := s.cfg.Limits.batch()
+	opts := []transaction.Option{transaction.WithMaxBatch(maxBatch)}
+	if comps.has(compTransactions) {
+		// Accounts decide what a transaction may belong to, wherever
+		// transactions are written (withAccounts serves their routes).
+		_, capAccounts, _ := s.cfg.Limits.rowCaps()
+		sh.accounts = account.NewService(accountsql.New(s.db, accountsql.WithRowCap(capAccounts)))
+		opts = append(opts, transaction.WithAccounts(sh.accounts))
+	}
+	var engine *classifier.Engine
+	if comps.has(compClassifier) {
+		eng, inv, err := newClassifierEngine(sh.bus, classifiersql.New(s.db), metrics.NewClassifier(sh.reg), s.log)
+		if err != nil {
+			return err
+		}
+		engine, s.settings = eng, inv
+		opts = append(opts, transaction.WithClassifier(engine))
+	}
+	// With an event stream, the per-user events go to the outbox in each
+	// write's own database transaction; the relay publishes them.
+	capTxs, _, _ := s.cfg.Limits.rowCaps()
+	store := []transactionsql.Option{transactionsql.WithRowCap(capTxs)}
+	if sh.bus != nil {
+		store = append(store, transactionsql.WithOutbox())
+	}
+	sh.txs = transaction.NewService(transactionsql.New(s.db, store...), opts...)
+	if engine != nil {
+		sh.cls = classifier.NewFromEngine(ctx, engine, sh.txs)
+	}
+	return nil
+}
+
+// joinBus opens the event stream (its NATS) and the bridge that carries
+// auth invalidations on it, and registers the connection's metrics.
+func (s *server) joinBus(ctx context.Context, sh *shared) error {
+	bus, err := s.openBus(ctx)
+	if err != nil {
+		return err
+	}
+	s.bus, sh.bus = bus, bus
+	if err := metrics.RegisterNATS(sh.reg, bus.NC.IsConnected, func() uint64 { return bus.NC.Stats().Reconnects }); err != nil {
+		return err
+	}
+	s.authn = authnats.New(bus.NC, bus.Prefix, s.log)
+	return nil
 }
 
 // handler is the process's HTTP handler: health, metrics and the
@@ -443,10 +452,11 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr,
 	if err != nil {
 		return err
 	}
-	if isTerminal(stdout) {
+	if cli.IsTerminal(stdout) {
 		log.Info("first_user_created", "name", "admin", "key", "printed on the terminal")
 		fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is shown only this once:\n\n  %s\n\n"+
 			"Try: curl -H 'Authorization: Bearer %s' http://%s/api/v1/transactions\n\n", key, key, addr)
+		fmt.Fprint(stdout, passwdHint(addr))
 		return nil
 	}
 	path, err := writeKeyFile(dataDir, key)
@@ -456,7 +466,15 @@ func firstUser(ctx context.Context, users *auth.Service, stdout io.Writer, addr,
 	log.Info("first_user_created", "name", "admin", "key_file", path)
 	fmt.Fprintf(stdout, "Created the first user, \"admin\". Its API key is in %s (readable by this user only): read it, keep it, delete the file.\n"+
 		"Try: curl -H \"Authorization: Bearer $(cat %s)\" http://%s/api/v1/transactions\n\n", path, path, addr)
+	fmt.Fprint(stdout, passwdHint(addr))
 	return nil
+}
+
+// passwdHint tells how to give the first user a password, to sign in to
+// the dashboard as a person.
+func passwdHint(addr string) string {
+	return "To sign in to the dashboard at http://" + addr + "/ with a name and password, give \"admin\" a password\n" +
+		"(with the same --db or --data-dir as this server): trx users passwd admin\n\n"
 }
 
 // keyFileName is the file, in the data directory, that holds the first
@@ -487,16 +505,6 @@ func writeKeyFile(dir, key string) (string, error) {
 	return path, f.Close()
 }
 
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // Addr returns the address the server listens on.
 func (s *server) Addr() string { return s.ln.Addr().String() }
 
@@ -520,6 +528,9 @@ func (s *server) Started() <-chan struct{} {
 // stops the components' jobs and closes the database.
 func (s *server) run(ctx context.Context) error {
 	defer s.db.Close()
+	if s.users != nil {
+		defer s.users.Flush() // the last-used times of keys, before the database closes
+	}
 	if s.bus != nil {
 		defer s.bus.Close()
 	}

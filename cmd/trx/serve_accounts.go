@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/trx-platform/trx/internal/account"
 	"github.com/trx-platform/trx/internal/account/accountapi"
-	"github.com/trx-platform/trx/internal/account/accountsql"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/statement"
 	"github.com/trx-platform/trx/internal/statement/statementapi"
@@ -30,10 +28,10 @@ func withAccounts(newComp func(ctx context.Context, sh *shared) (component, erro
 		if err != nil {
 			return c, err
 		}
-		accounts := account.NewService(accountsql.New(sh.db))
-		sh.txs.SetAccounts(accounts)
+		accounts := sh.accounts // built with the transaction service (buildServices)
 		file := sh.cfg.Limits.importFile()
-		imports := statement.NewService(statementsql.New(sh.db), accounts, sh.txs, statement.Config{
+		_, _, capImports := sh.cfg.Limits.rowCaps()
+		imports := statement.NewService(statementsql.New(sh.db, statementsql.WithRowCap(capImports)), accounts, sh.txs, statement.Config{
 			SingleProcess:   sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
 			IsDuplicate:     sqldb.IsDuplicate,
 			MaxFileSize:     file.Bytes,

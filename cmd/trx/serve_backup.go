@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trx-platform/trx/internal/backup"
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/sqldb"
 )
 
@@ -24,10 +25,10 @@ type backupConfig struct {
 	Dir   string
 }
 
-func backupFlags(fs *flagSet, cfg *backupConfig) {
-	fs.durationVar(&cfg.Every, "backup-every", 0, "back up the SQLite database this often into --backup-dir, e.g. 24h (0: no scheduled backups; the first is due at start when the newest backup is older than this)")
-	fs.intVar(&cfg.Keep, "backup-keep", 7, "how many scheduled backups --backup-dir keeps; after each backup the older ones are deleted")
-	fs.stringVar(&cfg.Dir, "backup-dir", "", "directory of the scheduled backups (default --data/backups)")
+func backupFlags(fs *envflag.FlagSet, cfg *backupConfig) {
+	fs.DurationVar(&cfg.Every, "backup-every", 0, "back up the SQLite database this often into --backup-dir, e.g. 24h (0: no scheduled backups; the first is due at start when the newest backup is older than this)")
+	fs.IntVar(&cfg.Keep, "backup-keep", 7, "how many scheduled backups --backup-dir keeps; after each backup the older ones are deleted")
+	fs.StringVar(&cfg.Dir, "backup-dir", "", "directory of the scheduled backups (default --data/backups)")
 }
 
 // newBackupScheduler returns the scheduler of serve's backups; ok is false

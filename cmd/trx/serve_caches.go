@@ -21,17 +21,18 @@ func (b settingsBus) BroadcastSettings(ctx context.Context, userID string) error
 	return b.inv.Publish(ctx, []byte(userID))
 }
 
-// newClassifierService builds the classifier (the built-in model and
-// merchant dictionary, users' settings cached for
-// classifier.DefaultSettingsTTL) and, with an event stream, has settings
-// changes told to the other replicas: the returned Invalidations must Run
-// (nil without a bus).
-func newClassifierService(ctx context.Context, bus *event.Bus, store classifier.Store, txs classifier.Transactions, log *slog.Logger) (*classifier.Service, *event.Invalidations, error) {
+// newClassifierEngine builds the classifier's engine (the built-in model
+// and merchant dictionary, users' settings cached for
+// classifier.DefaultSettingsTTL, obs told of its decisions) and, with an
+// event stream, has settings changes told to the other replicas: the
+// returned Invalidations must Run (nil without a bus).
+func newClassifierEngine(bus *event.Bus, store classifier.Store, obs classifier.Observer, log *slog.Logger) (*classifier.Engine, *event.Invalidations, error) {
 	builtin, err := classifier.BuiltinModel()
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := classifier.DefaultConfig(builtin)
+	cfg.Observer = obs
 	if cfg.Dictionary, err = classifier.BuiltinDictionary(); err != nil {
 		return nil, nil, err
 	}
@@ -40,15 +41,15 @@ func newClassifierService(ctx context.Context, bus *event.Bus, store classifier.
 		inv = event.NewInvalidations(bus.NC, event.InvalidationSubject(bus.Prefix, settingsSubject), log)
 		cfg.Broadcast = settingsBus{inv}
 	}
-	cls, err := classifier.New(ctx, cfg, store, txs, log)
+	eng, err := classifier.NewEngine(cfg, store, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	if inv != nil {
-		drop := func(data []byte) { cls.DropSettings(string(data)) }
-		if err := inv.Listen(drop, func() { cls.DropSettings("") }); err != nil {
+		drop := func(data []byte) { eng.DropSettings(string(data)) }
+		if err := inv.Listen(drop, func() { eng.DropSettings("") }); err != nil {
 			return nil, nil, err
 		}
 	}
-	return cls, inv, nil
+	return eng, inv, nil
 }

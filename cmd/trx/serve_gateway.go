@@ -13,6 +13,7 @@ import (
 	"github.com/trx-platform/trx/internal/auth/authapi"
 	"github.com/trx-platform/trx/internal/auth/authjwt"
 	"github.com/trx-platform/trx/internal/dashboard"
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/gateway"
 )
 
@@ -34,6 +35,10 @@ type gatewayConfig struct {
 	JWTMaxLifetime    time.Duration
 	JWTKeyMaxLifetime time.Duration
 	AuthCacheTTL      time.Duration
+	// SessionIdle and SessionMax end a password session unused for that
+	// long, and that long after sign-in (0: the auth defaults).
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 
 	MetricsPrivate bool // --metrics-public=false
 	DocsPublic     bool
@@ -67,69 +72,37 @@ const (
 	defMaxHeaderBytes    = 64 << 10
 )
 
-func gatewayFlags(fs *flagSet, cfg *gatewayConfig) {
-	fs.stringVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
-	fs.stringVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
-	fs.stringVar(&cfg.JWTIssuer, "jwt-issuer", "", "required iss claim of JWTs (empty: not checked)")
-	fs.stringVar(&cfg.JWTAudience, "jwt-audience", "", "required aud claim of JWTs (empty: not checked)")
-	fs.stringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")
-	fs.boolVar(&cfg.JWTAutoCreate, "jwt-auto-create", false, "create a trx user (without API keys) the first time a valid JWT names an unknown one")
-	fs.durationVar(&cfg.JWTLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on exp and nbf")
-	fs.durationVar(&cfg.JWTMaxLifetime, "jwt-max-lifetime", 0, "refuse JWTs that live longer than this (exp - iat); 0: any lifetime")
-	fs.durationVar(&cfg.JWTKeyMaxLifetime, "jwt-key-max-lifetime", 30*24*time.Hour, "API keys created with a JWT expire within this (never-expiring keys cannot be minted with a token); 0: no limit")
-	fs.durationVar(&cfg.AuthCacheTTL, "auth-cache-ttl", 5*time.Second, "how long a key's principal is cached in each process; a revocation reaches the other replicas at once over NATS, and this bounds it when NATS is down; 0: no cache")
-	fs.notBoolVar(&cfg.MetricsPrivate, "metrics-public", true, "serve /metrics without credentials; when false it needs an admin credential")
-	fs.boolVar(&cfg.DocsPublic, "docs-public", false, "serve /api/v1/openapi.json and /api/docs without credentials")
-	fs.notBoolVar(&cfg.NoValidation, "validate-requests", true, "validate requests against the OpenAPI document before any handler runs")
-	fs.rateVar(&cfg.RateLimit, "rate-limit", "requests per second per API key (per user for a JWT) on each gateway replica; auto: off on a loopback --addr, "+
+func gatewayFlags(fs *envflag.FlagSet, cfg *gatewayConfig) {
+	fs.SecretVar(&cfg.JWTSecret, "jwt-secret", "", "accept JWT bearer tokens signed HS256 with this secret (at least 32 bytes)")
+	fs.URLVar(&cfg.JWKSURL, "jwks-url", "", "accept JWT bearer tokens signed RS256/ES256 (and RS384/512, ES384/512) by the keys published at this JWKS URL (cached 10 minutes)")
+	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "required iss claim of JWTs (empty: not checked)")
+	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "required aud claim of JWTs (empty: not checked)")
+	fs.StringVar(&cfg.JWTUserClaim, "jwt-user-claim", "sub", "JWT claim whose value is the trx user's name")
+	fs.BoolVar(&cfg.JWTAutoCreate, "jwt-auto-create", false, "create a trx user (without API keys) the first time a valid JWT names an unknown one")
+	fs.DurationVar(&cfg.JWTLeeway, "jwt-leeway", 30*time.Second, "clock skew allowed on exp and nbf")
+	fs.DurationVar(&cfg.JWTMaxLifetime, "jwt-max-lifetime", 0, "refuse JWTs that live longer than this (exp - iat); 0: any lifetime")
+	fs.DurationVar(&cfg.JWTKeyMaxLifetime, "jwt-key-max-lifetime", 30*24*time.Hour, "API keys created with a JWT expire within this (never-expiring keys cannot be minted with a token); 0: no limit")
+	fs.DurationVar(&cfg.AuthCacheTTL, "auth-cache-ttl", 5*time.Second, "how long a key's principal is cached in each process; a revocation reaches the other replicas at once over NATS, and this bounds it when NATS is down; 0: no cache")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", auth.DefaultSessionIdle, "a password sign-in's session ends when unused for this long (give every process the same value)")
+	fs.DurationVar(&cfg.SessionMax, "session-max", auth.DefaultSessionMax, "a password sign-in's session ends this long after sign-in, however much it is used")
+	fs.NotBoolVar(&cfg.MetricsPrivate, "metrics-public", true, "serve /metrics without credentials; when false it needs an admin credential")
+	fs.BoolVar(&cfg.DocsPublic, "docs-public", false, "serve /api/v1/openapi.json and /api/docs without credentials")
+	fs.NotBoolVar(&cfg.NoValidation, "validate-requests", true, "validate requests against the OpenAPI document before any handler runs")
+	fs.RateVar(&cfg.RateLimit, "rate-limit", "requests per second per API key (per user for a JWT) on each gateway replica; auto: off on a loopback --addr, "+
 		strconv.FormatFloat(ThrottleKeyRate, 'g', -1, 64)+" otherwise; 0: unlimited (a key's own rate_limit still applies)")
-	fs.intVar(&cfg.RateBurst, "rate-burst", 0, "bucket size per API key (default: two seconds' worth of --rate-limit)")
-	fs.rateVar(&cfg.IPRateLimit, "ip-rate-limit", "requests per second per client IP on each gateway replica, checked before authentication; auto: off on a loopback --addr, "+
+	fs.IntVar(&cfg.RateBurst, "rate-burst", 0, "bucket size per API key (default: two seconds' worth of --rate-limit)")
+	fs.RateVar(&cfg.IPRateLimit, "ip-rate-limit", "requests per second per client IP on each gateway replica, checked before authentication; auto: off on a loopback --addr, "+
 		strconv.FormatFloat(ThrottleIPRate, 'g', -1, 64)+" otherwise; 0: unlimited")
-	fs.intVar(&cfg.IPRateBurst, "ip-rate-burst", 0, "bucket size per client IP (default: two seconds' worth of --ip-rate-limit)")
-	fs.intVar(&cfg.Concurrency, "user-concurrency", DefaultConcurrency, "expensive requests (reports, classify, batches, rule dry runs and applies, jobs, imports, exports) one user runs at once on each gateway replica; more are 429")
-	fs.stringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (empty: trust none)")
-	fs.stringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API, e.g. https://app.example.com, or * (empty: no CORS)")
-	fs.durationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", defReadHeaderTimeout, "how long a client may take to send request headers")
-	fs.durationVar(&cfg.ReadTimeout, "read-timeout", defReadTimeout, "how long a client may take to send a whole request (body included)")
-	fs.durationVar(&cfg.WriteTimeout, "write-timeout", defWriteTimeout, "how long a response may take (WebSockets are exempt)")
-	fs.durationVar(&cfg.IdleTimeout, "idle-timeout", defIdleTimeout, "how long an idle keep-alive connection stays open")
-	fs.intVar(&cfg.MaxHeaderBytes, "max-header-bytes", defMaxHeaderBytes, "largest request header block, in bytes (larger: 431)")
+	fs.IntVar(&cfg.IPRateBurst, "ip-rate-burst", 0, "bucket size per client IP (default: two seconds' worth of --ip-rate-limit)")
+	fs.IntVar(&cfg.Concurrency, "user-concurrency", DefaultConcurrency, "expensive requests (reports, classify, batches, rule dry runs and applies, jobs, imports, exports) one user runs at once on each gateway replica; more are 429")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated IPs or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (empty: trust none)")
+	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API, e.g. https://app.example.com, or * (empty: no CORS)")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", defReadHeaderTimeout, "how long a client may take to send request headers")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", defReadTimeout, "how long a client may take to send a whole request (body included)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", defWriteTimeout, "how long a response may take (WebSockets are exempt)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defIdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", defMaxHeaderBytes, "largest request header block, in bytes (larger: 431)")
 }
-
-// notBoolVar is boolVar for a flag whose negation the config holds, so
-// that the config's zero value means the flag's default of true.
-func (fs *flagSet) notBoolVar(p *bool, name string, def bool, usage string) {
-	if v, ok := fs.env(name); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not true or false", envName(name), v))
-		}
-		def = b
-	}
-	*p = !def
-	fs.Var(notBool{p}, name, fs.help(name, usage))
-}
-
-type notBool struct{ p *bool }
-
-func (b notBool) String() string {
-	if b.p == nil {
-		return "false"
-	}
-	return strconv.FormatBool(!*b.p)
-}
-
-func (b notBool) Set(s string) error {
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		return err
-	}
-	*b.p = !v
-	return nil
-}
-
-func (b notBool) IsBoolFlag() bool { return true }
 
 // Throttling when --rate-limit and --ip-rate-limit are auto and the
 // listen address is not loopback (requests per second; bursts of two
@@ -139,39 +112,6 @@ const (
 	ThrottleIPRate     = 100
 	DefaultConcurrency = 4
 )
-
-// rateVar is a rate flag whose default is "auto" (held as -1).
-func (fs *flagSet) rateVar(p *float64, name, usage string) {
-	*p = -1
-	if v, ok := fs.env(name); ok {
-		if err := (rateValue{p}).Set(v); err != nil {
-			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not a number or auto", envName(name), v))
-		}
-	}
-	fs.Var(rateValue{p}, name, fs.help(name, usage))
-}
-
-type rateValue struct{ p *float64 }
-
-func (r rateValue) String() string {
-	if r.p == nil || *r.p < 0 {
-		return "auto"
-	}
-	return strconv.FormatFloat(*r.p, 'g', -1, 64)
-}
-
-func (r rateValue) Set(s string) error {
-	if s == "auto" {
-		*r.p = -1
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
-		return fmt.Errorf("want a rate of 0 or more, or auto")
-	}
-	*r.p = f
-	return nil
-}
 
 // throttling returns the per-key and per-IP limits for a process that
 // listens on addr: the flags' values, or for an "auto" one, none on a
@@ -208,18 +148,6 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// floatVar is intVar for float64.
-func (fs *flagSet) floatVar(p *float64, name string, def float64, usage string) {
-	if v, ok := fs.env(name); ok {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: not a number", envName(name), v))
-		}
-		def = f
-	}
-	fs.Float64Var(p, name, def, fs.help(name, usage))
-}
-
 // withDefaults fills the zero limits of c with the defaults.
 func (c gatewayConfig) withDefaults() gatewayConfig {
 	set := func(d *time.Duration, def time.Duration) {
@@ -237,21 +165,20 @@ func (c gatewayConfig) withDefaults() gatewayConfig {
 	return c
 }
 
-// configureTokens makes users accept the JWTs the flags describe, in every
-// process: a service behind a split gateway re-checks the credential it is
-// forwarded, so it needs the same --jwt-* flags as the gateway.
-func (s *server) configureTokens(users *auth.Service) error {
+// tokenOptions are the options that make the users' service accept the
+// JWTs the flags describe (and use the test clock), in every process: a
+// service behind a split gateway re-checks the credential it is forwarded,
+// so it needs the same --jwt-* flags as the gateway.
+func (s *server) tokenOptions() ([]auth.Option, error) {
 	c := s.cfg.Gateway
-	if c.now != nil {
-		users.SetClock(c.now)
-	}
+	opts := []auth.Option{auth.WithClock(c.now)} // nil: the real clock
 	if c.JWTSecret == "" && c.JWKSURL == "" {
-		return nil
+		return opts, nil
 	}
 	v, err := authjwt.New(authjwt.Config{Secret: []byte(c.JWTSecret), JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer,
 		Audience: c.JWTAudience, UserClaim: c.JWTUserClaim, Leeway: c.JWTLeeway, MaxLifetime: c.JWTMaxLifetime, Now: c.now, Log: s.log})
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	if c.JWKSURL != "" && c.JWTAudience == "" {
 		// An identity provider signs tokens for all its applications: without
@@ -259,8 +186,7 @@ func (s *server) configureTokens(users *auth.Service) error {
 		s.log.Warn("jwt_audience_not_checked", "risk", "tokens the identity provider issued for any other application are accepted",
 			"fix", "set --jwt-audience to the audience your provider puts in trx's tokens")
 	}
-	users.SetTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate, KeyMaxLifetime: c.JWTKeyMaxLifetime})
-	return nil
+	return append(opts, auth.WithTokenVerifier(v, auth.TokenOptions{AutoCreate: c.JWTAutoCreate, KeyMaxLifetime: c.JWTKeyMaxLifetime})), nil
 }
 
 // newGateway builds the front door of a process that runs the gateway
@@ -275,6 +201,9 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	}
 	if c.RateBurst < 0 || c.IPRateBurst < 0 || c.Concurrency < 0 {
 		return component{}, fmt.Errorf("serve: bursts and --user-concurrency cannot be negative")
+	}
+	if c.SessionIdle < 0 || c.SessionMax < 0 {
+		return component{}, fmt.Errorf("serve: --session-idle and --session-max cannot be negative")
 	}
 	keyLimit, ipLimit := c.throttling(sh.cfg.Addr)
 	spec, err := gateway.LoadSpec()
@@ -297,6 +226,7 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 		Spec:         spec,
 		Authenticate: sh.users.Authenticate,
 		Tickets:      sh.users.PeekTicket,
+		Sessions:     sh.users.AuthenticateSession,
 		Public:       map[string]bool{"metrics": !c.MetricsPrivate, "docs": c.DocsPublic},
 		KeyLimit:     keyLimit,
 		IPLimit:      ipLimit,
@@ -314,6 +244,7 @@ func newGateway(_ context.Context, sh *shared) (component, error) {
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {
 			authapi.Routes(mux, sh.users, wrap, sh.log)
+			authapi.SessionRoutes(mux, sh.users, wrap, authapi.SessionOptions{Secure: proxies.HTTPS, ClientIP: proxies.ClientIP}, sh.log)
 			dashboard.Routes(mux) // the browser dashboard at /, from the front door
 		},
 		wrap: func(h http.Handler) http.Handler { return gateway.New(cfg, h) },

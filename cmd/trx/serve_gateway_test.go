@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/trx-platform/trx/internal/cli"
 	"github.com/trx-platform/trx/internal/gateway"
 	"github.com/trx-platform/trx/internal/web"
 )
@@ -439,9 +440,9 @@ func TestKeysCLI(t *testing.T) {
 
 func TestGatewayFlags(t *testing.T) {
 	var cfg gatewayConfig
-	fs := newFlagSet("serve", "serve", testEnv(map[string]string{"TRX_METRICS_PUBLIC": "false", "TRX_RATE_LIMIT": "2.5"}, io.Discard, io.Discard))
+	fs := cli.NewFlagSet("serve", "serve", testEnv(map[string]string{"TRX_METRICS_PUBLIC": "false", "TRX_RATE_LIMIT": "2.5"}, io.Discard, io.Discard))
 	gatewayFlags(fs, &cfg)
-	if err := fs.parse([]string{"--validate-requests=false", "--cors-origins", "https://a.example", "--max-header-bytes", "1024"}); err != nil {
+	if err := fs.Parse([]string{"--validate-requests=false", "--cors-origins", "https://a.example", "--max-header-bytes", "1024"}); err != nil {
 		t.Fatal(err)
 	}
 	if !cfg.MetricsPrivate || !cfg.NoValidation || cfg.RateLimit != 2.5 || cfg.CORSOrigins != "https://a.example" || cfg.MaxHeaderBytes != 1024 ||

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/trx-platform/trx/internal/account"
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/report"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/statement"
@@ -37,6 +36,10 @@ type limitsConfig struct {
 	// MaxBatch is the most items of POST /api/v1/transactions/batch;
 	// zero: transaction.MaxBatch.
 	MaxBatch int
+	// UserTransactions, UserAccounts and UserImports are the most rows of
+	// each kind one user may have (counted in each insert's own database
+	// transaction; past one, a 409 naming its flag); zero or less: no cap.
+	UserTransactions, UserAccounts, UserImports int
 }
 
 // The defaults of the limits.
@@ -48,19 +51,33 @@ const (
 	defReportBody          = report.DefaultMaxBody
 	defMaxBatch            = transaction.MaxBatch
 	defImportFile          = statement.MaxFileSize
+	defUserTransactions    = 1_000_000
+	defUserAccounts        = account.MaxAccounts
+	defUserImports         = 10_000
 )
 
-func limitFlags(fs *flagSet, cfg *limitsConfig) {
-	fs.durationVar(&cfg.StatementTimeout, "db-statement-timeout", defStatementTimeout,
+func limitFlags(fs *envflag.FlagSet, cfg *limitsConfig) {
+	fs.DurationVar(&cfg.StatementTimeout, "db-statement-timeout", defStatementTimeout,
 		"longest a database statement of an API request may run; past it the statement is stopped on the server and the request answers 504 (0: no limit)")
-	fs.durationVar(&cfg.JobStatementTimeout, "db-job-statement-timeout", defJobStatementTimeout,
+	fs.DurationVar(&cfg.JobStatementTimeout, "db-job-statement-timeout", defJobStatementTimeout,
 		"longest a database statement of a background job (imports, backups, relay, classifier jobs) or a streamed export may run (0: no limit)")
-	fs.durationVar(&cfg.RequestTimeout, "request-timeout", defRequestTimeout,
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", defRequestTimeout,
 		"longest an API request may take: past it its statements and outbound calls stop and it answers 504 (WebSockets and streamed exports exempt; 0: only --write-timeout)")
-	fs.bytesVar(&cfg.JSONBody, "max-json-body", defJSONBody, "largest JSON request body (e.g. 1MiB, 4MiB); larger: 413")
-	fs.bytesVar(&cfg.ImportFile, "max-import-file", defImportFile, "largest statement file of POST /api/v1/imports (held in memory while it is read; e.g. 20MiB, 64MiB); larger: 413")
-	fs.intVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
-	fs.bytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
+	fs.BytesVar(&cfg.JSONBody, "max-json-body", defJSONBody, "largest JSON request body (e.g. 1MiB, 4MiB); larger: 413")
+	fs.BytesVar(&cfg.ImportFile, "max-import-file", defImportFile, "largest statement file of POST /api/v1/imports (held in memory while it is read; e.g. 20MiB, 64MiB); larger: 413")
+	fs.IntVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
+	fs.BytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
+	fs.IntVar(&cfg.UserTransactions, "max-user-transactions", defUserTransactions,
+		"most transactions one user may have; a create or import past it answers 409 (0: no cap; each create counts the user's rows)")
+	fs.IntVar(&cfg.UserAccounts, "max-user-accounts", defUserAccounts, "most accounts one user may have; past it: 409 (0: no cap)")
+	fs.IntVar(&cfg.UserImports, "max-user-imports", defUserImports, "most statement imports one user may have (undone ones count); past it: 409 (0: no cap)")
+}
+
+// rowCaps are the per-user row caps, named by their flags.
+func (c limitsConfig) rowCaps() (txs, accounts, imports sqldb.RowCap) {
+	return sqldb.RowCap{Max: int64(c.UserTransactions), What: "transactions", Name: "--max-user-transactions", Hint: "delete some"},
+		sqldb.RowCap{Max: int64(c.UserAccounts), What: "accounts", Name: "--max-user-accounts", Hint: "delete accounts you no longer use (those without transactions)"},
+		sqldb.RowCap{Max: int64(c.UserImports), What: "imports", Name: "--max-user-imports"}
 }
 
 func (c limitsConfig) jsonBody() web.SizeLimit {
@@ -132,56 +149,4 @@ func (c limitsConfig) bounded(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// bytesVar defines a size flag: a number of bytes, optionally with a
-// binary unit (KiB, MiB, GiB; K, M, G the same).
-func (fs *flagSet) bytesVar(p *int64, name string, def int64, usage string) {
-	if v, ok := fs.env(name); ok {
-		n, err := parseBytes(v)
-		if err != nil {
-			fs.errs = append(fs.errs, fmt.Sprintf("%s=%q: %v", envName(name), v, err))
-		}
-		def = n
-	}
-	*p = def
-	fs.Var((*byteSize)(p), name, fs.help(name, usage))
-}
-
-type byteSize int64
-
-func (b *byteSize) String() string {
-	if b == nil {
-		return "0"
-	}
-	return strings.ReplaceAll(web.FormatBytes(int64(*b)), " ", "")
-}
-
-func (b *byteSize) Set(s string) error {
-	n, err := parseBytes(s)
-	if err != nil {
-		return err
-	}
-	*b = byteSize(n)
-	return nil
-}
-
-// parseBytes reads "1048576", "512KiB", "100MiB", "1GiB", "4M".
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"bytes", 1}, {"B", 1}} {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
-		return 0, fmt.Errorf("%q: want a positive size in bytes, e.g. 1048576, 512KiB, 100MiB or 1GiB", s)
-	}
-	return int64(n * float64(mult)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/metrics"
@@ -34,17 +35,17 @@ type notifyConfig struct {
 	WSLimits       wsLimitsConfig
 }
 
-func notifyFlags(fs *flagSet, cfg *notifyConfig) {
-	fs.stringVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
-	fs.stringVar(&cfg.NATSStream, "nats-stream", "TRX", "JetStream stream that holds trx's events")
-	fs.stringVar(&cfg.NATSPrefix, "nats-prefix", "trx", "first token of trx's NATS subjects; separate installations sharing a cluster use separate prefixes and streams")
-	fs.intVar(&cfg.NATSReplicas, "nats-replicas", 1, "replicas of the stream on a NATS cluster (3 survives the loss of one server); applies when trx creates or updates the stream")
-	fs.durationVar(&cfg.EventRetention, "event-retention", 24*time.Hour, "how long captured changes stay in the stream (clients can resume within it) and in the stock_changes table")
-	fs.stringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
-	fs.stringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
-	fs.durationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
-	fs.durationVar(&cfg.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "how long one frame write to a WebSocket client may block; a client whose socket takes nothing for this long is dropped (1001)")
-	fs.intVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
+func notifyFlags(fs *envflag.FlagSet, cfg *notifyConfig) {
+	fs.URLVar(&cfg.NATS, "nats", "", "NATS URL(s) of a JetStream cluster, e.g. nats://10.0.0.5:4222; empty runs an embedded NATS server with its files in --data/nats")
+	fs.StringVar(&cfg.NATSStream, "nats-stream", "TRX", "JetStream stream that holds trx's events")
+	fs.StringVar(&cfg.NATSPrefix, "nats-prefix", "trx", "first token of trx's NATS subjects; separate installations sharing a cluster use separate prefixes and streams")
+	fs.IntVar(&cfg.NATSReplicas, "nats-replicas", 1, "replicas of the stream on a NATS cluster (3 survives the loss of one server); applies when trx creates or updates the stream")
+	fs.DurationVar(&cfg.EventRetention, "event-retention", 24*time.Hour, "how long captured changes stay in the stream (clients can resume within it) and in the stock_changes table")
+	fs.StringVar(&cfg.Node, "node", "", "this process's notifier node name, unique among live nodes (default: random)")
+	fs.StringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
+	fs.DurationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
+	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "how long one frame write to a WebSocket client may block; a client whose socket takes nothing for this long is dropped (1001)")
+	fs.IntVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
 	wsLimitFlags(fs, &cfg.WSLimits)
 }
 
@@ -52,7 +53,8 @@ func notifyFlags(fs *flagSet, cfg *notifyConfig) {
 func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 	cfg := s.cfg.Notify
 	bus, err := event.Open(ctx, event.Config{URL: cfg.NATS, DataDir: s.cfg.DataDir, Stream: cfg.NATSStream,
-		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention, Replicas: cfg.NATSReplicas, Log: s.log})
+		Prefix: cfg.NATSPrefix, Retention: cfg.EventRetention, Replicas: cfg.NATSReplicas, Log: s.log,
+		Headers: s.tel.Headers}) // stock changes carry their trace context
 	if err != nil {
 		return nil, err
 	}

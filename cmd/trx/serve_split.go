@@ -8,23 +8,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trx-platform/trx/internal/auth"
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/proxy"
 )
 
-func splitFlags(fs *flagSet, cfg *serveConfig) {
+func splitFlags(fs *envflag.FlagSet, cfg *serveConfig) {
 	def := "all"
-	if v, ok := fs.env("components"); ok {
+	if v, ok := fs.Env("components"); ok {
 		def = v
 	}
 	if err := cfg.Components.Set(def); err != nil {
-		fs.errs = append(fs.errs, envName("components")+": "+err.Error())
+		fs.BadEnv(envflag.EnvName("components") + ": " + err.Error())
 	}
-	fs.Var(&cfg.Components, "components", fs.help("components",
+	fs.Var(&cfg.Components, "components", fs.Help("components",
 		"components this process runs: all, or a list of gateway, transactions, classifier, report, notifier (default all)"))
-	fs.stringVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
-	fs.stringVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
-	fs.stringVar(&cfg.internalSecretFile, "internal-secret-file", "", "read --internal-secret from this file (a mounted secret), instead of the flag or its environment variable")
-	fs.boolVar(&cfg.BootstrapAdmin, "bootstrap-admin", false, "create the user admin on an empty database in this process even though it does not run every component (the all-in-one serve always does)")
+	fs.URLVar(&cfg.Upstreams, "upstream", "", "for a gateway: where the services it does not run are, as name=http://host:port,… (a name given twice has two replicas)")
+	fs.SecretVar(&cfg.InternalSecret, "internal-secret", "", "shared secret between gateway and services: a gateway sends it, a service without the gateway component accepts only requests that carry it (at least 32 characters, not a placeholder)")
+	fs.StringVar(&cfg.internalSecretFile, "internal-secret-file", "", "read --internal-secret from this file (a mounted secret), instead of the flag or its environment variable")
+	fs.BoolVar(&cfg.BootstrapAdmin, "bootstrap-admin", false, "create the user admin on an empty database in this process even though it does not run every component (the all-in-one serve always does)")
 }
 
 // MinInternalSecret is the shortest --internal-secret accepted.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trx-platform/trx/internal/cli"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -37,7 +39,7 @@ var keyRE = regexp.MustCompile(`trx_[A-Za-z0-9_-]{43}`)
 
 // testEnv returns an env whose getenv reads vars.
 func testEnv(vars map[string]string, stdout, stderr io.Writer) env {
-	return env{getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(""), stdout: stdout, stderr: stderr}
+	return env{Getenv: func(k string) string { return vars[k] }, Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr}
 }
 
 // startServe runs `trx serve` in-process on a fresh data directory and
@@ -304,9 +306,9 @@ func TestFlagsAndEnv(t *testing.T) {
 
 func TestFlagsAfterArguments(t *testing.T) {
 	var got string
-	fs := newFlagSet("x", "x", testEnv(nil, io.Discard, io.Discard))
-	fs.stringVar(&got, "scopes", "read", "")
-	if err := fs.parse([]string{"add", "alice", "--scopes", "admin", "--", "--not-a-flag"}); err != nil {
+	fs := cli.NewFlagSet("x", "x", testEnv(nil, io.Discard, io.Discard))
+	fs.StringVar(&got, "scopes", "read", "")
+	if err := fs.Parse([]string{"add", "alice", "--scopes", "admin", "--", "--not-a-flag"}); err != nil {
 		t.Fatal(err)
 	}
 	if got != "admin" || strings.Join(fs.Args(), " ") != "add alice --not-a-flag" {

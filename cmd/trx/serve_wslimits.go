@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/gateway"
 	"github.com/trx-platform/trx/internal/notify"
 )
@@ -19,13 +20,13 @@ type wsLimitsConfig struct {
 	MaxReplay          int
 }
 
-func wsLimitFlags(fs *flagSet, cfg *wsLimitsConfig) {
-	fs.intVar(&cfg.MaxSymbols, "ws-max-symbols", 10_000, "symbols one WebSocket connection may subscribe to (1,000 per message)")
-	fs.floatVar(&cfg.MessageRate, "ws-message-rate", 20, "client messages per second per WebSocket connection (a token bucket); past the burst the connection is closed with 1008")
-	fs.intVar(&cfg.MessageBurst, "ws-message-burst", 100, "the bucket size of --ws-message-rate")
-	fs.intVar(&cfg.ConnsPerCredential, "ws-conns-per-credential", 100, "open WebSocket connections per API key (per user for a JWT) on each notifier node; more are 429")
-	fs.intVar(&cfg.ConnsPerIP, "ws-conns-per-ip", 1000, "open WebSocket connections per client IP on each notifier node; more are 429")
-	fs.intVar(&cfg.MaxReplay, "ws-max-replay", 100_000, "stream sequences a resume may replay; a client further behind gets resync_required (reload, then live)")
+func wsLimitFlags(fs *envflag.FlagSet, cfg *wsLimitsConfig) {
+	fs.IntVar(&cfg.MaxSymbols, "ws-max-symbols", 10_000, "symbols one WebSocket connection may subscribe to (1,000 per message)")
+	fs.FloatVar(&cfg.MessageRate, "ws-message-rate", 20, "client messages per second per WebSocket connection (a token bucket); past the burst the connection is closed with 1008")
+	fs.IntVar(&cfg.MessageBurst, "ws-message-burst", 100, "the bucket size of --ws-message-rate")
+	fs.IntVar(&cfg.ConnsPerCredential, "ws-conns-per-credential", 100, "open WebSocket connections per API key (per user for a JWT) on each notifier node; more are 429")
+	fs.IntVar(&cfg.ConnsPerIP, "ws-conns-per-ip", 1000, "open WebSocket connections per client IP on each notifier node; more are 429")
+	fs.IntVar(&cfg.MaxReplay, "ws-max-replay", 100_000, "stream sequences a resume may replay; a client further behind gets resync_required (reload, then live)")
 }
 
 // wsLimits is the notifier's Limits from the flags, with the client IP

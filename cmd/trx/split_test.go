@@ -40,7 +40,7 @@ func buildTrx(t *testing.T) string {
 func startProc(t *testing.T, bin, name string, env []string, args ...string) *proc {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, args...)...)
+	cmd := exec.Command(bin, append(append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, untimed()...), args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -118,6 +118,11 @@ func TestSplitDeployment(t *testing.T) {
 	}
 	run("migrate")
 	key := run("users", "add", "alice", "--scopes", "admin")
+	passwd := exec.Command(bin, "users", "passwd", "alice")
+	passwd.Env, passwd.Stdin = append(os.Environ(), env...), strings.NewReader("alice's password\n")
+	if out, err := passwd.CombinedOutput(); err != nil {
+		t.Fatalf("trx users passwd: %v %s", err, out)
+	}
 
 	tx1 := startProc(t, bin, "transactions-1", env, "--components", "transactions")
 	tx2 := startProc(t, bin, "transactions-2", env, "--components", "transactions")
@@ -183,6 +188,10 @@ func TestSplitDeployment(t *testing.T) {
 	if !strings.Contains(conns, `"count":1`) {
 		t.Fatalf("connections through the gateway: %s", conns)
 	}
+
+	// A person signs in at the gateway; the cookie (and its CSRF token)
+	// reaches the transactions services, which check it again.
+	checkBrowser(t, "http://"+g, "alice", "alice's password")
 
 	// An upstream that is down is a 502 problem, not a hang.
 	cls.stop(t)

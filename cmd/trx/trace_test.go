@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +142,59 @@ func TestTraceStockChange(t *testing.T) {
 	}
 	if write.EndTime().Before(root.StartTime()) {
 		t.Error("the socket write ends before the commit")
+	}
+}
+
+// TestTraceSQL: a request's database statements are client spans, children
+// of its server span, with the database attributes and without parameter
+// values.
+func TestTraceSQL(t *testing.T) {
+	spans := tracetest.NewInMemoryExporter()
+	var cfg serveConfig
+	cfg.DataDir, cfg.spanExporter, cfg.BootstrapAdmin = t.TempDir(), spans, true
+	addr, key, _ := startServeWith(t, cfg)
+	mustAPI(t, addr, key, "POST", "/api/v1/transactions",
+		`{"amount":"-4.20","currency":"EUR","description":"sql-span-secret-description","booked_at":"2026-11-30"}`, 201)
+	mustAPI(t, addr, key, "GET", "/api/v1/transactions?limit=5&q=sql-span-secret", "", 200)
+
+	var server sdktrace.ReadOnlySpan
+	for i := 0; i < 500 && server == nil; i++ { // the server span ends after the answer: poll, with a generous bound
+		for _, s := range spans.GetSpans().Snapshots() {
+			if s.SpanKind() == trace.SpanKindServer && s.Name() == "GET /api/v1/transactions" {
+				server = s
+			}
+		}
+		if server == nil {
+			waitABit()
+		}
+	}
+	if server == nil {
+		t.Fatal("no server span GET /api/v1/transactions")
+	}
+	var children []string
+	found := false
+	for _, s := range spans.GetSpans().Snapshots() {
+		for _, a := range s.Attributes() {
+			if strings.Contains(a.Value.String(), "sql-span-secret") && s.SpanKind() == trace.SpanKindClient {
+				t.Errorf("span %s records a parameter value in %s", s.Name(), a.Key)
+			}
+		}
+		if s.Parent().SpanID() != server.SpanContext().SpanID() || s.SpanKind() != trace.SpanKindClient {
+			continue
+		}
+		children = append(children, s.Name())
+		attrs := map[string]string{}
+		for _, a := range s.Attributes() {
+			attrs[string(a.Key)] = a.Value.String()
+		}
+		// A text filter reads the search index first (transaction_search_fts).
+		table := strings.TrimPrefix(s.Name(), "SELECT ")
+		if (table == "transactions" || table == "transaction_search_fts") && attrs["db.system.name"] == "sqlite" && attrs["db.operation.name"] == "SELECT" &&
+			attrs["db.collection.name"] == table && s.SpanContext().TraceID() == server.SpanContext().TraceID() {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the server span's client children %v hold no SELECT span of the transactions (or their search index) with the database attributes", children)
 	}
 }

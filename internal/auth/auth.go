@@ -50,6 +50,9 @@ type User struct {
 	// is set once, on the first valid token that names the user, and never
 	// changes: a token authenticates as this user only by this exact pair.
 	Identity Identity
+	// Scopes are what the user's sessions (password sign-ins) get: those
+	// of the first key at creation (read and write when none).
+	Scopes []string
 }
 
 // Identity is a JWT identity: the token's issuer ("" when the token has
@@ -85,8 +88,12 @@ type Principal struct {
 	UserID   string
 	UserName string
 	KeyID    string // the API key's id; empty for a JWT
-	Scopes   []string
-	// Method is how the caller authenticated: MethodKey or MethodJWT.
+	// SessionID is the session's id when the caller signed in with a
+	// password (Method MethodSession); empty otherwise.
+	SessionID string
+	Scopes    []string
+	// Method is how the caller authenticated: MethodKey, MethodJWT or
+	// MethodSession.
 	Method string
 	// RateLimit and RateBurst are the key's throttling override (zero: the
 	// gateway's defaults).
@@ -105,10 +112,14 @@ const (
 )
 
 // Subject names the principal for throttling and logs: the key's id, or
-// "jwt:" and the user's id for a bearer token.
+// "jwt:" (a bearer token) or "session:" (a password sign-in) and the
+// user's id.
 func (p Principal) Subject() string {
 	if p.KeyID != "" {
 		return p.KeyID
+	}
+	if p.Method == MethodSession {
+		return "session:" + p.UserID
 	}
 	return "jwt:" + p.UserID
 }
@@ -222,11 +233,15 @@ type Service struct {
 	tokens    TokenVerifier
 	tokenOpts TokenOptions
 
-	mu      sync.Mutex
-	touched map[string]time.Time // key id -> last written last_used_at
+	mu       sync.Mutex
+	touched  map[string]time.Time // key id -> last written last_used_at
+	pending  map[string]time.Time // key id -> last_used_at not yet written
+	touching bool                 // a writer of pending runs
+	touches  sync.WaitGroup       // that writer, for Flush
 
 	cache *cache // nil: every request reads the store
 	inv   invalidations
+	sess  sessions
 }
 
 // Option configures a Service.
@@ -248,20 +263,32 @@ func WithCache(ttl time.Duration, max int) Option {
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, touched: map[string]time.Time{}}
+	s := &Service{store: store, now: time.Now, touched: map[string]time.Time{}, pending: map[string]time.Time{}}
 	for _, o := range opts {
 		o(s)
 	}
+	s.initSessions()
 	return s
 }
 
-// SetClock replaces the clock (for tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+// WithClock replaces the clock (default time.Now; for tests). nil keeps
+// the default.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
 
-// SetTokenVerifier makes Authenticate accept the tokens v verifies (JWTs)
-// besides API keys. Call it before serving.
-func (s *Service) SetTokenVerifier(v TokenVerifier, opts TokenOptions) {
-	s.tokens, s.tokenOpts = v, opts
+// WithTokenVerifier makes Authenticate accept the tokens v verifies (JWTs)
+// besides API keys (default: API keys only; nil v keeps it so).
+func WithTokenVerifier(v TokenVerifier, opts TokenOptions) Option {
+	return func(s *Service) {
+		if v != nil {
+			s.tokens, s.tokenOpts = v, opts
+		}
+	}
 }
 
 // TokensConfigured reports whether the service accepts JWTs.
@@ -277,6 +304,7 @@ func (s *Service) AddUser(ctx context.Context, name string, scopes []string) (Us
 	}
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: s.now().UTC()}
 	secret, k := newKey(u.ID, scopes, u.CreatedAt)
+	u.Scopes = k.Scopes
 	if err := s.store.CreateUser(ctx, u, k); err != nil {
 		return User{}, "", err
 	}
@@ -455,16 +483,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 }
 
 // touch records that a key was used, writing at most once per TouchEvery
-// per key and process. A failure only delays the next write.
+// per key and process.
 func (s *Service) touch(ctx context.Context, keyID string) {
-	now := s.now()
-	s.mu.Lock()
-	last, ok := s.touched[keyID]
-	if ok && now.Sub(last) < TouchEvery {
-		s.mu.Unlock()
-		return
+	if now := s.now(); s.due(keyID, now) {
+		s.enqueue(ctx, keyID, now)
 	}
-	s.touched[keyID] = now
+}
+
+// due reports whether what (a key's id, or "session:" and a session's)
+// was last written TouchEvery ago or more, and notes now as its last write.
+func (s *Service) due(what string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.touched[what]
+	if ok && now.Sub(last) < TouchEvery {
+		return false
+	}
+	s.touched[what] = now
 	if len(s.touched) > 100_000 { // bound the memory: forget the old ones
 		for id, t := range s.touched {
 			if now.Sub(t) >= TouchEvery {
@@ -472,13 +507,65 @@ func (s *Service) touch(ctx context.Context, keyID string) {
 			}
 		}
 	}
+	return true
+}
+
+// undue forgets a write that failed: the next use tries again.
+func (s *Service) undue(what string) {
+	s.mu.Lock()
+	delete(s.touched, what)
 	s.mu.Unlock()
-	if err := s.store.TouchKey(ctx, keyID, now.UTC()); err != nil {
-		s.mu.Lock()
-		delete(s.touched, keyID)
-		s.mu.Unlock()
+}
+
+// enqueue hands a last-used time to the writer. The write runs beside the
+// request: a request never waits for it (on SQLite a long import holds the
+// only write lock, and a read must not queue behind it for a timestamp).
+func (s *Service) enqueue(ctx context.Context, what string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending[what] = at
+	if !s.touching {
+		s.touching = true
+		s.touches.Add(1)
+		go s.writeTouches(context.WithoutCancel(ctx))
 	}
 }
+
+// writeTouches writes the pending last-used times until none is left.
+func (s *Service) writeTouches(ctx context.Context) {
+	defer s.touches.Done()
+	for {
+		s.mu.Lock()
+		batch := s.pending
+		if len(batch) == 0 {
+			s.touching = false
+			s.mu.Unlock()
+			return
+		}
+		s.pending = map[string]time.Time{}
+		s.mu.Unlock()
+		for what, at := range batch {
+			wctx, cancel := context.WithTimeout(ctx, touchTimeout)
+			var err error
+			if id, ok := strings.CutPrefix(what, "session:"); ok {
+				err = s.sess.store.TouchSession(wctx, id, at.UTC())
+			} else {
+				err = s.store.TouchKey(wctx, what, at.UTC())
+			}
+			cancel()
+			if err != nil {
+				s.undue(what)
+			}
+		}
+	}
+}
+
+// touchTimeout bounds one last-used write.
+const touchTimeout = 10 * time.Second
+
+// Flush waits until the pending last-used times are written: before the
+// database closes, and in tests before they read a key or a session.
+func (s *Service) Flush() { s.touches.Wait() }
 
 // Digest returns the hex SHA-256 of a key, as stored.
 func Digest(key string) string {

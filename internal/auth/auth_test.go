@@ -28,9 +28,8 @@ func TestKeys(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-			svc.SetClock(func() time.Time { return now })
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithClock(func() time.Time { return now }))
 			alice, first, err := svc.AddUser(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -51,6 +50,7 @@ func TestKeys(t *testing.T) {
 			}
 
 			// last_used_at is written on first use, then at most once a minute.
+			svc.Flush()
 			got, err := svc.Key(ctx, k.ID)
 			if err != nil || !got.LastUsedAt.Equal(now) {
 				t.Fatalf("last used %v (%v), want %v", got.LastUsedAt, err, now)
@@ -60,6 +60,7 @@ func TestKeys(t *testing.T) {
 			if _, err := svc.Authenticate(ctx, secret); err != nil {
 				t.Fatal(err)
 			}
+			svc.Flush()
 			if got, _ := svc.Key(ctx, k.ID); !got.LastUsedAt.Equal(first10) {
 				t.Fatalf("last used rewritten within a minute: %v", got.LastUsedAt)
 			}
@@ -67,6 +68,7 @@ func TestKeys(t *testing.T) {
 			if _, err := svc.Authenticate(ctx, secret); err != nil {
 				t.Fatal(err)
 			}
+			svc.Flush()
 			if got, _ := svc.Key(ctx, k.ID); !got.LastUsedAt.Equal(now) {
 				t.Fatalf("last used %v after a minute, want %v", got.LastUsedAt, now)
 			}
@@ -114,8 +116,7 @@ func TestKeys(t *testing.T) {
 func TestTokens(t *testing.T) {
 	ctx := context.Background()
 	for _, auto := range []bool{false, true} {
-		svc := auth.NewService(authsql.New(sqldbtest.Open(t, "sqlite")))
-		svc.SetTokenVerifier(fakeTokens{}, auth.TokenOptions{AutoCreate: auto})
+		svc := auth.NewService(authsql.New(sqldbtest.Open(t, "sqlite")), auth.WithTokenVerifier(fakeTokens{}, auth.TokenOptions{AutoCreate: auto}))
 		bob, _, err := svc.AddUser(ctx, "bob", nil)
 		if err != nil {
 			t.Fatal(err)

@@ -7,13 +7,17 @@ import (
 )
 
 // Invalidation says that cached principals are stale: those of one API key
-// (KeyID), those of one user (UserID: the user's keys and token identity),
-// or, with All, every one (a replica that may have missed invalidations,
-// such as one whose NATS connection came back, drops everything).
+// (KeyID), those of one user (UserID: the user's keys, sessions and token
+// identity), one session (SessionID: signed out or revoked), every session
+// of one user (SessionsOf: the password changed), or, with All, every one
+// (a replica that may have missed invalidations, such as one whose NATS
+// connection came back, drops everything).
 type Invalidation struct {
-	KeyID  string `json:"key_id,omitempty"`
-	UserID string `json:"user_id,omitempty"`
-	All    bool   `json:"all,omitempty"`
+	KeyID      string `json:"key_id,omitempty"`
+	UserID     string `json:"user_id,omitempty"`
+	SessionID  string `json:"session_id,omitempty"`
+	SessionsOf string `json:"sessions_of,omitempty"`
+	All        bool   `json:"all,omitempty"`
 }
 
 // Broadcaster carries invalidations to the other replicas (authnats on
@@ -25,20 +29,19 @@ type Broadcaster interface {
 // invalidations is where a Service sends what changed: the other replicas
 // and the watchers of this one.
 type invalidations struct {
-	mu       sync.Mutex
-	bc       Broadcaster
+	bc     Broadcaster // nil: no other replicas (WithBroadcaster)
+	failed func(error) // told when a broadcast fails (nil: nobody)
+
+	mu       sync.Mutex // guards watchers and next
 	watchers map[int]func(Invalidation)
 	next     int
-	failed   func(error) // told when a broadcast fails (nil: nobody)
 }
 
-// SetBroadcaster makes Invalidate tell the other replicas through b, and
-// failed (when not nil) of each broadcast that failed: those replicas then
-// hold the stale principal for at most the cache's TTL.
-func (s *Service) SetBroadcaster(b Broadcaster, failed func(error)) {
-	s.inv.mu.Lock()
-	s.inv.bc, s.inv.failed = b, failed
-	s.inv.mu.Unlock()
+// WithBroadcaster makes Invalidate tell the other replicas through b
+// (default: none), and failed (when not nil) of each broadcast that failed:
+// those replicas then hold the stale principal for at most the cache's TTL.
+func WithBroadcaster(b Broadcaster, failed func(error)) Option {
+	return func(s *Service) { s.inv.bc, s.inv.failed = b, failed }
 }
 
 // Watch calls f with every invalidation this process learns of, its own
@@ -63,9 +66,7 @@ func (s *Service) Watch(f func(Invalidation)) (stop func()) {
 // Invalidate applies inv here and broadcasts it to the other replicas.
 func (s *Service) Invalidate(ctx context.Context, inv Invalidation) {
 	s.Apply(inv)
-	s.inv.mu.Lock()
-	bc, failed := s.inv.bc, s.inv.failed
-	s.inv.mu.Unlock()
+	bc, failed := s.inv.bc, s.inv.failed // set once, by NewService
 	if bc == nil {
 		return
 	}
@@ -100,10 +101,11 @@ type cache struct {
 	ttl time.Duration
 	max int
 
-	mu     sync.Mutex
-	gen    uint64 // bumped by every invalidation
-	keys   map[string]cachedPrincipal
-	idents map[Identity]cachedUser
+	mu       sync.Mutex
+	gen      uint64 // bumped by every invalidation
+	keys     map[string]cachedPrincipal
+	idents   map[Identity]cachedUser
+	sessions map[string]cachedPrincipal // by the digest of the session's secret
 }
 
 type cachedPrincipal struct {
@@ -120,7 +122,8 @@ func newCache(ttl time.Duration, max int) *cache {
 	if max <= 0 {
 		max = 100_000
 	}
-	return &cache{ttl: ttl, max: max, keys: map[string]cachedPrincipal{}, idents: map[Identity]cachedUser{}}
+	return &cache{ttl: ttl, max: max, keys: map[string]cachedPrincipal{}, idents: map[Identity]cachedUser{},
+		sessions: map[string]cachedPrincipal{}}
 }
 
 // generation is read before a store lookup and given to put: a lookup
@@ -212,6 +215,43 @@ func (c *cache) evict(now time.Time) {
 			delete(c.idents, k)
 		}
 	}
+	for k, e := range c.sessions {
+		if !now.Before(e.until) || len(c.sessions) >= c.max-c.max/10 {
+			delete(c.sessions, k)
+		}
+	}
+}
+
+func (c *cache) session(digest string, now time.Time) (Principal, bool) {
+	if c == nil {
+		return Principal{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.sessions[digest]
+	if ok && !now.Before(e.until) {
+		delete(c.sessions, digest)
+		ok = false
+	}
+	if !ok {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+func (c *cache) putSession(gen uint64, digest string, p Principal, now time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if len(c.sessions) >= c.max {
+		c.evict(now)
+	}
+	c.sessions[digest] = cachedPrincipal{p: p, until: now.Add(c.ttl)}
 }
 
 func (c *cache) drop(inv Invalidation) {
@@ -225,12 +265,19 @@ func (c *cache) drop(inv Invalidation) {
 	case inv.All:
 		clear(c.keys)
 		clear(c.idents)
+		clear(c.sessions)
 		return
 	case inv.KeyID != "":
 		for k, e := range c.keys {
 			if e.p.KeyID == inv.KeyID {
 				delete(c.keys, k)
 			}
+		}
+	}
+	for k, e := range c.sessions {
+		if (inv.SessionID != "" && e.p.SessionID == inv.SessionID) || (inv.SessionsOf != "" && e.p.UserID == inv.SessionsOf) ||
+			(inv.UserID != "" && e.p.UserID == inv.UserID) {
+			delete(c.sessions, k)
 		}
 	}
 	if inv.UserID != "" {
@@ -255,5 +302,5 @@ func (s *Service) CacheLen() int {
 	}
 	s.cache.mu.Lock()
 	defer s.cache.mu.Unlock()
-	return len(s.cache.keys) + len(s.cache.idents)
+	return len(s.cache.keys) + len(s.cache.idents) + len(s.cache.sessions)
 }

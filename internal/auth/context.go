@@ -36,8 +36,11 @@ func CheckScope(p Principal, scope string) error {
 		return nil
 	}
 	what := "API key"
-	if p.Method == MethodJWT {
+	switch p.Method {
+	case MethodJWT:
 		what = "token"
+	case MethodSession:
+		what = "session (the user's scopes)"
 	}
 	return fault.Errorf(fault.Forbidden, "this %s lacks the %q scope", what, scope)
 }

@@ -47,8 +47,8 @@ func TestTokenNearMatches(t *testing.T) {
 		for _, auto := range []bool{false, true} {
 			t.Run(string(d)+"/auto="+map[bool]string{false: "off", true: "on"}[auto], func(t *testing.T) {
 				ctx := context.Background()
-				svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
-				svc.SetTokenVerifier(idTokens{exp: time.Now().Add(time.Hour)}, auth.TokenOptions{AutoCreate: auto})
+				svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)),
+					auth.WithTokenVerifier(idTokens{exp: time.Now().Add(time.Hour)}, auth.TokenOptions{AutoCreate: auto}))
 				alice, _, err := svc.AddUser(ctx, "alice", nil)
 				if err != nil {
 					t.Fatal(err)
@@ -80,9 +80,8 @@ func TestIdentityBinding(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			exp := time.Now().Add(time.Hour).Truncate(time.Second)
-			svc.SetTokenVerifier(idTokens{exp: exp}, auth.TokenOptions{AutoCreate: true})
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithTokenVerifier(idTokens{exp: exp}, auth.TokenOptions{AutoCreate: true}))
 			alice, _, err := svc.AddUser(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -134,8 +133,8 @@ func TestConcurrentFirstUse(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
-			svc.SetTokenVerifier(idTokens{exp: time.Now().Add(time.Hour)}, auth.TokenOptions{AutoCreate: true})
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)),
+				auth.WithTokenVerifier(idTokens{exp: time.Now().Add(time.Hour)}, auth.TokenOptions{AutoCreate: true}))
 			var wg sync.WaitGroup
 			ids := make([]string, 16)
 			errs := make([]error, 16)

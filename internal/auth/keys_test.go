@@ -20,10 +20,9 @@ func TestKeyExpiry(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-			svc.SetClock(func() time.Time { return now })
-			svc.SetTokenVerifier(idTokens{exp: now.Add(time.Hour)}, auth.TokenOptions{KeyMaxLifetime: 30 * 24 * time.Hour})
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithClock(func() time.Time { return now }),
+				auth.WithTokenVerifier(idTokens{exp: now.Add(time.Hour)}, auth.TokenOptions{KeyMaxLifetime: 30 * 24 * time.Hour}))
 			alice, _, err := svc.AddUser(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -135,12 +134,9 @@ func TestCache(t *testing.T) {
 	db := sqldbtest.Open(t, "sqlite")
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	a := auth.NewService(authsql.New(db), auth.WithCache(5*time.Second, 0))
-	b := auth.NewService(authsql.New(db), auth.WithCache(5*time.Second, 0)) // another replica
-	a.SetClock(clock)
-	b.SetClock(clock)
 	var sent recorder
-	a.SetBroadcaster(&sent, nil)
+	a := auth.NewService(authsql.New(db), auth.WithCache(5*time.Second, 0), auth.WithClock(clock), auth.WithBroadcaster(&sent, nil))
+	b := auth.NewService(authsql.New(db), auth.WithCache(5*time.Second, 0), auth.WithClock(clock)) // another replica
 	var heard []auth.Invalidation
 	stop := b.Watch(func(inv auth.Invalidation) { heard = append(heard, inv) })
 	defer stop()
@@ -222,9 +218,8 @@ func TestLiveKeys(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-			svc.SetClock(func() time.Time { return now })
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithClock(func() time.Time { return now }))
 			alice, _, err := svc.AddUser(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)

@@ -72,6 +72,15 @@ func (s *Service) ticket(ctx context.Context, ticket string, take bool) (Princip
 			return Principal{}, ErrTicket
 		}
 	}
+	if p.SessionID != "" { // signed out since the ticket was made?
+		live, err := s.SessionLive(ctx, p.SessionID)
+		if err != nil {
+			return Principal{}, err
+		}
+		if !live {
+			return Principal{}, ErrTicket
+		}
+	}
 	if !p.ExpiresAt.IsZero() && !s.now().Before(p.ExpiresAt) {
 		return Principal{}, ErrTicket
 	}

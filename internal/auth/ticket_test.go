@@ -19,9 +19,8 @@ func TestTickets(t *testing.T) {
 	for _, d := range sqldbtest.Engines() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)))
 			now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-			svc.SetClock(func() time.Time { return now })
+			svc := auth.NewService(authsql.New(sqldbtest.Open(t, d)), auth.WithClock(func() time.Time { return now }))
 			_, key, err := svc.AddUser(ctx, "alice", []string{auth.ScopeRead})
 			if err != nil {
 				t.Fatal(err)

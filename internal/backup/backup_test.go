@@ -338,6 +338,11 @@ func TestBackupUnderWritesThenRestore(t *testing.T) {
 		if table == "stocks" || table == "connections" || table == "leases" {
 			continue
 		}
+		if strings.HasPrefix(table, "transaction_search_fts") {
+			// The search index's pages: merged as rows are added, so not
+			// a prefix of the live ones; checkSearchIndex checks it below.
+			continue
+		}
 		have := map[string]bool{}
 		for _, l := range live[table] {
 			have[l] = true
@@ -348,6 +353,7 @@ func TestBackupUnderWritesThenRestore(t *testing.T) {
 			}
 		}
 	}
+	checkSearchIndex(t, restored)
 	if len(got["connections"]) != 0 || len(got["leases"]) != 0 {
 		t.Errorf("the old server's state was restored: connections %v, leases %v", got["connections"], got["leases"])
 	}

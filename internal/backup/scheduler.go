@@ -25,6 +25,11 @@ type Config struct {
 	Keep int
 	// TrxVersion goes into each manifest.
 	TrxVersion string
+	// Now is the scheduler's clock (nil: time.Now).
+	Now func() time.Time
+	// OnRun, when not nil, is called with the status after each backup Run
+	// makes (tests wait on it).
+	OnRun func(Status)
 }
 
 // Validate checks the schedule (defaults applied).
@@ -69,7 +74,7 @@ type Scheduler struct {
 	db    *sqldb.DB
 	log   *slog.Logger
 	now   func() time.Time
-	onRun func(Status) // tests: called after each run of Run
+	onRun func(Status) // Config.OnRun
 
 	runs, failures                                   prometheus.Counter
 	lastSuccess, lastSize, lastDuration, keep, inRow prometheus.Gauge
@@ -88,7 +93,11 @@ func NewScheduler(cfg Config, db *sqldb.DB, reg prometheus.Registerer, log *slog
 	if db.Dialect != sqldb.SQLite {
 		return nil, fmt.Errorf("--backup-every: %w; this server runs on %s.\n%s", ErrUnsupported, db.Dialect, MySQLAdvice)
 	}
-	s := &Scheduler{cfg: cfg, db: db, log: log, now: time.Now,
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Scheduler{cfg: cfg, db: db, log: log, now: now, onRun: cfg.OnRun,
 		runs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "trx_backup_runs_total", Help: "Scheduled backups attempted.",
 		}),

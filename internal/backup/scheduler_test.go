@@ -59,9 +59,8 @@ func TestRetentionKeepsExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	const keep = 3
-	s, reg := newScheduler(t, db, backup.Config{Dir: dir, Every: time.Hour, Keep: keep})
 	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	s.SetClock(func() time.Time { return clock })
+	s, reg := newScheduler(t, db, backup.Config{Dir: dir, Every: time.Hour, Keep: keep, Now: func() time.Time { return clock }})
 	var made []string
 	for i := range keep + 3 {
 		clock = clock.Add(time.Hour)
@@ -179,9 +178,8 @@ func change(i int) event.StockChanged {
 func TestRunBacksUpAtOnceWhenDue(t *testing.T) {
 	db, _ := openSQLite(t)
 	dir := t.TempDir()
-	s, _ := newScheduler(t, db, backup.Config{Dir: dir, Every: time.Hour, Keep: 2})
 	runs := make(chan backup.Status, 1)
-	s.SetOnRun(func(st backup.Status) { runs <- st })
+	s, _ := newScheduler(t, db, backup.Config{Dir: dir, Every: time.Hour, Keep: 2, OnRun: func(st backup.Status) { runs <- st }})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()

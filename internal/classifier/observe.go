@@ -8,12 +8,8 @@ type Observer interface {
 	JobFinished(state string) // JobDone, JobFailed or JobCanceled
 }
 
-// SetObserver sets who is told of decisions and jobs; call it before the
-// service serves.
-func (s *Service) SetObserver(o Observer) { s.obs = o }
-
 // decided tells the observer of r and returns it.
-func (s *Service) decided(r Result) Result {
+func (s *Engine) decided(r Result) Result {
 	if s.obs != nil {
 		s.obs.Decided(r.Source)
 	}

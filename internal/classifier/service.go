@@ -44,6 +44,8 @@ type Config struct {
 	// Broadcast tells the other replicas of settings changes (nil: none,
 	// as with one process).
 	Broadcast SettingsBroadcaster
+	// Observer is told of automatic decisions and jobs (nil: nobody).
+	Observer Observer
 }
 
 // DefaultConfig returns the defaults, with builtin as the built-in model.
@@ -63,78 +65,53 @@ func (c Config) Validate() error {
 }
 
 // Service is the classifier: categories, rules, models and jobs, applied
-// through the transaction domain.
+// through the transaction domain. It is built over an Engine (the part the
+// transaction service calls as it writes) and the transaction service.
 type Service struct {
-	store   Store
-	txs     Transactions
-	builtin *Linear     // nil: no built-in model
-	dict    *Dictionary // nil: no merchant dictionary
-	top     func(Item) string
-	log     *slog.Logger
-	now     func() time.Time
-	newID   func() string
-
-	limit  *limiter
-	rules  *versioned[*RuleSet]        // by State.Rules
-	known  *versioned[map[string]bool] // by State.Categories
-	models *versioned[*Linear]         // by State.Model
-	// memories are what the users' examples make (merchant memory and the
-	// built-in categories in their terms), by State.Memory.
-	memories *versioned[*knowledge]
+	*Engine
+	txs   Transactions
+	newID func() string
 
 	jobs   sync.WaitGroup
 	jobCtx context.Context
-	obs    Observer // nil: nobody (SetObserver)
-
-	settings *settingsCache      // nil: settings are read every time
-	bcast    SettingsBroadcaster // nil: no other replicas to tell
 }
 
 var (
-	_ transaction.Classifier      = (*Service)(nil)
-	_ transaction.CategoryChecker = (*Service)(nil)
+	_ transaction.Classifier      = (*Engine)(nil)
+	_ transaction.CategoryChecker = (*Engine)(nil)
 )
 
 // NewService returns a classifier over store and txs with DefaultConfig:
 // the built-in model builtin and, with it, the shipped merchant dictionary
 // (builtin nil: neither). Background jobs run under ctx: they stop when it
-// ends, and Wait waits for them.
+// ends, and Wait waits for them. txs does not categorize through this
+// classifier: for that, build the Engine first (NewDefaultEngine), pass it
+// to the transaction service (transaction.WithClassifier), then use
+// NewFromEngine.
 func NewService(ctx context.Context, store Store, txs Transactions, builtin *Linear, log *slog.Logger) *Service {
-	cfg := DefaultConfig(builtin)
-	if builtin != nil {
-		d, err := BuiltinDictionary()
-		if err != nil {
-			log.Error("classifier_dictionary_failed", "err", err) // the shipped file is tested: not expected
-		}
-		cfg.Dictionary = d
-	}
-	s, err := New(ctx, cfg, store, txs, log)
-	if err != nil {
-		panic(err) // the defaults are valid
-	}
-	return s
+	return NewFromEngine(ctx, NewDefaultEngine(store, builtin, nil, log), txs)
 }
 
 // New returns a classifier over store and txs, configured by cfg.
 // Background jobs run under ctx: they stop when it ends, and Wait waits for
-// them.
+// them. Like NewService, txs does not categorize through it.
 func New(ctx context.Context, cfg Config, store Store, txs Transactions, log *slog.Logger) (*Service, error) {
-	if err := cfg.Validate(); err != nil {
+	e, err := NewEngine(cfg, store, log)
+	if err != nil {
 		return nil, err
 	}
+	return NewFromEngine(ctx, e, txs), nil
+}
+
+// NewFromEngine returns the classifier over e and txs (typically a
+// transaction service built with e as its classifier). Background jobs run
+// under ctx: they stop when it ends, and Wait waits for them.
+func NewFromEngine(ctx context.Context, e *Engine, txs Transactions) *Service {
 	return &Service{
-		store: store, txs: txs, builtin: cfg.Builtin, dict: cfg.Dictionary, top: BuiltinTop(cfg.Builtin, cfg.Dictionary), log: log,
-		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		newID:    func() string { return uuid.Must(uuid.NewV7()).String() },
-		limit:    newLimiter(cfg.MaxConcurrent),
-		rules:    newVersioned[*RuleSet](cfg.CacheUsers),
-		known:    newVersioned[map[string]bool](cfg.CacheUsers),
-		models:   newVersioned[*Linear](cfg.CacheUsers),
-		memories: newVersioned[*knowledge](cfg.CacheUsers),
-		jobCtx:   ctx,
-		settings: newSettingsCache(cfg.SettingsTTL, 100_000),
-		bcast:    cfg.Broadcast,
-	}, nil
+		Engine: e, txs: txs,
+		newID:  func() string { return uuid.Must(uuid.NewV7()).String() },
+		jobCtx: ctx,
+	}
 }
 
 // Wait waits for the background jobs to stop (after the context given to
@@ -150,7 +127,7 @@ func ItemOf(t transaction.Transaction) Item {
 // ---- categories ----
 
 // Categories returns the built-in categories and then the user's own.
-func (s *Service) Categories(ctx context.Context, userID string) ([]Category, error) {
+func (s *Engine) Categories(ctx context.Context, userID string) ([]Category, error) {
 	own, err := s.store.ListCategories(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -315,7 +292,7 @@ func (s *Service) DeleteCategory(ctx context.Context, userID, id string, reassig
 }
 
 // UnknownCategories returns those of ids that are not categories of userID.
-func (s *Service) UnknownCategories(ctx context.Context, userID string, ids []string) ([]string, error) {
+func (s *Engine) UnknownCategories(ctx context.Context, userID string, ids []string) ([]string, error) {
 	var own map[string]bool
 	var unknown []string
 	for _, id := range ids {
@@ -370,7 +347,7 @@ const MaxUserExamples = 5000
 // model is retrained from the examples that remain, so that nothing the
 // user took back still counts. Failures are logged: the categorization is
 // stored either way.
-func (s *Service) Learn(ctx context.Context, userID string, changes []transaction.Categorized) {
+func (s *Engine) Learn(ctx context.Context, userID string, changes []transaction.Categorized) {
 	var (
 		put     []Learned
 		forget  []string
@@ -397,7 +374,7 @@ func (s *Service) Learn(ctx context.Context, userID string, changes []transactio
 	}
 }
 
-func (s *Service) learn(ctx context.Context, userID string, put []Learned, forget []string, retrain bool) error {
+func (s *Engine) learn(ctx context.Context, userID string, put []Learned, forget []string, retrain bool) error {
 	v, err := s.store.ChangeExamples(ctx, userID, put, forget)
 	if err != nil {
 		return err
@@ -429,7 +406,7 @@ func LearnOnline(m *Linear, ls []Learned) {
 }
 
 // retrainModel trains the user's model afresh from their stored examples.
-func (s *Service) retrainModel(ctx context.Context, userID string) error {
+func (s *Engine) retrainModel(ctx context.Context, userID string) error {
 	ls, err := s.store.Examples(ctx, userID)
 	if err != nil {
 		return err
@@ -461,7 +438,7 @@ const MinCalibrated = 50
 
 // updateModel applies change to the stored user model, retrying when a
 // concurrent update won the race.
-func (s *Service) updateModel(ctx context.Context, userID string, change func(*Linear)) error {
+func (s *Engine) updateModel(ctx context.Context, userID string, change func(*Linear)) error {
 	for attempt := 0; ; attempt++ {
 		blob, version, err := s.store.LoadModel(ctx, userID)
 		if err != nil {
@@ -533,7 +510,7 @@ type knowledge struct {
 	adapter *Adapter
 }
 
-func (s *Service) knowledge(ctx context.Context, userID string, version int64) (*knowledge, error) {
+func (s *Engine) knowledge(ctx context.Context, userID string, version int64) (*knowledge, error) {
 	return s.memories.get(ctx, userID, version, func() (*knowledge, error) {
 		ls, err := s.store.Examples(ctx, userID)
 		if err != nil {
@@ -543,7 +520,7 @@ func (s *Service) knowledge(ctx context.Context, userID string, version int64) (
 	})
 }
 
-func (s *Service) userModel(ctx context.Context, userID string, version int64) (*Linear, error) {
+func (s *Engine) userModel(ctx context.Context, userID string, version int64) (*Linear, error) {
 	if version == 0 {
 		return nil, nil
 	}
@@ -566,7 +543,7 @@ func (s *Service) userModel(ctx context.Context, userID string, version int64) (
 // what is cached for it: rules are compiled once per version of the user's
 // rules, shared by every request, and rebuilt on every replica when a change
 // bumps the version.
-func (s *Service) decider(ctx context.Context, userID string) (*Pipeline, error) {
+func (s *Engine) decider(ctx context.Context, userID string) (*Pipeline, error) {
 	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -574,7 +551,7 @@ func (s *Service) decider(ctx context.Context, userID string) (*Pipeline, error)
 	return s.deciderFor(ctx, userID, st)
 }
 
-func (s *Service) deciderFor(ctx context.Context, userID string, st State) (*Pipeline, error) {
+func (s *Engine) deciderFor(ctx context.Context, userID string, st State) (*Pipeline, error) {
 	rules, err := s.rules.get(ctx, userID, st.Rules, func() (*RuleSet, error) {
 		rs, err := s.store.ListRules(ctx, userID)
 		if err != nil {
@@ -646,7 +623,7 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 // when the user turned it on, it decides for each; failures are logged and
 // leave the transactions uncategorized. It waits for one of the user's
 // classification slots (the create is already bounded by its body size).
-func (s *Service) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
+func (s *Engine) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
 	importing := transaction.Importing(ctx)
 	if !importing { // off, the default: no read at all while the settings are cached
 		set, err := s.cachedSettings(ctx, userID)

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// DefaultSettingsTTL is how long a Service keeps a user's settings by
+// DefaultSettingsTTL is how long an Engine keeps a user's settings by
 // default: the bound on a change made on another replica reaching this
 // one when the invalidation over NATS does not (NATS down).
 const DefaultSettingsTTL = 5 * time.Second
@@ -90,7 +90,7 @@ func (c *settingsCache) drop(userID string) {
 
 // cachedSettings returns the user's settings from the cache, or from the
 // store (and keeps them).
-func (s *Service) cachedSettings(ctx context.Context, userID string) (Settings, error) {
+func (s *Engine) cachedSettings(ctx context.Context, userID string) (Settings, error) {
 	now := s.now()
 	set, gen, ok := s.settings.get(userID, now)
 	if ok {
@@ -108,12 +108,12 @@ func (s *Service) cachedSettings(ctx context.Context, userID string) (Settings, 
 // DropSettings forgets the cached settings of the user ("": of every
 // user). The SettingsBroadcaster's receiving end calls it with the changes
 // of other replicas, and with "" when this replica may have missed some.
-func (s *Service) DropSettings(userID string) { s.settings.drop(userID) }
+func (s *Engine) DropSettings(userID string) { s.settings.drop(userID) }
 
 // settingsChanged drops the user's settings here and tells the other
 // replicas. A broadcast that fails leaves them stale for at most the TTL:
 // it is logged, not returned (the change itself is stored).
-func (s *Service) settingsChanged(ctx context.Context, userID string) {
+func (s *Engine) settingsChanged(ctx context.Context, userID string) {
 	s.settings.drop(userID)
 	if s.bcast == nil {
 		return

@@ -4,6 +4,8 @@
 // it serves a short page saying the dashboard was left out.
 package dashboard
 
+//go:generate go run ./gen/currencies -out assets/js/currencies.js
+
 import (
 	"bytes"
 	"crypto/sha256"

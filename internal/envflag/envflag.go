@@ -74,6 +74,18 @@ func (fs *FlagSet) IntVar(p *int, name string, def int, usage string) {
 	fs.FlagSet.IntVar(p, name, def, fs.Help(name, usage))
 }
 
+// FloatVar defines a float64 flag, its default taken from the environment.
+func (fs *FlagSet) FloatVar(p *float64, name string, def float64, usage string) {
+	if v, ok := fs.Env(name); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			fs.BadEnv(fmt.Sprintf("%s=%q: not a number", EnvName(name), v))
+		}
+		def = f
+	}
+	fs.Float64Var(p, name, def, fs.Help(name, usage))
+}
+
 // BoolVar defines a bool flag, its default taken from the environment.
 func (fs *FlagSet) BoolVar(p *bool, name string, def bool, usage string) {
 	if v, ok := fs.Env(name); ok {

@@ -42,6 +42,9 @@ type Config struct {
 	// Log receives the embedded server's log and the bus's own (default:
 	// discarded).
 	Log *slog.Logger
+	// Headers, if set, gives the headers a published stock change carries
+	// (tracing puts the trace context of ctx there).
+	Headers func(ctx context.Context) map[string][]string
 }
 
 func (c *Config) defaults() {
@@ -68,10 +71,6 @@ type Bus struct {
 	NC       *nats.Conn
 	JS       jetstream.JetStream
 	embedded *embedded // nil: an external cluster
-
-	// Headers, if set, gives the headers a published stock change carries
-	// (tracing puts the trace context of ctx there).
-	Headers func(ctx context.Context) map[string][]string
 }
 
 // Open connects to NATS (starting the embedded server if cfg.URL is empty)

@@ -88,6 +88,10 @@ var Spec = []*Kind{
 		id("id", 36), text("name", 200), instant("created_at"),
 		// The JWT identity bound to the user (both null: none yet).
 		optText("jwt_issuer", 1024), optText("jwt_subject", 1024),
+		// The password's argon2id hash (null: none), like a key's digest:
+		// an imported installation accepts the same password. scopes are
+		// what the user's sessions get.
+		optID("password_hash", 255), id("scopes", 64),
 	}},
 	{Name: "api_key", Table: "api_keys", User: "user_id", Order: "user_id, id", Columns: []*Column{
 		// digest is the key's SHA-256 (the key itself is stored nowhere):
@@ -155,8 +159,19 @@ var LeftOut = map[string]string{
 	"health":              "the one row the readiness probe rewrites",
 	"connections":         "the WebSocket connections of running processes",
 	"ws_tickets":          "single-use WebSocket tickets that live for seconds",
+	"sessions":            "password sign-ins of browsers; people sign in again on the imported installation",
 	"leases":              "which running process holds which role",
 	"schema_migrations":   "the schema's own record; the importing trx migrates its database itself",
+	// The search index of the transactions list (migration 0011): its
+	// triggers rebuild it from the imported transactions.
+	"transaction_search":             "the search index of the descriptions, rebuilt as transactions are imported",
+	"transaction_search_fts":         "the search index of the descriptions (FTS5), rebuilt as transactions are imported",
+	"transaction_search_fts_config":  "the FTS5 search index's own table",
+	"transaction_search_fts_data":    "the FTS5 search index's own table",
+	"transaction_search_fts_docsize": "the FTS5 search index's own table",
+	"transaction_search_fts_idx":     "the FTS5 search index's own table",
+	"transaction_trigrams":           "the search index of the descriptions, rebuilt as transactions are imported",
+	"trigram_positions":              "constant numbers 1..998 the search index's triggers read",
 }
 
 // KindNamed returns the kind of that name, or nil.

@@ -80,3 +80,29 @@ func (ps Proxies) ClientIP(r *http.Request) string {
 	}
 	return client.String()
 }
+
+// HTTPS reports whether r reached trx over HTTPS: over TLS here, or from a
+// trusted proxy that says so in X-Forwarded-Proto (its last value). A
+// session cookie set in answer to it is Secure.
+func (ps Proxies) HTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !ps.trusted(peer) {
+		return false
+	}
+	vals := r.Header.Values("X-Forwarded-Proto")
+	if len(vals) == 0 {
+		return false
+	}
+	last := vals[len(vals)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.EqualFold(strings.TrimSpace(last), "https")
+}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -27,6 +28,12 @@ type Config struct {
 	// without using it up: the notifier redeems it (auth.Service.
 	// PeekTicket). Nil: tickets are refused here.
 	Tickets Authenticator
+	// Sessions checks a session cookie (auth.SessionCookie) on the
+	// operations that take the session scheme, with the request's method
+	// and CSRF header (auth.Service.AuthenticateSession); it is used only
+	// when the request has no Authorization header. Nil: cookies are
+	// ignored here.
+	Sessions func(ctx context.Context, secret, method, csrf string) (auth.Principal, error)
 	// Public lists the x-trx-public-flag names that are on: "metrics"
 	// makes /metrics public, "docs" the OpenAPI document and docs page.
 	Public map[string]bool
@@ -192,7 +199,7 @@ func (g *Gateway) operation(op *Operation) http.Handler {
 		if !public && !(op.PublicFlag != "" && g.cfg.Public[op.PublicFlag]) && g.cfg.Authenticate != nil {
 			p, err := g.authenticate(w, r, op)
 			if err != nil {
-				web.Error(w, r, g.log, err)
+				g.writeAuthError(w, r, err)
 				return
 			}
 			l := g.cfg.KeyLimit
@@ -243,6 +250,11 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Opera
 		token = r.URL.Query().Get("ticket")
 		ok, check = token != "", g.cfg.Tickets
 	}
+	if !ok && r.Header.Get("Authorization") == "" && op.acceptsScheme("session") && g.cfg.Sessions != nil {
+		if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
+			return g.authenticateSession(w, r, op, c.Value)
+		}
+	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
 		if r.Header.Get("Authorization") != "" {
@@ -262,14 +274,50 @@ func (g *Gateway) authenticate(w http.ResponseWriter, r *http.Request, op *Opera
 		g.cfg.Metrics.AuthFailure(reason)
 		return p, err
 	}
+	return p, g.checkScopes(w, op, p)
+}
+
+// checkScopes refuses p unless it holds every scope op needs.
+func (g *Gateway) checkScopes(w http.ResponseWriter, op *Operation, p auth.Principal) error {
 	for _, s := range op.Scopes() {
 		if err := auth.CheckScope(p, s); err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="insufficient_scope", scope="`+strings.Join(op.Scopes(), " ")+`"`)
 			g.cfg.Metrics.AuthFailure("scope")
-			return p, err
+			return err
 		}
 	}
-	return p, nil
+	return nil
+}
+
+// authenticateSession checks a session cookie and, for a method that
+// changes state, its CSRF header.
+func (g *Gateway) authenticateSession(w http.ResponseWriter, r *http.Request, op *Operation, secret string) (auth.Principal, error) {
+	p, err := g.cfg.Sessions(r.Context(), secret, r.Method, r.Header.Get(auth.CSRFHeader))
+	if err != nil {
+		switch {
+		case errors.Is(err, auth.ErrCSRF):
+			g.cfg.Metrics.AuthFailure("csrf")
+		case fault.KindOf(err) == fault.Unauthenticated:
+			g.cfg.Metrics.AuthFailure("invalid")
+		default:
+			g.cfg.Metrics.AuthFailure("error")
+		}
+		return p, err
+	}
+	return p, g.checkScopes(w, op, p)
+}
+
+// CSRFProblem is the problem type of a change made with the session
+// cookie without the session's CSRF token.
+const CSRFProblem = web.ProblemBase + "csrf"
+
+// writeAuthError writes err, a CSRF refusal with the type CSRFProblem.
+func (g *Gateway) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, auth.ErrCSRF) {
+		web.WriteProblem(w, r, web.Problem{Type: CSRFProblem, Status: http.StatusForbidden, Detail: fault.Message(err)})
+		return
+	}
+	web.Error(w, r, g.log, err)
 }
 
 // throttle takes a token from key's bucket; over the limit it answers 429

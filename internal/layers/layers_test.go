@@ -33,6 +33,13 @@ var (
 		return (strings.HasSuffix(last, "api") && strings.Count(rel, "/") == 2) ||
 			rel == "internal/gateway" || rel == "internal/proxy" || rel == "internal/notify" || rel == "internal/dashboard"
 	}
+	// commands are trx's subcommands moved out of cmd/trx's main
+	// (internal/cli's subpackages): each parses its flags and wires the
+	// features it drives, as cmd does.
+	commands = func(rel string) bool { return strings.HasPrefix(rel, "internal/cli/") }
+	// cliKit is internal/cli and its subpackages: the commands and what
+	// they share.
+	cliKit = func(rel string) bool { return rel == "internal/cli" || commands(rel) }
 	// stores are a feature's Store on SQL.
 	stores = func(rel string) bool { return strings.Count(rel, "/") == 2 && strings.HasSuffix(rel, "sql") }
 )
@@ -82,10 +89,12 @@ var rules = []rule{
 	{"a feature's subpackages (its API, its store, its adapters) are its internals: only the feature itself and cmd wire them",
 		func(from, to string) bool {
 			f := feature(to)
-			return f != "" && to != f && !testHelper(to) && feature(from) != f && strings.HasPrefix(from, "internal/")
+			return f != "" && to != f && !testHelper(to) && feature(from) != f && strings.HasPrefix(from, "internal/") && !commands(from)
 		}},
 	{"production code never imports a test helper",
 		func(from, to string) bool { return testHelper(to) && !testHelper(from) }},
+	{"the commands and their kit (internal/cli) serve cmd only: no feature or foundation package imports them",
+		func(from, to string) bool { return cliKit(to) && !cliKit(from) && !strings.HasPrefix(from, "cmd/") }},
 }
 
 func TestImportRules(t *testing.T) {
@@ -126,6 +135,7 @@ func TestRulesBite(t *testing.T) {
 		{"internal/classifier/classifierapi", "internal/transaction/transactionapi"},
 		{"internal/report/reportapi", "internal/transaction/transactionsql"},
 		{"internal/report/reportapi", "internal/sqldb/sqldbtest"},
+		{"internal/transaction", "internal/cli"},
 	}
 	for i, b := range bad {
 		if !rules[i].check(b.from, b.to) {
@@ -137,6 +147,9 @@ func TestRulesBite(t *testing.T) {
 		{"internal/classifier", "internal/transaction"},
 		{"cmd/trx", "internal/transaction/transactionsql"},
 		{"internal/transaction/transactionapi", "internal/transaction"},
+		{"internal/cli/clientcli", "internal/account/accountapi"},
+		{"internal/cli/admincli", "internal/cli"},
+		{"cmd/trx", "internal/cli/admincli"},
 	}
 	for _, o := range ok {
 		for i, r := range rules {

@@ -11,6 +11,7 @@ const (
 	AuthInvalid   = "invalid"   // unknown, revoked or expired key; a token that does not verify
 	AuthScope     = "scope"     // valid credentials without the scope the operation needs
 	AuthError     = "error"     // the check itself failed (the database, the identity provider)
+	AuthCSRF      = "csrf"      // a change made with the session cookie without its X-CSRF-Token
 )
 
 // Gateway counts the front door's decisions: throttling per bucket and
@@ -31,7 +32,7 @@ func NewGateway(reg prometheus.Registerer) *Gateway {
 		}, []string{"bucket", "decision"}),
 		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trx_auth_failures_total",
-			Help: "Requests refused by authentication, by reason (missing, malformed, invalid, scope, error).",
+			Help: "Requests refused by authentication, by reason (missing, malformed, invalid, scope, csrf, error).",
 		}, []string{"reason"}),
 	}
 	reg.MustRegister(g.throttle, g.auth)
@@ -40,7 +41,7 @@ func NewGateway(reg prometheus.Registerer) *Gateway {
 			g.throttle.WithLabelValues(b, d)
 		}
 	}
-	for _, r := range []string{AuthMissing, AuthMalformed, AuthInvalid, AuthScope, AuthError} {
+	for _, r := range []string{AuthMissing, AuthMalformed, AuthInvalid, AuthScope, AuthCSRF, AuthError} {
 		g.auth.WithLabelValues(r)
 	}
 	return g
@@ -62,7 +63,7 @@ func (g *Gateway) Throttle(bucket string, allowed bool) {
 // AuthError.
 func (g *Gateway) AuthFailure(reason string) {
 	switch reason {
-	case AuthMissing, AuthMalformed, AuthInvalid, AuthScope:
+	case AuthMissing, AuthMalformed, AuthInvalid, AuthScope, AuthCSRF:
 	default:
 		reason = AuthError
 	}

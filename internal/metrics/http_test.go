@@ -89,7 +89,7 @@ func TestDecisionsAtZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, n := range map[string]int{
-		"trx_gateway_throttle_decisions_total": 4, "trx_auth_failures_total": 5,
+		"trx_gateway_throttle_decisions_total": 4, "trx_auth_failures_total": 6,
 		"trx_classifier_decisions_total": 5, "trx_classifier_jobs_finished_total": 3, "trx_build_info": 1,
 	} {
 		if got := testutil.CollectAndCount(reg, name); got != n {
@@ -102,8 +102,9 @@ func TestDecisionsAtZero(t *testing.T) {
 	c.JobStarted()
 	c.JobFinished("done")
 	want := `
-# HELP trx_auth_failures_total Requests refused by authentication, by reason (missing, malformed, invalid, scope, error).
+# HELP trx_auth_failures_total Requests refused by authentication, by reason (missing, malformed, invalid, scope, csrf, error).
 # TYPE trx_auth_failures_total counter
+trx_auth_failures_total{reason="csrf"} 0
 trx_auth_failures_total{reason="error"} 1
 trx_auth_failures_total{reason="invalid"} 0
 trx_auth_failures_total{reason="malformed"} 0

@@ -36,9 +36,12 @@ type client struct {
 	id     string
 	userID string
 	keyID  string // the API key it authenticated with ("" for a JWT)
-	node   *Node
-	conn   *websocket.Conn
-	raw    *batchConn // the socket under conn (nil in unit tests)
+	// sessionID is the password session whose ticket opened it ("" for a
+	// bearer credential).
+	sessionID string
+	node      *Node
+	conn      *websocket.Conn
+	raw       *batchConn // the socket under conn (nil in unit tests)
 
 	mu        sync.Mutex
 	all       bool            // subscribed to every symbol

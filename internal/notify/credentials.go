@@ -32,7 +32,8 @@ type Credentials interface {
 }
 
 // Invalidated closes the connections that inv makes invalid: those of the
-// revoked key, or of the user, with StatusRevoked. After an invalidation
+// revoked key, of the ended session (or every session of a user whose
+// password changed), or of the user, with StatusRevoked. After an invalidation
 // of everything (this process may have missed some: its NATS connection
 // came back), every connection's key is checked again (Credentials.
 // LiveKeys, one query). It does not block; Run makes the node watch
@@ -51,7 +52,8 @@ func (n *Node) Invalidated(inv auth.Invalidation) {
 		return
 	}
 	n.hub.each(func(c *client) {
-		if (inv.KeyID != "" && c.keyID == inv.KeyID) || (inv.UserID != "" && c.userID == inv.UserID) {
+		if (inv.KeyID != "" && c.keyID == inv.KeyID) || (inv.UserID != "" && c.userID == inv.UserID) ||
+			(inv.SessionID != "" && c.sessionID == inv.SessionID) || (inv.SessionsOf != "" && c.sessionID != "" && c.userID == inv.SessionsOf) {
 			c.close(StatusRevoked, "the credential was revoked")
 		}
 	})

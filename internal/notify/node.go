@@ -375,7 +375,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(n.cfg.MaxMessage)
 	c := newClient(n, newConnID(), p.UserID, conn)
 	c.raw = hw.conn
-	c.keyID = p.KeyID
+	c.keyID, c.sessionID = p.KeyID, p.SessionID
 	if since > 0 {
 		c.hold(since) // before the hub sees c: no live message may go ahead of the replay
 	}

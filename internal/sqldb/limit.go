@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/trx-platform/trx/internal/fault"
 )
@@ -84,6 +87,7 @@ type limiter struct {
 	mysql        bool
 	killer       *sql.DB // MySQL: the pool KILL QUERY is sent from
 	log          *slog.Logger
+	tracer       trace.Tracer // the statements' spans (nil: none; see trace.go)
 }
 
 func (cfg Config) log() *slog.Logger {
@@ -263,10 +267,12 @@ func (c *limitConn) setSession(ctx context.Context, d time.Duration) error {
 // context, and the watch that kills it on the server when that context
 // ends first. finish must be called when the statement is done (for a
 // query: when its rows are closed) with its error, which it explains.
-func (c *limitConn) start(ctx context.Context) (sctx context.Context, finish func(error) error, err error) {
+func (c *limitConn) start(ctx context.Context, query string) (sctx context.Context, finish func(error) error, err error) {
 	lim := c.l.limitFor(ctx)
+	ctx, endSpan := span(ctx, c.l.tracer, c.system(), query)
 	if c.l.mysql {
 		if err := c.setSession(ctx, lim.Timeout); err != nil {
+			endSpan(err)
 			return nil, nil, err
 		}
 	}
@@ -291,9 +297,21 @@ func (c *limitConn) start(ctx context.Context) (sctx context.Context, finish fun
 			}
 			err = explain(sctx, lim, err)
 			cancel()
+			endSpan(err)
 		})
 		return err
 	}, nil
+}
+
+// system is the database system of the connection, for its spans.
+func (c *limitConn) system() attribute.KeyValue {
+	switch {
+	case !c.l.mysql:
+		return semconv.DBSystemNameSQLite
+	case c.mariaDB:
+		return semconv.DBSystemNameMariaDB
+	}
+	return semconv.DBSystemNameMySQL
 }
 
 func (c *limitConn) Prepare(query string) (driver.Stmt, error) {
@@ -301,7 +319,7 @@ func (c *limitConn) Prepare(query string) (driver.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &limitStmt{s: s, conn: c}, nil
+	return &limitStmt{s: s, conn: c, query: query}, nil
 }
 
 func (c *limitConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -313,7 +331,7 @@ func (c *limitConn) PrepareContext(ctx context.Context, query string) (driver.St
 	if err != nil {
 		return nil, err
 	}
-	return &limitStmt{s: s, conn: c}, nil
+	return &limitStmt{s: s, conn: c, query: query}, nil
 }
 
 func (c *limitConn) Close() error { return c.c.Close() }
@@ -338,7 +356,7 @@ func (c *limitConn) ExecContext(ctx context.Context, query string, args []driver
 	if !ok {
 		return nil, driver.ErrSkip // database/sql prepares instead
 	}
-	sctx, finish, err := c.start(ctx)
+	sctx, finish, err := c.start(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +369,7 @@ func (c *limitConn) QueryContext(ctx context.Context, query string, args []drive
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	sctx, finish, err := c.start(ctx)
+	sctx, finish, err := c.start(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -398,8 +416,9 @@ func (c *limitConn) CheckNamedValue(nv *driver.NamedValue) error {
 
 // limitStmt is a prepared statement on a limitConn: each run is bounded.
 type limitStmt struct {
-	s    driver.Stmt
-	conn *limitConn
+	s     driver.Stmt
+	conn  *limitConn
+	query string
 }
 
 func (s *limitStmt) Close() error  { return s.s.Close() }
@@ -424,7 +443,7 @@ func (s *limitStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (
 		}
 		return s.Exec(vs)
 	}
-	sctx, finish, err := s.conn.start(ctx)
+	sctx, finish, err := s.conn.start(ctx, s.query)
 	if err != nil {
 		return nil, err
 	}
@@ -441,7 +460,7 @@ func (s *limitStmt) QueryContext(ctx context.Context, args []driver.NamedValue) 
 		}
 		return s.Query(vs)
 	}
-	sctx, finish, err := s.conn.start(ctx)
+	sctx, finish, err := s.conn.start(ctx, s.query)
 	if err != nil {
 		return nil, err
 	}

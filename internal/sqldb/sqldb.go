@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	Statement, JobStatement StatementLimit
 	// Log is where a KILL QUERY that failed is told (nil: nowhere).
 	Log *slog.Logger
+	// Tracer, when set, gives each statement run under a traced context a
+	// span of its own (see trace.go).
+	Tracer trace.Tracer
 }
 
 // Open opens the database that cfg names and checks that it answers.
@@ -144,7 +148,7 @@ func openSQLite(path string, cfg Config) (*DB, error) {
 	drv := probe.Driver()
 	_ = probe.Close()
 	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }}
-	limited := &limitConnector{inner: connector, l: &limiter{request: cfg.Statement, job: cfg.JobStatement}}
+	limited := &limitConnector{inner: connector, l: &limiter{request: cfg.Statement, job: cfg.JobStatement, tracer: cfg.Tracer}}
 	w := sql.OpenDB(limited)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -209,7 +213,7 @@ func openMySQL(rawURL string, cfg Config) (*DB, error) {
 	killer.SetMaxOpenConns(2)
 	killer.SetMaxIdleConns(1)
 	killer.SetConnMaxIdleTime(time.Minute)
-	lim := &limiter{request: cfg.Statement, job: cfg.JobStatement, mysql: true, killer: killer, log: cfg.log()}
+	lim := &limiter{request: cfg.Statement, job: cfg.JobStatement, mysql: true, killer: killer, log: cfg.log(), tracer: cfg.Tracer}
 	db := sql.OpenDB(&limitConnector{inner: &classifyingConnector{drv: conn.Driver(), open: conn.Connect}, l: lim})
 	db.SetMaxOpenConns(cfg.MaxOpen)
 	db.SetMaxIdleConns(cfg.MaxOpen)

@@ -83,7 +83,17 @@ func (s *Service) Replace(ctx context.Context, d Draft) (Stock, error) {
 		return Stock{}, err
 	}
 	s.notify()
-	return st, nil
+	return s.reread(ctx, st), nil
+}
+
+// reread returns the stock as stored after a write (with the previous
+// price the database keeps), or st when it cannot be read back: the write
+// succeeded, so it is not reported as failed.
+func (s *Service) reread(ctx context.Context, st Stock) Stock {
+	if got, err := s.store.Get(ctx, st.Symbol); err == nil {
+		return got
+	}
+	return st
 }
 
 // SetPrice changes only the price of a stock.
@@ -102,7 +112,7 @@ func (s *Service) SetPrice(ctx context.Context, symbol, price string) (Stock, er
 		return Stock{}, err
 	}
 	s.notify()
-	return cur, nil
+	return s.reread(ctx, cur), nil
 }
 
 // Delete delists a stock.

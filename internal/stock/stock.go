@@ -39,6 +39,20 @@ type Stock struct {
 	Price     int64 // units of 10^-PriceScale of Currency
 	Currency  string
 	UpdatedAt time.Time
+	// PreviousPrice is the price before the latest price change, nil until
+	// the price first changes or after a change of currency (the database
+	// keeps it, for writes by plain SQL too; Store.Insert and Update
+	// ignore it).
+	PreviousPrice *int64
+}
+
+// ChangePercent is the latest price change in percent (PercentChange from
+// PreviousPrice to Price); ok is false when there is none.
+func (s Stock) ChangePercent() (pct string, ok bool) {
+	if s.PreviousPrice == nil {
+		return "", false
+	}
+	return PercentChange(*s.PreviousPrice, s.Price)
 }
 
 // Image is a stock as a change record saw it, before or after the change.

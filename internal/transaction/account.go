@@ -136,10 +136,6 @@ func checkAccountID(v *fault.Validation, field, id string) {
 	}
 }
 
-// SetAccounts lets transactions belong to the accounts a checks, like
-// WithAccounts, on a Service already built (before it serves).
-func (s *Service) SetAccounts(a AccountChecker) { s.accounts = a }
-
 type importingKey struct{}
 
 // Importing reports whether ctx is that of CreateImported: a Classifier

@@ -18,9 +18,11 @@ type CategoryChecker interface {
 	UnknownCategories(ctx context.Context, userID string, ids []string) ([]string, error)
 }
 
-// SetClassifier sets the hook that categorizes new transactions and learns
-// from manual choices; nil (the default) turns both off.
-func (s *Service) SetClassifier(c Classifier) { s.classifier = c }
+// WithClassifier makes c the hook that categorizes new transactions and
+// learns from manual choices (default: none, and both are off). The hook is
+// built before the Service (the classifier's Engine), so that the
+// classifier's own Service can be built over this one afterwards.
+func WithClassifier(c Classifier) Option { return func(s *Service) { s.classifier = c } }
 
 // SetCategory categorizes one transaction. A manual categorization always
 // applies; an automatic one is ErrManualCategory when the category was chosen
@@ -180,7 +182,7 @@ func (s *Service) autoCategorize(ctx context.Context, userID string, txs []Trans
 		at   []int
 	)
 	for i, t := range txs {
-		if t.CategoryID == "" {
+		if t.CategoryID == "" && t.TransferID == "" { // a transfer is neither spending nor income
 			open = append(open, t)
 			at = append(at, i)
 		}

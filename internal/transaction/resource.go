@@ -27,6 +27,8 @@ type Resource struct {
 	Version            int64    `json:"version"`
 	// AccountID is the account it belongs to (null: none).
 	AccountID *string `json:"account_id"`
+	// TransferID is the transfer it is a leg of (left out when none).
+	TransferID *string `json:"transfer_id,omitempty"`
 }
 
 // NewResource renders t in its JSON form.
@@ -45,6 +47,7 @@ func NewResource(t Transaction) Resource {
 		UpdatedAt:      t.UpdatedAt.UTC().Format(time.RFC3339Nano),
 		Version:        t.Version,
 		AccountID:      optional(t.AccountID),
+		TransferID:     optional(t.TransferID),
 	}
 	if Automatic(t.CategorySource) {
 		c := float64(t.CategoryConfidence) / MaxConfidence

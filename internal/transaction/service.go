@@ -217,6 +217,9 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 		if err != nil {
 			return Transaction{}, err
 		}
+		if err := checkLeg(cur, next); err != nil {
+			return Transaction{}, err
+		}
 		if accountChanged(cur, next) {
 			if err := s.checkAccounts(ctx, userID, []Transaction{next}, ""); err != nil {
 				return Transaction{}, err
@@ -248,17 +251,19 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 
 // Delete removes a transaction. ifVersion > 0 makes it conditional. The
 // classifier hears of a deleted manual categorization (a Categorized with
-// a zero After), so that it forgets what it learned from it.
+// a zero After), so that it forgets what it learned from it. A leg of a
+// transfer is not deleted on its own (ErrTransferLeg, 409): DeleteTransfer
+// removes both.
 func (s *Service) Delete(ctx context.Context, userID, id string, ifVersion int64) error {
 	if !validID(id) {
 		return ErrNotFound
 	}
-	var cur Transaction
-	if s.classifier != nil {
-		var err error
-		if cur, err = s.store.Get(ctx, userID, id); err != nil {
-			return err
-		}
+	cur, err := s.store.Get(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if cur.TransferID != "" {
+		return legError(cur, "it is not deleted on its own")
 	}
 	if err := s.store.Delete(ctx, userID, id, ifVersion); err != nil {
 		return err

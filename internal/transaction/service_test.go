@@ -135,6 +135,61 @@ func (f *fakeStore) PurgeIdempotency(_ context.Context, before time.Time) (int64
 	return n, nil
 }
 
+func (f *fakeStore) TransferLegs(_ context.Context, userID, id string) ([]transaction.Transaction, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []transaction.Transaction
+	for _, t := range f.rows {
+		if t.UserID == userID && t.TransferID == id {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) DeleteTransfer(_ context.Context, userID, id string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := int64(0)
+	for k, t := range f.rows {
+		if t.UserID == userID && t.TransferID == id {
+			delete(f.rows, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *fakeStore) LinkTransfer(_ context.Context, userID, id string, ids []string, at time.Time) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, x := range ids {
+		if t, ok := f.rows[x]; !ok || t.UserID != userID || t.TransferID != "" {
+			return 0, nil
+		}
+	}
+	for _, x := range ids {
+		t := f.rows[x]
+		t.TransferID, t.Version, t.UpdatedAt = id, t.Version+1, at
+		f.rows[x] = t
+	}
+	return int64(len(ids)), nil
+}
+
+func (f *fakeStore) UnlinkTransfer(_ context.Context, userID, id string, at time.Time) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := int64(0)
+	for k, t := range f.rows {
+		if t.UserID == userID && t.TransferID == id {
+			t.TransferID, t.Version, t.UpdatedAt = "", t.Version+1, at
+			f.rows[k] = t
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (f *fakeStore) GetMany(context.Context, string, []string) ([]transaction.Transaction, error) {
 	return nil, errors.New("fakeStore: GetMany is not used by these tests")
 }

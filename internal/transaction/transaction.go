@@ -127,7 +127,7 @@ type Categorized struct {
 	Before, After Transaction
 }
 
-// Classifier is the hook the Service calls when it is set (SetClassifier):
+// Classifier is the hook the Service calls when it is given one (WithClassifier):
 // to categorize new transactions, and to learn from manual choices. It
 // handles its own failures (a new transaction is stored uncategorized
 // rather than refused).
@@ -220,4 +220,18 @@ type Store interface {
 	// ReassignCategory moves userID's transactions from one category to
 	// another ("" = uncategorized), keeping who decided it.
 	ReassignCategory(ctx context.Context, userID, from, to string, at time.Time) (int64, error)
+	// TransferLegs returns the transactions of userID whose TransferID is
+	// id (none when there is no such transfer).
+	TransferLegs(ctx context.Context, userID, id string) ([]Transaction, error)
+	// DeleteTransfer removes every leg of userID's transfer id at once and
+	// returns how many it removed.
+	DeleteTransfer(ctx context.Context, userID, id string) (int64, error)
+	// LinkTransfer sets the TransferID of userID's transactions ids that
+	// are in no transfer yet to id, bumping their versions and setting
+	// updated_at to at: all of them or, when any is missing or linked
+	// already, none. It returns how many it linked.
+	LinkTransfer(ctx context.Context, userID, id string, ids []string, at time.Time) (int64, error)
+	// UnlinkTransfer clears the TransferID of the legs of userID's transfer
+	// id, bumping their versions, and returns how many it changed.
+	UnlinkTransfer(ctx context.Context, userID, id string, at time.Time) (int64, error)
 }

@@ -19,13 +19,28 @@ import (
 
 // Store is an account.Store on a sqldb.DB.
 type Store struct {
-	db *sqldb.DB
+	db  *sqldb.DB
+	cap sqldb.RowCap // the most accounts of one user
 }
 
 var _ account.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithRowCap makes Insert refuse (409, naming c) an account past c.Max of
+// one user, counted in the insert's own database transaction (default:
+// account.MaxAccounts; a zero Max is no cap).
+func WithRowCap(c sqldb.RowCap) Option { return func(s *Store) { s.cap = c } }
+
 // New returns a Store on db.
-func New(db *sqldb.DB) *Store { return &Store{db: db} }
+func New(db *sqldb.DB, opts ...Option) *Store {
+	s := &Store{db: db, cap: sqldb.RowCap{Max: account.MaxAccounts, What: "accounts", Hint: "delete accounts you no longer use (those without transactions)"}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 const columns = `id, user_id, name, kind, currency, opening_minor, opening_date, institution, number, closed, created_at, updated_at, version`
 
@@ -33,9 +48,17 @@ const columns = `id, user_id, name, kind, currency, opening_minor, opening_date,
 // whatever their collations.
 func nameKey(name string) string { return strings.ToLower(name) }
 
-// Insert adds a.
+// Insert adds a, unless its user has as many accounts as the cap allows.
 func (s *Store) Insert(ctx context.Context, a account.Account) error {
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO accounts (`+columns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("accountsql: insert: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "accounts", a.UserID, 1, s.cap); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO accounts (`+columns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.UserID, a.Name, a.Kind, a.Currency, a.OpeningBalance, nullable(a.OpeningDate), nullable(a.Institution),
 		nullable(a.Number), a.Closed, sqldb.FormatTime(a.CreatedAt), sqldb.FormatTime(a.UpdatedAt), a.Version, nameKey(a.Name))
 	if sqldb.IsDuplicate(err) {
@@ -43,6 +66,9 @@ func (s *Store) Insert(ctx context.Context, a account.Account) error {
 	}
 	if err != nil {
 		return fmt.Errorf("accountsql: insert: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("accountsql: insert: commit: %w", err)
 	}
 	return nil
 }

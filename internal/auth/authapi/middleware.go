@@ -1,6 +1,7 @@
 package authapi
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -10,9 +11,11 @@ import (
 )
 
 // Require authenticates every request with an "Authorization: Bearer KEY"
-// header (an API key, or a JWT when the service has a token verifier) and
-// stores the principal in the context (auth.FromContext); without valid
-// credentials the answer is 401 problem+json. Reads need the read scope,
+// header (an API key, or a JWT when the service has a token verifier) or,
+// without that header, the session cookie (auth.SessionCookie, whose
+// requests that change state must carry auth.CSRFHeader: 403 otherwise),
+// and stores the principal in the context (auth.FromContext); without
+// valid credentials the answer is 401 problem+json. Reads need the read scope,
 // other methods write. A request that already carries a principal (the
 // gateway authenticated it in this process) is not authenticated again;
 // its scope is still checked.
@@ -49,6 +52,10 @@ func require(svc *auth.Service, log *slog.Logger, failed func(reason string), sc
 				next.ServeHTTP(w, r)
 				return
 			}
+			if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" && r.Header.Get("Authorization") == "" {
+				serveSession(w, r, svc, log, failed, scope(r), c.Value, next)
+				return
+			}
 			key, ok := web.Bearer(r.Header.Get("Authorization"))
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="trx"`)
@@ -79,4 +86,40 @@ func require(svc *auth.Service, log *slog.Logger, failed func(reason string), sc
 			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 		})
 	}
+}
+
+// serveSession authenticates r by its session cookie.
+func serveSession(w http.ResponseWriter, r *http.Request, svc *auth.Service, log *slog.Logger, failed func(string), scope, secret string, next http.Handler) {
+	p, err := svc.AuthenticateSession(r.Context(), secret, r.Method, r.Header.Get(auth.CSRFHeader))
+	if err != nil {
+		switch fault.KindOf(err) {
+		case fault.Unauthenticated:
+			failed("invalid")
+		case fault.Forbidden:
+			failed("csrf")
+		default:
+			failed("error")
+		}
+		WriteAuthError(w, r, log, err)
+		return
+	}
+	if err := auth.CheckScope(p, scope); err != nil {
+		failed("scope")
+		web.Error(w, r, log, err)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+}
+
+// CSRFProblem is the problem type of a refused CSRF check.
+const CSRFProblem = web.ProblemBase + "csrf"
+
+// WriteAuthError writes err as problem+json, a CSRF refusal (auth.ErrCSRF)
+// with the type CSRFProblem.
+func WriteAuthError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if errors.Is(err, auth.ErrCSRF) {
+		web.WriteProblem(w, r, web.Problem{Type: CSRFProblem, Status: http.StatusForbidden, Detail: fault.Message(err)})
+		return
+	}
+	web.Error(w, r, log, err)
 }

@@ -27,8 +27,8 @@ import (
 type Bridge struct {
 	nc      *nats.Conn
 	subject string
-	origin  string // this process, whose own messages are not applied twice
-	svc     *auth.Service
+	origin  string        // this process, whose own messages are not applied twice
+	svc     *auth.Service // the service Listen subscribed
 	log     *slog.Logger
 	sub     *nats.Subscription
 	// Poll is how often Run looks for a reconnection (default 1s).
@@ -44,36 +44,49 @@ type message struct {
 // subjects start with prefix (event.Bus.Prefix).
 func Subject(prefix string) string { return prefix + ".ctl.auth.invalidate" }
 
-// Start subscribes svc to the other replicas' invalidations and makes svc
-// broadcast its own. Run must then run until shutdown.
-func Start(nc *nats.Conn, prefix string, svc *auth.Service, log *slog.Logger) (*Bridge, error) {
+// New returns the bridge of the installation whose subjects start with
+// prefix (event.Bus.Prefix) on nc. It is built before the auth.Service,
+// which broadcasts through it (auth.WithBroadcaster(b, b.Failed)); Listen
+// then subscribes that service to the other replicas' invalidations, and
+// Run must run until shutdown.
+func New(nc *nats.Conn, prefix string, log *slog.Logger) *Bridge {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	br := &Bridge{nc: nc, subject: Subject(prefix), origin: hex.EncodeToString(b[:]), svc: svc, log: log, Poll: time.Second}
-	sub, err := nc.Subscribe(br.subject, func(m *nats.Msg) {
+	return &Bridge{nc: nc, subject: Subject(prefix), origin: hex.EncodeToString(b[:]), log: log, Poll: time.Second}
+}
+
+// Listen subscribes svc (the service built with this bridge as its
+// broadcaster) to the other replicas' invalidations. Call it once, before
+// Run.
+func (b *Bridge) Listen(svc *auth.Service) error {
+	sub, err := b.nc.Subscribe(b.subject, func(m *nats.Msg) {
 		var msg message
 		if err := json.Unmarshal(m.Data, &msg); err != nil {
-			log.Warn("auth_invalidation_bad_message", "err", err)
+			b.log.Warn("auth_invalidation_bad_message", "err", err)
 			return
 		}
-		if msg.Origin == br.origin {
+		if msg.Origin == b.origin {
 			return // applied when it was made
 		}
 		svc.Apply(msg.Invalidation)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("authnats: subscribe: %w", err)
+		return fmt.Errorf("authnats: subscribe: %w", err)
 	}
 	// The subscription is live on the server before the first broadcast.
-	if err := nc.Flush(); err != nil {
+	if err := b.nc.Flush(); err != nil {
 		_ = sub.Unsubscribe()
-		return nil, fmt.Errorf("authnats: subscribe: %w", err)
+		return fmt.Errorf("authnats: subscribe: %w", err)
 	}
-	br.sub = sub
-	svc.SetBroadcaster(br, func(err error) {
-		log.Warn("auth_invalidation_not_broadcast", "err", err, "bound", "the other replicas' cache TTL")
-	})
-	return br, nil
+	b.svc, b.sub = svc, sub
+	return nil
+}
+
+// Failed logs a broadcast that failed (the func auth.WithBroadcaster
+// takes): the other replicas keep the stale principal for at most their
+// cache's TTL.
+func (b *Bridge) Failed(err error) {
+	b.log.Warn("auth_invalidation_not_broadcast", "err", err, "bound", "the other replicas' cache TTL")
 }
 
 // Broadcast sends inv to the other replicas and waits until NATS has it.

@@ -37,15 +37,18 @@ type replica struct {
 	heard chan auth.Invalidation
 }
 
-func newReplica(t *testing.T, ctx context.Context, url string, svc *auth.Service) *replica {
+// newReplica builds a replica's auth service over store, with a cache and
+// the bridge on a NATS connection of its own.
+func newReplica(t *testing.T, ctx context.Context, url string, store auth.Store, opts ...auth.Option) *replica {
 	t.Helper()
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	b, err := authnats.Start(nc, "trxtest", svc, slog.New(slog.DiscardHandler))
-	if err != nil {
+	b := authnats.New(nc, "trxtest", slog.New(slog.DiscardHandler))
+	svc := auth.NewService(store, append([]auth.Option{auth.WithCache(time.Hour, 0), auth.WithBroadcaster(b, b.Failed)}, opts...)...)
+	if err := b.Listen(svc); err != nil {
 		t.Fatal(err)
 	}
 	b.Poll = 10 * time.Millisecond
@@ -78,8 +81,8 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 	ctx := context.Background()
 	url := natsURL(t)
 	db := sqldbtest.Open(t, "sqlite")
-	a := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
-	b := newReplica(t, ctx, url, auth.NewService(authsql.New(db), auth.WithCache(time.Hour, 0)))
+	a := newReplica(t, ctx, url, authsql.New(db))
+	b := newReplica(t, ctx, url, authsql.New(db))
 	_, key, err := a.svc.AddUser(ctx, "alice", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -122,5 +125,69 @@ func TestRevocationReachesEveryReplica(t *testing.T) {
 	}
 	if n := b.svc.CacheLen(); n != 0 {
 		t.Fatalf("cached %d after the reconnection", n)
+	}
+}
+
+// TestSessionEndReachesEveryReplica: a session signed out on one replica,
+// and every session of a user whose password changed on another, stop
+// authenticating on the others at once, though cached there for an hour.
+func TestSessionEndReachesEveryReplica(t *testing.T) {
+	ctx := context.Background()
+	url := natsURL(t)
+	db := sqldbtest.Open(t, "sqlite")
+	cfg := auth.WithSessions(auth.SessionConfig{Password: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1}})
+	a := newReplica(t, ctx, url, authsql.New(db), cfg)
+	b := newReplica(t, ctx, url, authsql.New(db), cfg)
+	if _, _, err := a.svc.AddUser(ctx, "alice", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.svc.SetPassword(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, a.heard)
+	next(t, b.heard)
+	signIn := func() (string, auth.Principal) {
+		t.Helper()
+		secret, _, _, err := a.svc.SignIn(ctx, auth.SignIn{Name: "alice", Password: "correct horse battery", ClientIP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := b.svc.AuthenticateSession(ctx, secret, "GET", "") // cached on both now
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.svc.AuthenticateSession(ctx, secret, "GET", ""); err != nil {
+			t.Fatal(err)
+		}
+		return secret, p
+	}
+	one, p1 := signIn()
+	two, _ := signIn()
+	three, _ := signIn()
+
+	if err := a.svc.EndSession(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	if inv := next(t, b.heard); inv.SessionID != p1.SessionID {
+		t.Fatalf("b heard %+v", inv)
+	}
+	if _, err := b.svc.AuthenticateSession(ctx, one, "GET", ""); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("signed-out session on the other replica: %v", err)
+	}
+	if _, err := b.svc.AuthenticateSession(ctx, two, "GET", ""); err != nil {
+		t.Fatalf("another session: %v", err)
+	}
+	next(t, a.heard)
+
+	if err := b.svc.SetPassword(ctx, "alice", "another good password"); err != nil {
+		t.Fatal(err)
+	}
+	if inv := next(t, a.heard); inv.SessionsOf != p1.UserID {
+		t.Fatalf("a heard %+v", inv)
+	}
+	for _, secret := range []string{two, three} {
+		if _, err := a.svc.AuthenticateSession(ctx, secret, "GET", ""); !errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("a session after the password changed elsewhere: %v", err)
+		}
 	}
 }

@@ -35,8 +35,12 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, k auth.Key) error {
 	if !u.Identity.IsZero() {
 		iss, sub = u.Identity.Issuer, u.Identity.Subject
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, created_at, jwt_issuer, jwt_subject) VALUES (?, ?, ?, ?, ?)`,
-		u.ID, u.Name, sqldb.FormatTime(u.CreatedAt), iss, sub)
+	scopes := strings.Join(u.Scopes, ",")
+	if scopes == "" {
+		scopes = auth.ScopeRead + "," + auth.ScopeWrite
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, name, created_at, jwt_issuer, jwt_subject, scopes) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Name, sqldb.FormatTime(u.CreatedAt), iss, sub, scopes)
 	if sqldb.IsDuplicate(err) {
 		if sub != nil {
 			if _, ierr := s.UserByIdentity(ctx, u.Identity); ierr == nil {
@@ -264,12 +268,15 @@ func (s *Store) CreateTicket(ctx context.Context, t auth.Ticket, now time.Time) 
 		return fmt.Errorf("authsql: purge tickets: %w", err)
 	}
 	p := t.Principal
-	var key any
+	var key, session any
 	if p.KeyID != "" {
 		key = p.KeyID
 	}
-	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO ws_tickets (digest, user_id, key_id, scopes, method, cred_expires_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.Digest, p.UserID, key, strings.Join(p.Scopes, ","), p.Method, nullTime(p.ExpiresAt), sqldb.FormatTime(t.ExpiresAt))
+	if p.SessionID != "" {
+		session = p.SessionID
+	}
+	_, err := s.db.Write.ExecContext(ctx, `INSERT INTO ws_tickets (digest, user_id, key_id, session_id, scopes, method, cred_expires_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.Digest, p.UserID, key, session, strings.Join(p.Scopes, ","), p.Method, nullTime(p.ExpiresAt), sqldb.FormatTime(t.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("authsql: create ticket: %w", err)
 	}
@@ -290,19 +297,19 @@ func (s *Store) Ticket(ctx context.Context, digest string, now time.Time, take b
 		q = tx.QueryRowContext
 	}
 	var (
-		t                    = auth.Ticket{Digest: digest}
-		key, credExp         sql.NullString
-		scopes, method, expS string
+		t                     = auth.Ticket{Digest: digest}
+		key, session, credExp sql.NullString
+		scopes, method, expS  string
 	)
-	err := q(ctx, `SELECT user_id, key_id, scopes, method, cred_expires_at, expires_at FROM ws_tickets WHERE digest = ? AND expires_at > ?`,
-		digest, sqldb.FormatTime(now)).Scan(&t.Principal.UserID, &key, &scopes, &method, &credExp, &expS)
+	err := q(ctx, `SELECT user_id, key_id, session_id, scopes, method, cred_expires_at, expires_at FROM ws_tickets WHERE digest = ? AND expires_at > ?`,
+		digest, sqldb.FormatTime(now)).Scan(&t.Principal.UserID, &key, &session, &scopes, &method, &credExp, &expS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return auth.Ticket{}, auth.ErrTicket
 	}
 	if err != nil {
 		return auth.Ticket{}, fmt.Errorf("authsql: ticket: %w", err)
 	}
-	t.Principal.KeyID, t.Principal.Method = key.String, method
+	t.Principal.KeyID, t.Principal.SessionID, t.Principal.Method = key.String, session.String, method
 	if scopes != "" {
 		t.Principal.Scopes = strings.Split(scopes, ",")
 	}
@@ -359,17 +366,19 @@ func nullInt(n int) any {
 	return n
 }
 
-const userColumns = `id, name, created_at, jwt_issuer, jwt_subject`
+const userColumns = `id, name, created_at, jwt_issuer, jwt_subject, scopes`
 
 func scanUser(sc interface{ Scan(...any) error }) (auth.User, error) {
 	var (
 		u        auth.User
 		created  string
 		iss, sub []byte // VARBINARY on MySQL: compared and kept byte for byte
+		scopes   string
 	)
-	if err := sc.Scan(&u.ID, &u.Name, &created, &iss, &sub); err != nil {
+	if err := sc.Scan(&u.ID, &u.Name, &created, &iss, &sub, &scopes); err != nil {
 		return u, err
 	}
+	u.Scopes = strings.Split(scopes, ",")
 	if sub != nil {
 		u.Identity = auth.Identity{Issuer: string(iss), Subject: string(sub)}
 	}

@@ -43,9 +43,9 @@ func (e *apiEnv) replica() (*httptest.Server, *classifier.Service) {
 	srv := e.env.Start(func(mux *http.ServeMux, authn func(http.Handler) http.Handler) {
 		db, log := e.env.DB, e.env.Log
 		ctx, cancel := context.WithCancel(context.Background())
-		txs := transaction.NewService(transactionsql.New(db))
-		cls = classifier.NewService(ctx, classifiersql.New(db), txs, nil, log)
-		txs.SetClassifier(cls)
+		eng := classifier.NewDefaultEngine(classifiersql.New(db), nil, nil, log)
+		txs := transaction.NewService(transactionsql.New(db), transaction.WithClassifier(eng))
+		cls = classifier.NewFromEngine(ctx, eng, txs)
 		e.t.Cleanup(func() { // after the server is closed
 			cancel()
 			cls.Wait()

@@ -358,11 +358,50 @@ func (s *Store) renumber(ctx context.Context, tx *sql.Tx, userID, moved string, 
 		i := min(max(pos-1, 0), len(order))
 		order = append(order[:i], append([]string{moved}, order[i:]...)...)
 	}
+	at := make(map[string]int, len(rules))
+	for _, r := range rules {
+		at[r.ID] = r.Position
+	}
+	var changed []rulePosition // the rules that move
 	for i, id := range order {
-		if _, err := tx.ExecContext(ctx, `UPDATE category_rules SET position = ? WHERE user_id = ? AND id = ? AND position <> ?`,
-			i+1, userID, id, i+1); err != nil {
-			return fmt.Errorf("classifiersql: renumber rules: %w", err)
+		if p, ok := at[id]; !ok || p != i+1 {
+			changed = append(changed, rulePosition{id, i + 1})
 		}
+	}
+	// One statement per 200 rules that move, not one per rule: a rule put
+	// first among 500 moves them all, under the user's lock.
+	for len(changed) > 0 {
+		n := min(len(changed), 200)
+		if err := setPositions(ctx, tx, userID, changed[:n]); err != nil {
+			return err
+		}
+		changed = changed[n:]
+	}
+	return nil
+}
+
+// rulePosition is a rule's new position.
+type rulePosition struct {
+	id  string
+	pos int
+}
+
+// setPositions sets the positions of some of the user's rules in one UPDATE.
+func setPositions(ctx context.Context, tx *sql.Tx, userID string, moves []rulePosition) error {
+	var q strings.Builder
+	q.WriteString(`UPDATE category_rules SET position = CASE id`)
+	args := make([]any, 0, 3*len(moves)+1)
+	for _, m := range moves {
+		q.WriteString(` WHEN ? THEN ?`)
+		args = append(args, m.id, m.pos)
+	}
+	q.WriteString(` END WHERE user_id = ? AND id IN (?` + strings.Repeat(`, ?`, len(moves)-1) + `)`)
+	args = append(args, userID)
+	for _, m := range moves {
+		args = append(args, m.id)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("classifiersql: renumber rules: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/fault"
+	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 )
 
@@ -40,19 +41,45 @@ func TestLimitsHoldUnderConcurrency(t *testing.T) {
 					Name: fmt.Sprintf("r%d", i), CategoryID: "travel", Enabled: true, CreatedAt: now, UpdatedAt: now, Version: 1,
 					Conditions: []classifier.Condition{{Field: "description", Op: "contains", Value: "x"}}})
 			}
+			// The rules below the limit are stored in one transaction, in
+			// order: through CreateRule each would renumber all the others
+			// (quadratic; minutes under -race on a busy machine), and what
+			// is tested is the concurrent creates at the limit.
+			seedRules := func(n int) error {
+				tx, err := db.Write.BeginTx(ctx, nil)
+				if err != nil {
+					return err
+				}
+				defer tx.Rollback() //nolint:errcheck // no-op after commit
+				for i := range n {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO category_rules (id, user_id, position, name, conditions, category_id, enabled, created_at, updated_at, version)
+						VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, uuid.Must(uuid.NewV7()).String(), u.ID, i+1, fmt.Sprintf("r%d", i),
+						`[{"field":"description","op":"contains","value":"x"}]`, "travel", true, sqldb.FormatTime(now), sqldb.FormatTime(now), 1); err != nil {
+						return err
+					}
+				}
+				return tx.Commit()
+			}
+			seedCategories := func(n int) error {
+				for i := range n {
+					if err := cat(i); err != nil {
+						return fmt.Errorf("category %d: %w", i, err)
+					}
+				}
+				return nil
+			}
 			for _, c := range []struct {
 				name   string
+				seed   func(n int) error
 				create func(int) error
 				max    int
 				count  func() int
 			}{
-				{"categories", cat, classifier.MaxCategories, func() int { cs, _ := s.ListCategories(ctx, u.ID); return len(cs) }},
-				{"rules", rule, classifier.MaxRules, func() int { rs, _ := s.ListRules(ctx, u.ID); return len(rs) }},
+				{"categories", seedCategories, cat, classifier.MaxCategories, func() int { cs, _ := s.ListCategories(ctx, u.ID); return len(cs) }},
+				{"rules", seedRules, rule, classifier.MaxRules, func() int { rs, _ := s.ListRules(ctx, u.ID); return len(rs) }},
 			} {
-				for i := range c.max - 10 {
-					if err := c.create(i); err != nil {
-						t.Fatalf("%s %d: %v", c.name, i, err)
-					}
+				if err := c.seed(c.max - 10); err != nil {
+					t.Fatalf("%s: %v", c.name, err)
 				}
 				var wg sync.WaitGroup
 				errs := make([]error, 30)

@@ -12,6 +12,8 @@
 //     items as transactions[3].amount), as the AWS Lambda and the CLI give.
 //   - GET totals the caller's stored transactions booked in [from, to),
 //     streamed from the database through a StoredSource one row at a time.
+//     The legs of transfers between the caller's accounts are left out
+//     (a transfer is neither spending nor income) unless transfers=include.
 //
 // Both take group_by=category,month (either or both) in the query string.
 package reportapi
@@ -35,11 +37,12 @@ import (
 // StoredSource reads a user's stored transactions for GET /api/v1/report.
 // transactionsql.Store is one.
 type StoredSource interface {
-	// Each calls fn for each transaction of userID booked in [from, to) (a
-	// zero bound is open), one at a time, without holding them all. Only
+	// Each calls fn for each transaction of userID booked in [sp.From,
+	// sp.To) (a zero bound is open), with the legs of transfers only when
+	// sp.Transfers is set, one at a time, without holding them all. Only
 	// ID, Amount, Currency, BookedAt and CategoryID are used. An error
 	// from fn stops it and is returned.
-	Each(ctx context.Context, userID string, from, to time.Time, fn func(transaction.Transaction) error) error
+	Each(ctx context.Context, userID string, sp transaction.Span, fn func(transaction.Transaction) error) error
 }
 
 // Config configures the report routes.
@@ -152,9 +155,17 @@ var errStop = errors.New("stop")
 // get totals the caller's stored transactions.
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	var v fault.Validation
-	q := web.Query(r, &v, "from", "to", "group_by")
+	q := web.Query(r, &v, "from", "to", "group_by", "transfers")
 	g := groupBy(&v, q["group_by"])
 	var from, to time.Time
+	transfers := false
+	switch q["transfers"] {
+	case "", "exclude":
+	case "include":
+		transfers = true
+	default:
+		v.Addf("transfers", "enum", "%q: use exclude (the default: a transfer between your accounts is neither spending nor income) or include", q["transfers"])
+	}
 	for _, p := range []struct {
 		name string
 		t    *time.Time
@@ -177,7 +188,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	p, _ := auth.FromContext(r.Context())
 	agg := report.NewAggregator(report.Options{GroupBy: g})
 	var bad error
-	err := h.src.Each(r.Context(), p.UserID, from, to, func(t transaction.Transaction) error {
+	err := h.src.Each(r.Context(), p.UserID, transaction.Span{From: from, To: to, Transfers: transfers}, func(t transaction.Transaction) error {
 		if err := agg.Add(report.Item{Minor: t.Amount, HasMinor: true, Currency: t.Currency, BookedAt: t.BookedAt, Category: t.CategoryID}); err != nil {
 			detail := err.Error()
 			if ie := (*report.ItemError)(nil); errors.As(err, &ie) {

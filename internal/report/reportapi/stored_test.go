@@ -263,7 +263,7 @@ type fakeSource struct {
 	err error
 }
 
-func (f fakeSource) Each(_ context.Context, _ string, _, _ time.Time, fn func(transaction.Transaction) error) error {
+func (f fakeSource) Each(_ context.Context, _ string, _ transaction.Span, fn func(transaction.Transaction) error) error {
 	for _, t := range f.txs {
 		if err := fn(t); err != nil {
 			return err

@@ -38,8 +38,7 @@ func newEnv(t *testing.T, d sqldb.Dialect) *env {
 	t.Helper()
 	e := apitest.New(t, d)
 	accounts := account.NewService(accountsql.New(e.DB))
-	txs := transaction.NewService(transactionsql.New(e.DB))
-	txs.SetAccounts(accounts)
+	txs := transaction.NewService(transactionsql.New(e.DB), transaction.WithAccounts(accounts))
 	imports := statement.NewService(statementsql.New(e.DB), accounts, txs,
 		statement.Config{SingleProcess: d == sqldb.SQLite, IsDuplicate: sqldb.IsDuplicate}, e.Log)
 	ctx, cancel := context.WithCancel(context.Background())

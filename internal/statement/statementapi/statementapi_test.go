@@ -488,3 +488,36 @@ func TestImportInlineMapping(t *testing.T) {
 		}
 	})
 }
+
+// TestUndoUnlinksTransfers: undoing an import whose transaction was linked
+// into a transfer removes that leg and leaves the other one an ordinary
+// transaction (no dangling leg).
+func TestUndoUnlinksTransfers(t *testing.T) {
+	engines(t, func(t *testing.T, d sqldb.Dialect) {
+		e := newEnv(t, d)
+		cheque, savings := e.account(e.alice, "Cheque", "ZAR"), e.account(e.alice, "Savings", "ZAR")
+		imp := e.importFile(e.alice, "account_id="+cheque.ID+"&preset=za-bank-statements",
+			[]byte("date,description,amount\n2024-02-05,To savings,-200.00\n2024-02-06,Bakery,-2.20\n"))
+		var out transaction.Resource
+		for _, tx := range e.transactions(e.alice, cheque.ID) {
+			if tx.Description == "To savings" {
+				out = tx
+			}
+		}
+		var in transaction.Resource
+		e.must(http.StatusCreated, e.alice, "POST", "/api/v1/transactions", map[string]any{"amount": "200.00", "currency": "ZAR",
+			"description": "From cheque", "booked_at": "2024-02-05", "account_id": savings.ID}, &in)
+		var tr struct {
+			ID string `json:"id"`
+		}
+		e.must(http.StatusCreated, e.alice, "POST", "/api/v1/transfers/link", map[string]any{"from_transaction_id": out.ID, "to_transaction_id": in.ID}, &tr)
+		e.must(http.StatusOK, e.alice, "DELETE", "/api/v1/imports/"+imp.ID, nil, nil)
+		var left transaction.Resource
+		e.must(http.StatusOK, e.alice, "GET", "/api/v1/transactions/"+in.ID, nil, &left)
+		if left.TransferID != nil || left.Version != in.Version+2 {
+			t.Fatalf("the other leg after the undo: transfer %v, version %d; want none, %d", left.TransferID, left.Version, in.Version+2)
+		}
+		e.must(http.StatusNotFound, e.alice, "GET", "/api/v1/transfers/"+tr.ID, nil, nil)
+		e.must(http.StatusNoContent, e.alice, "DELETE", "/api/v1/transactions/"+in.ID, nil, nil)
+	})
+}

@@ -24,29 +24,56 @@ import (
 
 // Store is a statement.Store on a sqldb.DB.
 type Store struct {
-	db *sqldb.DB
+	db  *sqldb.DB
+	cap sqldb.RowCap // the most imports of one user (see WithRowCap)
 }
 
 var _ statement.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithRowCap makes CreateImport refuse (409, naming c) an import past c.Max
+// of one user, counted in the insert's own database transaction (default:
+// no cap). Undone imports count until they are deleted.
+func WithRowCap(c sqldb.RowCap) Option { return func(s *Store) { s.cap = c } }
+
 // New returns a Store on db.
-func New(db *sqldb.DB) *Store { return &Store{db: db} }
+func New(db *sqldb.DB, opts ...Option) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 const importColumns = `id, user_id, account_id, state, format, preset, filename, rows_read, created, duplicates, rejected, skipped, removed,
 	problems, error, created_at, updated_at, heartbeat_at`
 
-// CreateImport adds imp.
+// CreateImport adds imp, unless its user has as many imports as the cap
+// allows.
 func (s *Store) CreateImport(ctx context.Context, imp statement.Import) error {
 	problems, err := json.Marshal(nonNil(imp.Problems))
 	if err != nil {
 		return fmt.Errorf("statementsql: create import: %w", err)
 	}
-	_, err = s.db.Write.ExecContext(ctx, `INSERT INTO imports (`+importColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	tx, err := s.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("statementsql: create import: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "imports", imp.UserID, 1, s.cap); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO imports (`+importColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		imp.ID, imp.UserID, imp.AccountID, imp.State, imp.Format, nullable(imp.Preset), nullable(imp.Filename), imp.Rows, imp.Created,
 		imp.Duplicates, imp.Rejected, imp.Skipped, imp.Removed, string(problems), nullable(imp.Error),
 		sqldb.FormatTime(imp.CreatedAt), sqldb.FormatTime(imp.UpdatedAt), sqldb.FormatTime(imp.HeartbeatAt))
 	if err != nil {
 		return fmt.Errorf("statementsql: create import: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("statementsql: create import: commit: %w", err)
 	}
 	return nil
 }
@@ -169,6 +196,14 @@ func (s *Store) Undo(ctx context.Context, userID, id string, at time.Time) (stat
 			return statement.Import{}, fmt.Errorf("statementsql: undo: %w", err)
 		}
 		return statement.Import{}, fault.New(fault.Conflict, "the import is not done (it is running, failed or undone already); there is nothing to undo")
+	}
+	// A transaction of the import linked into a transfer goes; its other
+	// leg (of another import, or made by hand) stays, no longer a leg.
+	if _, err := tx.ExecContext(ctx, `UPDATE transactions SET transfer_id = NULL, version = version + 1, updated_at = ?
+		WHERE user_id = ? AND (import_id IS NULL OR import_id <> ?) AND transfer_id IN
+		(SELECT transfer_id FROM (SELECT transfer_id FROM transactions WHERE import_id = ? AND user_id = ? AND transfer_id IS NOT NULL) AS legs)`,
+		sqldb.FormatTime(at), userID, id, id, userID); err != nil {
+		return statement.Import{}, fmt.Errorf("statementsql: undo: unlink transfers: %w", err)
 	}
 	res, err = tx.ExecContext(ctx, `DELETE FROM transactions WHERE import_id = ? AND user_id = ?`, id, userID)
 	if err != nil {

@@ -50,12 +50,25 @@ type Resource struct {
 	Price     string `json:"price"`
 	Currency  string `json:"currency"`
 	UpdatedAt string `json:"updated_at"`
+	// PreviousPrice and ChangePercent describe the latest price change
+	// (null until there is one), so that a list loaded after a change
+	// still shows it.
+	PreviousPrice *string `json:"previous_price"`
+	ChangePercent *string `json:"change_percent"`
 }
 
 // NewResource renders s for the API.
 func NewResource(s stock.Stock) Resource {
-	return Resource{Symbol: s.Symbol, Name: s.Name, Price: stock.FormatPrice(s.Price, s.Currency), Currency: s.Currency,
+	r := Resource{Symbol: s.Symbol, Name: s.Name, Price: stock.FormatPrice(s.Price, s.Currency), Currency: s.Currency,
 		UpdatedAt: s.UpdatedAt.UTC().Format(time.RFC3339Nano)}
+	if s.PreviousPrice != nil {
+		p := stock.FormatPrice(*s.PreviousPrice, s.Currency)
+		r.PreviousPrice = &p
+		if pct, ok := s.ChangePercent(); ok {
+			r.ChangePercent = &pct
+		}
+	}
+	return r
 }
 
 type input struct {

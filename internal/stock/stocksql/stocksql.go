@@ -41,7 +41,7 @@ func (s *Store) Insert(ctx context.Context, st stock.Stock) error {
 
 // Get returns one stock.
 func (s *Store) Get(ctx context.Context, symbol string) (stock.Stock, error) {
-	st, err := scan(s.db.Read.QueryRowContext(ctx, `SELECT symbol, name, price_micros, currency, updated_at FROM stocks WHERE symbol = ?`, symbol))
+	st, err := scan(s.db.Read.QueryRowContext(ctx, `SELECT `+stockColumns+` FROM stocks WHERE symbol = ?`, symbol))
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, stock.ErrNotFound
 	}
@@ -53,7 +53,7 @@ func (s *Store) Get(ctx context.Context, symbol string) (stock.Stock, error) {
 
 // List returns stocks in symbol order after the given symbol.
 func (s *Store) List(ctx context.Context, after string, limit int) ([]stock.Stock, error) {
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT symbol, name, price_micros, currency, updated_at FROM stocks WHERE symbol > ? ORDER BY symbol LIMIT ?`, after, limit)
+	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+stockColumns+` FROM stocks WHERE symbol > ? ORDER BY symbol LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("stocksql: list: %w", err)
 	}
@@ -147,15 +147,21 @@ func (s *Store) SetPrices(ctx context.Context, prices map[string]int64, at time.
 	return nil
 }
 
+const stockColumns = `symbol, name, price_micros, currency, updated_at, previous_price_micros`
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scan(r scanner) (stock.Stock, error) {
 	var (
-		st stock.Stock
-		at string
+		st   stock.Stock
+		at   string
+		prev sql.NullInt64
 	)
-	if err := r.Scan(&st.Symbol, &st.Name, &st.Price, &st.Currency, &at); err != nil {
+	if err := r.Scan(&st.Symbol, &st.Name, &st.Price, &st.Currency, &at, &prev); err != nil {
 		return st, err
+	}
+	if prev.Valid {
+		st.PreviousPrice = &prev.Int64
 	}
 	var err error
 	st.UpdatedAt, err = sqldb.ParseTime(at)

@@ -152,3 +152,70 @@ func TestConcurrentWritersCaptureAll(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviousPrice: the database keeps the price before the latest price
+// change, for writes through the store and by plain SQL alike; a write
+// that does not change the price keeps it, a change of currency clears it.
+func TestPreviousPrice(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := sqldbtest.Open(t, d)
+			st := stocksql.New(db)
+			now := time.Now().UTC()
+			check := func(step string, wantPrev int64, wantPct string) {
+				t.Helper()
+				got, err := st.Get(ctx, "ACME")
+				if err != nil {
+					t.Fatal(err)
+				}
+				list, err := st.List(ctx, "", 10)
+				if err != nil || len(list) != 1 {
+					t.Fatalf("list: %v %v", list, err)
+				}
+				for _, s := range []stock.Stock{got, list[0]} {
+					pct, ok := s.ChangePercent()
+					switch {
+					case wantPrev < 0 && s.PreviousPrice != nil:
+						t.Errorf("%s: previous price %d, want none", step, *s.PreviousPrice)
+					case wantPrev >= 0 && (s.PreviousPrice == nil || *s.PreviousPrice != wantPrev):
+						t.Errorf("%s: previous price %v, want %d", step, s.PreviousPrice, wantPrev)
+					case wantPct != pct || ok != (wantPct != ""):
+						t.Errorf("%s: change %q %v, want %q", step, pct, ok, wantPct)
+					}
+				}
+			}
+			if err := st.Insert(ctx, stock.Stock{Symbol: "ACME", Name: "Acme", Price: 100_000000, Currency: "USD", UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			check("inserted", -1, "")
+			if err := st.Update(ctx, stock.Stock{Symbol: "ACME", Name: "Acme", Price: 110_000000, Currency: "USD", UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			check("price changed", 100_000000, "10.00")
+			if err := st.Update(ctx, stock.Stock{Symbol: "ACME", Name: "Acme Corp", Price: 110_000000, Currency: "USD", UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			check("renamed, same price", 100_000000, "10.00")
+			if _, err := db.Write.ExecContext(ctx, `UPDATE stocks SET price_micros = 99000000 WHERE symbol = 'ACME'`); err != nil {
+				t.Fatal(err)
+			}
+			check("plain SQL", 110_000000, "-10.00")
+			if err := st.SetPrices(ctx, map[string]int64{"ACME": 120_000000}, now); err != nil {
+				t.Fatal(err)
+			}
+			check("batch", 99_000000, "21.21")
+			if err := st.Update(ctx, stock.Stock{Symbol: "ACME", Name: "Acme Corp", Price: 120_000000, Currency: "EUR", UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			check("currency changed", -1, "")
+			chs, err := stocksql.NewChanges(db).All(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(chs) != 6 {
+				t.Errorf("%d change records, want 6 (keeping the previous price records nothing): %v", len(chs), describe(chs))
+			}
+		})
+	}
+}

@@ -1,5 +1,6 @@
 // Package transactionapi is the HTTP API of the transactions service under
-// /api/v1/transactions.
+// /api/v1/transactions, and of transfers between a user's accounts under
+// /api/v1/transfers.
 package transactionapi
 
 import (
@@ -49,6 +50,10 @@ func RoutesWith(mux *http.ServeMux, svc *transaction.Service, authn func(http.Ha
 	handle("PUT /api/v1/transactions/{id}", h.replace)
 	handle("PATCH /api/v1/transactions/{id}", h.patch)
 	handle("DELETE /api/v1/transactions/{id}", h.delete)
+	handle("POST /api/v1/transfers", h.createTransfer)
+	handle("POST /api/v1/transfers/link", h.linkTransfer)
+	handle("GET /api/v1/transfers/{id}", h.getTransfer)
+	handle("DELETE /api/v1/transfers/{id}", h.deleteTransfer)
 }
 
 // Resource is a transaction as the API shows it (the type lives in the

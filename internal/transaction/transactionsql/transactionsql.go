@@ -23,7 +23,9 @@ import (
 // Store is a transaction.Store on a sqldb.DB.
 type Store struct {
 	db     *sqldb.DB
-	outbox bool // record the writes' events in user_events (see WithOutbox)
+	outbox bool         // record the writes' events in user_events (see WithOutbox)
+	probe  int          // see candidateLimit; New sets it, tests lower it
+	cap    sqldb.RowCap // the most transactions of one user (see WithRowCap)
 }
 
 var _ transaction.Store = (*Store)(nil)
@@ -37,9 +39,14 @@ type Option func(*Store)
 // an event stream would only pile them up.
 func WithOutbox() Option { return func(s *Store) { s.outbox = true } }
 
+// WithRowCap makes Insert refuse (409, naming c) a write that would take a
+// user past c.Max transactions, counted in the write's own database
+// transaction (default: no cap).
+func WithRowCap(c sqldb.RowCap) Option { return func(s *Store) { s.cap = c } }
+
 // New returns a Store on db.
 func New(db *sqldb.DB, opts ...Option) *Store {
-	s := &Store{db: db}
+	s := &Store{db: db, probe: candidateLimit}
 	for _, o := range opts {
 		o(s)
 	}
@@ -75,7 +82,7 @@ func retryable(err error) bool {
 }
 
 func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, events []transaction.Event) (*transaction.IdempotencyRecord, error) {
-	if idem == nil && len(txs) <= insertChunk && len(events) == 0 {
+	if idem == nil && len(txs) <= insertChunk && len(events) == 0 && s.cap.Max <= 0 {
 		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
 		q, args := insertStatement(txs)
 		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
@@ -105,6 +112,9 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 			return prior, nil
 		}
 	}
+	if err := s.underCap(ctx, tx, txs); err != nil {
+		return nil, err
+	}
 	for start := 0; start < len(txs); start += insertChunk {
 		q, args := insertStatement(txs[start:min(start+insertChunk, len(txs))])
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
@@ -118,6 +128,19 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 		return nil, fmt.Errorf("transactionsql: insert: commit: %w", err)
 	}
 	return nil, nil
+}
+
+// underCap checks the row cap for txs, which are one user's.
+func (s *Store) underCap(ctx context.Context, tx *sql.Tx, txs []transaction.Transaction) error {
+	if s.cap.Max <= 0 || len(txs) == 0 {
+		return nil
+	}
+	for _, t := range txs[1:] {
+		if t.UserID != txs[0].UserID {
+			return errors.New("transactionsql: insert: the transactions of one insert belong to one user")
+		}
+	}
+	return sqldb.UnderCap(ctx, tx, s.db.Dialect, "transactions", txs[0].UserID, len(txs), s.cap)
 }
 
 // insertStatement is one multi-row INSERT of txs.
@@ -287,92 +310,6 @@ func (s *Store) missed(ctx context.Context, res sql.Result, userID, id string) e
 	return transaction.ErrVersionMismatch
 }
 
-// List returns the transactions that match q, newest booked first.
-func (s *Store) List(ctx context.Context, q transaction.Query) ([]transaction.Transaction, error) {
-	var (
-		where = []string{"user_id = ?"}
-		args  = []any{q.UserID}
-	)
-	if !q.From.IsZero() {
-		where = append(where, "booked_at >= ?")
-		args = append(args, sqldb.FormatTime(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "booked_at < ?")
-		args = append(args, sqldb.FormatTime(q.To))
-	}
-	switch {
-	case q.Uncategorized:
-		where = append(where, "category_id IS NULL")
-	case q.CategoryID != "":
-		where = append(where, "category_id = ?")
-		args = append(args, q.CategoryID)
-	}
-	switch {
-	case q.OnlyManual:
-		where = append(where, "category_source = ?")
-		args = append(args, transaction.SourceManual)
-	case q.ExcludeManual:
-		where = append(where, "(category_source IS NULL OR category_source <> ?)")
-		args = append(args, transaction.SourceManual)
-	}
-	if q.AccountID != "" {
-		where = append(where, "account_id = ?")
-		args = append(args, q.AccountID)
-	}
-	if q.Currency != "" {
-		where = append(where, "currency = ?")
-		args = append(args, q.Currency)
-	}
-	if len(q.Bands) > 0 {
-		var ors []string
-		for _, b := range q.Bands {
-			cond := "currency IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(b.Currencies)), ", ") + ")"
-			for _, c := range b.Currencies {
-				args = append(args, c)
-			}
-			if b.Min != nil {
-				cond += " AND amount_minor >= ?"
-				args = append(args, *b.Min)
-			}
-			if b.Max != nil {
-				cond += " AND amount_minor <= ?"
-				args = append(args, *b.Max)
-			}
-			ors = append(ors, "("+cond+")")
-		}
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
-	}
-	if q.Text != "" {
-		where = append(where, `LOWER(description) LIKE ? ESCAPE '!'`)
-		args = append(args, "%"+escapeLike(strings.ToLower(q.Text))+"%")
-	}
-	if q.After != nil {
-		b := sqldb.FormatTime(q.After.BookedAt)
-		where = append(where, "(booked_at < ? OR (booked_at = ? AND id < ?))")
-		args = append(args, b, b, q.After.ID)
-	}
-	args = append(args, q.Limit)
-	rows, err := s.db.Read.QueryContext(ctx, `SELECT `+columns+` FROM transactions WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY booked_at DESC, id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("transactionsql: list: %w", err)
-	}
-	defer rows.Close()
-	out := make([]transaction.Transaction, 0, min(q.Limit, 64))
-	for rows.Next() {
-		t, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("transactionsql: list: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("transactionsql: list: %w", err)
-	}
-	return out, nil
-}
-
 // PurgeIdempotency forgets keys created before t.
 func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.Write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, sqldb.FormatTime(before))
@@ -380,11 +317,6 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int64, 
 		return 0, fmt.Errorf("transactionsql: purge idempotency keys: %w", err)
 	}
 	return res.RowsAffected()
-}
-
-// escapeLike escapes LIKE's wildcards with '!' (the ESCAPE character used).
-func escapeLike(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 func nullable(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

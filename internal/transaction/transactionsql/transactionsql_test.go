@@ -25,6 +25,7 @@ import (
 
 type storeEnv struct {
 	t          *testing.T
+	db         *sqldb.DB
 	s          *transactionsql.Store
 	alice, bob string // user ids
 }
@@ -33,7 +34,7 @@ func newStoreEnv(t *testing.T, d sqldb.Dialect) *storeEnv {
 	t.Helper()
 	db := sqldbtest.Open(t, d)
 	users := auth.NewService(authsql.New(db))
-	e := &storeEnv{t: t, s: transactionsql.New(db)}
+	e := &storeEnv{t: t, db: db, s: transactionsql.New(db)}
 	for _, name := range []string{"alice", "bob"} {
 		u, _, err := users.AddUser(context.Background(), name, nil)
 		if err != nil {
@@ -400,24 +401,68 @@ func TestStoreEach(t *testing.T) {
 		rows[0].CategoryID, rows[0].CategorySource = "travel", transaction.SourceManual
 		e.insert(rows...)
 		e.insert(tx(e.bob, 1, 9, "EUR", "bob"))
-		var got []transaction.Transaction
-		if err := e.s.Each(ctx, e.alice, base.AddDate(0, 0, 1), time.Time{}, func(t transaction.Transaction) error {
-			got = append(got, t)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		legs := []transaction.Transaction{tx(e.alice, 3, -500, "EUR", "to savings"), tx(e.alice, 3, 500, "EUR", "to savings")}
+		legs[0].TransferID, legs[1].TransferID = "0197a3c1-0000-7000-8000-000000000001", "0197a3c1-0000-7000-8000-000000000001"
+		e.insert(legs...)
+		each := func(sp transaction.Span) []transaction.Transaction {
+			var got []transaction.Transaction
+			if err := e.s.Each(ctx, e.alice, sp, func(t transaction.Transaction) error {
+				got = append(got, t)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return got
 		}
 		want := []transaction.Transaction{
 			{ID: rows[2].ID, UserID: e.alice, Amount: -3, Currency: "USD", BookedAt: rows[2].BookedAt},
 			{ID: rows[0].ID, UserID: e.alice, Amount: -1, Currency: "EUR", BookedAt: rows[0].BookedAt, CategoryID: "travel"},
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("each from day 1 (-want +got):\n%s", diff)
+		if diff := cmp.Diff(want, each(transaction.Span{From: base.AddDate(0, 0, 1)})); diff != "" {
+			t.Fatalf("each from day 1, transfers left out (-want +got):\n%s", diff)
+		}
+		got := each(transaction.Span{From: base.AddDate(0, 0, 1), Transfers: true})
+		if len(got) != 4 || got[2].TransferID != legs[0].TransferID || got[3].TransferID != legs[0].TransferID || got[2].Amount+got[3].Amount != 0 {
+			t.Fatalf("each from day 1 with transfers: %+v, want the two rows and both legs after them", got)
 		}
 		stop := errors.New("stop")
 		n := 0
-		if err := e.s.Each(ctx, e.alice, time.Time{}, time.Time{}, func(transaction.Transaction) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		if err := e.s.Each(ctx, e.alice, transaction.Span{}, func(transaction.Transaction) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
 			t.Fatalf("a failing callback: %v after %d rows, want its error after 1", err, n)
+		}
+	})
+}
+
+// TestStoreTransfer: the legs of a transfer are read and deleted together,
+// and only for their user.
+func TestStoreTransfer(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *storeEnv) {
+		ctx := context.Background()
+		id := uuid.Must(uuid.NewV7()).String()
+		legs := []transaction.Transaction{tx(e.alice, 0, 700, "EUR", "move"), tx(e.alice, 0, -700, "EUR", "move")}
+		legs[0].TransferID, legs[1].TransferID = id, id
+		other := tx(e.alice, 0, -700, "EUR", "not a transfer")
+		e.insert(append(legs, other)...)
+		got, err := e.s.TransferLegs(ctx, e.alice, id)
+		if err != nil || len(got) != 2 || got[0].ID != legs[1].ID || got[1].ID != legs[0].ID {
+			t.Fatalf("legs: %+v (%v), want the out leg then the in leg", got, err)
+		}
+		if got, err := e.s.TransferLegs(ctx, e.bob, id); err != nil || len(got) != 0 {
+			t.Fatalf("bob reads alice's transfer: %+v (%v)", got, err)
+		}
+		if n, err := e.s.DeleteTransfer(ctx, e.bob, id); err != nil || n != 0 {
+			t.Fatalf("bob deletes alice's transfer: %d (%v)", n, err)
+		}
+		if n, err := e.s.DeleteTransfer(ctx, e.alice, id); err != nil || n != 2 {
+			t.Fatalf("delete: %d (%v), want both legs", n, err)
+		}
+		for _, l := range legs {
+			if _, err := e.s.Get(ctx, e.alice, l.ID); !errors.Is(err, transaction.ErrNotFound) {
+				t.Fatalf("a deleted leg: %v", err)
+			}
+		}
+		if _, err := e.s.Get(ctx, e.alice, other.ID); err != nil {
+			t.Fatalf("the other transaction went with the transfer: %v", err)
 		}
 	})
 }

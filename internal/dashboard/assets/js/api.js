@@ -4,7 +4,7 @@
 // ApiError is a failed call: status (0 when the server could not be
 // reached) and the RFC 9457 problem the server sent (or one made up).
 export class ApiError extends Error {
-  constructor(status, problem, { network = false, method = '', path = '' } = {}) {
+  constructor(status, problem, { network = false, method = '', path = '', retryAfter = null } = {}) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
@@ -12,14 +12,22 @@ export class ApiError extends Error {
     this.network = network;
     this.method = method;
     this.path = path;
+    // retryAfter is the Retry-After of a 429 or 503 in seconds (null: none).
+    this.retryAfter = retryAfter;
   }
 }
 
+// SAFE are the methods that need no CSRF token with a session cookie.
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export class Api {
-  // key: the API key; options: fetch (for tests), base (default ''),
-  // onUnauthorized(err) called on any 401.
-  constructor(key, { fetch = globalThis.fetch.bind(globalThis), base = '', onUnauthorized = () => {} } = {}) {
+  // key: the API key, or '' for the session cookie of a password sign-in
+  // (then csrf, the session's token, goes with every state-changing call);
+  // options: fetch (for tests), base (default ''), onUnauthorized(err)
+  // called on any 401.
+  constructor(key, { fetch = globalThis.fetch.bind(globalThis), base = '', onUnauthorized = () => {}, csrf = '' } = {}) {
     this.key = key;
+    this.csrf = csrf;
     this.fetch = fetch;
     this.base = base;
     this.onUnauthorized = onUnauthorized;
@@ -27,8 +35,9 @@ export class Api {
 
   // request calls the API: query is an object of parameters (empty ones
   // left out), body is sent as JSON, headers are added. It resolves to
-  // {status, data, etag} and rejects with an ApiError.
-  async request(method, path, { query, body, headers = {}, signal } = {}) {
+  // {status, data, etag} and rejects with an ApiError. raw is a body sent
+  // as it is (a FormData or a Blob: the browser sets its Content-Type).
+  async request(method, path, { query, body, raw, headers = {}, signal } = {}) {
     let url = this.base + path;
     if (query) {
       const q = new URLSearchParams();
@@ -36,9 +45,13 @@ export class Api {
       const s = q.toString();
       if (s) url += `?${s}`;
     }
-    const h = { Accept: 'application/json', Authorization: `Bearer ${this.key}`, ...headers };
-    const init = { method, headers: h, signal };
-    if (body !== undefined) {
+    const h = { Accept: 'application/json', ...headers };
+    if (this.key) h.Authorization = `Bearer ${this.key}`;
+    else if (this.csrf && !SAFE.has(method)) h['X-CSRF-Token'] = this.csrf;
+    const init = { method, headers: h, signal, credentials: 'same-origin' };
+    if (raw !== undefined) {
+      init.body = raw;
+    } else if (body !== undefined) {
       h['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
@@ -65,7 +78,9 @@ export class Api {
     }
     if (!res.ok) {
       const problem = data && typeof data === 'object' ? data : {};
-      const err = new ApiError(res.status, { status: res.status, title: res.statusText, ...problem }, { method, path });
+      const wait = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+      const err = new ApiError(res.status, { status: res.status, title: res.statusText, ...problem },
+        { method, path, retryAfter: Number.isFinite(wait) && wait >= 0 ? wait : null });
       if (res.status === 401) this.onUnauthorized(err);
       throw err;
     }

@@ -17,11 +17,20 @@ export function categoryName(cats, id) {
   return c ? c.name : id;
 }
 
+// SOURCE_LABELS name each decision source in plain words.
+export const SOURCE_LABELS = Object.freeze({
+  manual: 'Chosen by you',
+  rule: 'One of your rules',
+  merchant: 'Same merchant as before',
+  model: 'Learned from your choices',
+  builtin: 'Built-in model',
+});
+
 // sourceBadge says who categorized a transaction, with the confidence of
 // an automatic decision.
 export function sourceBadge(t) {
   if (!t.category_source) return null;
-  const names = { manual: 'manual', rule: 'rule', model: 'learned', builtin: 'built-in' };
+  const names = { manual: 'manual', rule: 'rule', merchant: 'same merchant', model: 'learned', builtin: 'built-in' };
   const conf = t.category_confidence != null && t.category_source !== 'manual' ? ` ${Math.round(t.category_confidence * 100)}%` : '';
   return h('span', { class: `badge src-${t.category_source}`, title: sourceTitle(t.category_source) }, `${names[t.category_source] || t.category_source}${conf}`);
 }
@@ -30,6 +39,7 @@ function sourceTitle(src) {
   return {
     manual: 'Chosen by a person',
     rule: 'Set by one of your rules',
+    merchant: 'The category you gave this merchant before',
     model: 'Suggested by what trx learned from your own choices',
     builtin: 'Suggested by the built-in model',
   }[src] || src;
@@ -42,6 +52,8 @@ export function reason(result, rules) {
       const r = rules && rules.get(result.rule_id);
       return r ? `your rule \u201c${r.name}\u201d matched` : 'one of your rules matched';
     }
+    case 'merchant':
+      return result.reason ? `you categorized this merchant this way before (${result.reason})` : 'you categorized this merchant this way before';
     case 'model':
       return 'learned from the categories you chose before';
     case 'builtin':

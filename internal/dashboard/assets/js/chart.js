@@ -2,6 +2,7 @@
 // Content-Security-Policy holds) with their numbers as HTML text beside
 // them, which is what screen readers and narrow screens get.
 import { h } from './dom.js';
+import { formatClock } from './dates.js';
 
 const W = 300;
 
@@ -13,10 +14,25 @@ export function niceMax(v) {
   return 10 * p;
 }
 
+// timeTicks picks up to count evenly spread indexes of times (the first
+// and last always) and labels them: [{at: 0..1, text, datetime}].
+export function timeTicks(times, { count = 3, format = (t) => formatClock(t, { seconds: false }) } = {}) {
+  const n = times.length;
+  if (!n) return [];
+  const idx = n === 1 ? [0] : [...new Set(Array.from({ length: Math.min(count, n) }, (_, i) => Math.round((i * (n - 1)) / Math.max(1, Math.min(count, n) - 1))))];
+  return idx.map((i) => {
+    const t = times[i];
+    const d = t instanceof Date ? t : new Date(t);
+    return { at: n === 1 ? 1 : i / (n - 1), text: format(d), datetime: d.toISOString() };
+  });
+}
+
 // lineChart draws series ([{name, cls, values: [number|null]}], oldest
 // first, all the same length) on a shared y axis from 0. format renders a
-// value for the axis and the legend (which shows the latest value).
-export function lineChart({ series, label, format = String, height = 100 }) {
+// value for the axis and the legend (which shows the latest value). times
+// (optional, one per value, oldest first) gives the chart a time axis,
+// labelled in the browser's locale by formatTime (default: hour and minute).
+export function lineChart({ series, label, format = String, height = 100, times, formatTime }) {
   const n = Math.max(2, ...series.map((s) => s.values.length));
   let max = 0;
   for (const s of series) for (const v of s.values) if (v != null && v > max) max = v;
@@ -60,7 +76,8 @@ export function lineChart({ series, label, format = String, height = 100 }) {
   return h(
     'figure',
     { class: 'chart' },
-    h('div', { class: 'plot' }, h('span', { class: 'axis axis-max' }, format(max)), svg, h('span', { class: 'axis axis-min' }, format(0))),
+    h('div', { class: 'plot' }, h('span', { class: 'axis axis-max' }, format(max)), svg, h('span', { class: 'axis axis-min' }, format(0)),
+      times && times.length ? timeAxis(times.slice(-n), n, formatTime) : null),
     h(
       'figcaption',
       {},
@@ -71,6 +88,18 @@ export function lineChart({ series, label, format = String, height = 100 }) {
       })),
     ),
   );
+}
+
+// timeAxis labels the x axis: the times line up with the last values (a
+// series shorter than n is drawn from the right).
+function timeAxis(times, n, format) {
+  const offset = n - times.length;
+  const ticks = timeTicks(times, format ? { format } : {});
+  return h('div', { class: 'time-axis', 'aria-hidden': 'true' }, ticks.map((t) => {
+    const at = (offset + t.at * (times.length - 1)) / (n - 1);
+    const pos = at < 0.15 ? 'start' : at > 0.85 ? 'end' : 'mid';
+    return h('time', { datetime: t.datetime, class: `tick-${pos}`, 'data-at': at.toFixed(3) }, t.text);
+  }));
 }
 
 // barRows draws one group per row ({label, values: [{ratio, text}]}), one

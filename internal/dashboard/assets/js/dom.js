@@ -90,17 +90,9 @@ export function announce(message) {
   }, 50);
 }
 
-// formatDate renders an RFC 3339 time's UTC date as YYYY-MM-DD.
-export function formatDate(s) {
-  return String(s || '').slice(0, 10);
-}
-
-// formatTime renders a time for people in the browser's zone.
-export function formatTime(s) {
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-}
+// formatDate renders an RFC 3339 time's UTC date in the browser's locale
+// ("Nov 20, 2026"); isoDate gives YYYY-MM-DD for inputs.
+export { formatDate, formatTime, isoDate } from './dates.js';
 
 // percent renders a confidence between 0 and 1: "92%", "<1%".
 export function percent(p) {

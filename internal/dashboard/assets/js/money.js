@@ -1,5 +1,6 @@
 // Money from the API's decimal strings ("-1234.50"), without floats: every
 // operation works on BigInt units at the string's own scale.
+import { EXPONENTS } from './currencies.js';
 
 const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
@@ -84,46 +85,105 @@ export function ratio(a, b) {
   return Math.min(1, r);
 }
 
-// group puts a separator between thousands of an unsigned digit string.
-function group(digits, sep) {
-  let out = '';
-  for (let i = digits.length; i > 0; i -= 3) {
-    out = digits.slice(Math.max(0, i - 3), i) + (out ? sep + out : '');
+// The formatters below render in a locale (default: the browser's) through
+// Intl.NumberFormat, yet never through a float: the integer part is given
+// to Intl as a BigInt (exact at any size) and the fraction digits of the
+// decimal string are spliced into the parts Intl returns in place of its
+// zeros. Signs: 'auto' (only minus), 'always' (+ for positive, none for
+// zero) or 'never'; a minus is always a real minus sign (U+2212).
+
+const formatters = new Map();
+
+// numberFormat returns a cached Intl.NumberFormat.
+function numberFormat(locale, opts) {
+  const key = `${locale ?? ''}|${JSON.stringify(opts)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, opts);
+    formatters.set(key, f);
   }
-  return out;
+  return f;
 }
 
-// format renders a decimal string for people: thousands grouped, the
-// decimals kept as given, a real minus sign. Options: sign: 'auto' (only
-// minus), 'always' (+ for positive) or 'never'; minScale pads the decimals
-// (a currency's exponent); sep is the thousands separator (default ",").
-// format("-1234567.5", {minScale: 2}) is "−1,234,567.50".
-export function format(s, { sign: signMode = 'auto', minScale = 0, sep = ',' } = {}) {
+const SIGN = { auto: 'auto', always: 'exceptZero', never: 'never' };
+
+// localDigits returns the ten digits the locale writes (Latin in most).
+function localDigits(locale) {
+  const f = numberFormat(locale, { useGrouping: false });
+  return Array.from({ length: 10 }, (_, d) => f.format(d));
+}
+
+// exactParts is formatToParts of the decimal string s with Intl options
+// opts (style decimal or currency), at least minScale decimals, exactly.
+function exactParts(s, opts, { sign = 'auto', minScale = 0, locale } = {}) {
   const x = parse(s);
-  let [int, frac = ''] = toString(x.units < 0n ? -x.units : x.units, x.scale).split('.');
+  const neg = x.units < 0n;
+  let [int, frac = ''] = toString(neg ? -x.units : x.units, x.scale).split('.');
   while (frac.length < minScale) frac += '0';
-  const body = group(int, sep) + (frac ? `.${frac}` : '');
-  if (signMode === 'never' || x.units === 0n) return body;
-  if (x.units < 0n) return `\u2212${body}`;
-  return signMode === 'always' ? `+${body}` : body;
+  const f = numberFormat(locale, { ...opts, signDisplay: SIGN[sign] || 'auto', minimumFractionDigits: frac.length, maximumFractionDigits: frac.length });
+  const whole = BigInt(int);
+  // BigInt has no -0: a negative amount under 1 is laid out as ±1 and
+  // its integer digit put back to 0.
+  const zeroInt = whole === 0n;
+  const mag = zeroInt ? 1n : whole;
+  const lay = x.units === 0n ? 0n : neg ? -mag : mag;
+  const digits = /^[0-9]+$/.test(f.formatToParts(0n).find((p) => p.type === 'integer')?.value ?? '0') ? null : localDigits(locale);
+  const local = (t) => (digits ? t.replace(/[0-9]/g, (d) => digits[d]) : t);
+  return f.formatToParts(lay).map((p) => {
+    if (p.type === 'fraction') return { ...p, value: local(frac) };
+    if (p.type === 'integer' && zeroInt) return { ...p, value: local('0') };
+    if (p.type === 'minusSign') return { ...p, value: '\u2212' };
+    return p;
+  });
 }
 
-// formatMoney is format with the currency code after the amount:
-// formatMoney("-3.5", "EUR") is "−3.50 EUR" (EUR has two decimals).
+const join = (parts) => parts.map((p) => p.value).join('');
+
+// format renders a decimal string for people in the locale: digits
+// grouped, the decimals kept as given (padded to minScale, never rounded),
+// a real minus sign. format("-1234567.5", {minScale: 2, locale: 'en-US'})
+// is "−1,234,567.50"; in de-DE "−1.234.567,50".
+export function format(s, { sign = 'auto', minScale = 0, locale } = {}) {
+  return join(exactParts(s, { style: 'decimal' }, { sign, minScale, locale }));
+}
+
+// formatMoney renders an amount in its currency the locale's way, with at
+// least the currency's decimals (EXPONENTS): formatMoney("-3.5", "EUR")
+// is "−€3.50" in en-US and "−3,50 €" in de-DE. A code Intl does not take
+// falls back to the amount and the code ("12.00 XYZ1").
 export function formatMoney(s, currency, opts = {}) {
   const minScale = opts.minScale ?? exponent(currency);
-  return `${format(s, { ...opts, minScale })} ${currency}`;
+  try {
+    return join(exactParts(s, { style: 'currency', currency: String(currency).toUpperCase(), currencyDisplay: opts.display || 'symbol' }, { ...opts, minScale }));
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return `${format(s, { ...opts, minScale })} ${currency}`;
+  }
 }
 
-// Currencies whose minor unit is not 2 decimals (ISO 4217); others have 2.
-const EXPONENTS = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
-  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-};
+// formatPercent renders a percentage given as a decimal string ("12.5"
+// means 12.5%) in the locale, exactly: "+12.50%" in en-US, "+12,50 %" in
+// de-DE with {sign: 'always', minScale: 2}.
+export function formatPercent(s, { sign = 'auto', minScale = 0, locale } = {}) {
+  const num = exactParts(s, { style: 'decimal' }, { sign, minScale, locale });
+  // The percent sign and its spacing come from the locale's pattern for 1%.
+  const tpl = numberFormat(locale, { style: 'percent', signDisplay: 'never', maximumFractionDigits: 0 }).formatToParts(0.01);
+  const out = [];
+  let placed = false;
+  for (const p of tpl) {
+    if (['integer', 'group', 'decimal', 'fraction'].includes(p.type)) {
+      if (!placed) out.push(...num.filter((q) => ['integer', 'group', 'decimal', 'fraction'].includes(q.type)));
+      placed = true;
+    } else {
+      out.push(p);
+    }
+  }
+  const signPart = num.find((q) => q.type === 'minusSign' || q.type === 'plusSign');
+  return (signPart ? signPart.value : '') + join(out);
+}
 
-// exponent returns how many decimals currency's minor unit has.
+// exponent returns how many decimals currency's minor unit has (2 for a
+// code trx does not know), from the table generated from internal/money.
 export function exponent(currency) {
   return EXPONENTS[String(currency).toUpperCase()] ?? 2;
 }
@@ -138,6 +198,8 @@ export function normalizeInput(s) {
     t = t.replace(',', '.');
   } else if (/^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$/.test(t)) {
     t = t.replace(/,/g, '');
+  } else if (/^[+-]?\d{1,3}(\.\d{3})+,\d+$/.test(t)) {
+    t = t.replace(/\./g, '').replace(',', '.'); // 1.234,56 (German and others)
   }
   return t;
 }

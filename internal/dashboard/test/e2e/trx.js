@@ -75,5 +75,84 @@ export async function start() {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  return { url, key, api, stop, logs: () => errOut };
+  // passwd sets NAME's password with `trx users passwd NAME`, the
+  // password on standard input (the sessions API's command).
+  function passwd(name, password) {
+    execFileSync(bin, ['users', 'passwd', name, '--data', path.join(dir, 'data')], { input: `${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  return { url, key, api, passwd, stop, logs: () => errOut };
+}
+
+// launch starts Debian's headless Chromium (or $CHROMIUM).
+export function launch(chromium) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// useKeyForm shows the sign-in page's API key form when the page opened
+// on the name and password form (a server with password sign-in).
+export async function useKeyForm(page) {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const toggle = page.getByRole('button', { name: 'Use an API key instead' });
+  if (await toggle.isVisible()) await toggle.click();
+}
+
+// signInWithKey opens the dashboard at url and signs in with key.
+export async function signInWithKey(page, url, key) {
+  await page.goto(url);
+  await useKeyForm(page);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+}
+
+// watch collects CSP violations and uncaught errors of page into problems.
+export function watch(page, problems) {
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+}
+
+// unlabelled lists the visible controls of page without an accessible name.
+export function unlabelled(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea, button')) {
+      if (!el.checkVisibility()) continue;
+      const name = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+        (el.tagName === 'BUTTON' && el.textContent.trim());
+      if (!name) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
+// pageWidth is how wide the page is laid out (more than the viewport: it
+// scrolls sideways).
+export async function pageWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+// focusRings tabs through the first n controls after the skip link and
+// returns those whose keyboard focus shows no outline (a visible focus is
+// an outline of at least 2 px here, app.css's :focus-visible).
+export async function focusRings(page, n = 25) {
+  await page.locator('#skip').focus();
+  const bad = [];
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('Tab');
+    const r = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const s = getComputedStyle(el);
+      return { what: el.outerHTML.slice(0, 80), ok: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 };
+    });
+    if (r && !r.ok) bad.push(r.what);
+  }
+  return bad;
 }

@@ -1,6 +1,7 @@
-// Categories and rules: create, rename and delete categories; rules with a
-// dry-run preview of what they would change, then apply; classifier
-// settings.
+// Categories and rules: create, rename and delete categories; rules
+// edited in place with the dry run of the saved rule beside the editor,
+// reordered with move up/down, previewed, applied; rules the classifier
+// suggests, accepted with one click; classifier settings.
 import { h, append, field, select, options, replace, announce, formatDate, uid } from '../dom.js';
 import { ApiError, ifMatch } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
@@ -25,6 +26,7 @@ export function mount(root, app) {
   let alive = true;
   let cats = { own: [], builtin: [], byId: new Map(), items: [] };
   let rules = [];
+  let suggestions = null; // the last list of rule suggestions
 
   const catList = h('ul', { class: 'cat-list' });
   const builtinList = h('p', { class: 'chips' });
@@ -32,6 +34,8 @@ export function mount(root, app) {
   const ruleList = h('div', { class: 'rules' });
   const ruleProblem = problemArea();
   const preview = h('section', { class: 'card preview', hidden: true, 'aria-live': 'polite' });
+  const sugList = h('div', { class: 'suggestions' });
+  const sugProblem = problemArea();
 
   // ---- categories ----
   const newName = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
@@ -104,6 +108,7 @@ export function mount(root, app) {
       if (!alive) return;
       renderCategories();
       renderRules();
+      if (suggestions) renderSuggestions(suggestions); // they name categories
       renderRuleForm();
     } catch (err) {
       showProblem(catProblem, err);
@@ -129,36 +134,170 @@ export function mount(root, app) {
       replace(ruleList, h('p', { class: 'empty' }, 'No rules yet. A rule sets a category on every transaction it matches; the first matching rule wins.'));
       return;
     }
-    replace(ruleList, h('ol', { class: 'rule-list' }, rules.map((r) => {
-      const area = problemArea();
-      const enabled = h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': `Rule \u201c${r.name}\u201d enabled`, onchange: async (ev) => {
-        clearProblem(area);
+    const focusKey = ruleList.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    replace(ruleList, h('ol', { class: 'rule-list' }, rules.map((r, i) => (editing === r.id ? ruleEditor(r) : ruleCard(r, i)))));
+    if (focusKey) {
+      // The same control of the same rule; a move button that is now
+      // disabled (the rule reached an end) hands over to the other one.
+      const [id, what] = focusKey.split(':');
+      const other = { up: 'down', down: 'up' }[what];
+      const pick = [what, other, 'edit'].filter(Boolean).map((k) => ruleList.querySelector(`[data-key="${CSS.escape(`${id}:${k}`)}"]`));
+      pick.find((el) => el && !el.disabled)?.focus();
+    }
+  }
+
+  function ruleCard(r, i) {
+    const area = problemArea();
+    const enabled = h('input', { type: 'checkbox', checked: r.enabled, 'aria-label': `Rule \u201c${r.name}\u201d enabled`, onchange: async (ev) => {
+      clearProblem(area);
+      try {
+        await app.api.patch(`/api/v1/rules/${encodeURIComponent(r.id)}`, { enabled: ev.target.checked }, { headers: ifMatch(r.version) });
+        await loadRules();
+      } catch (err) {
+        ev.target.checked = !ev.target.checked;
+        showProblem(area, err);
+      }
+    } });
+    const move = (to, label, text, key) => h('button', { type: 'button', class: 'secondary small', 'aria-label': `Move \u201c${r.name}\u201d ${label}`,
+      'data-key': `${r.id}:${key}`, disabled: to < 1 || to > rules.length, onclick: () => moveRule(r, to, area) }, text);
+    return h('li', { class: 'rule card', 'data-rule': r.id, draggable: 'true',
+      ondragstart: (ev) => { ev.dataTransfer.setData('text/x-trx-rule', r.id); ev.dataTransfer.effectAllowed = 'move'; },
+      ondragover: (ev) => { if ([...ev.dataTransfer.types].includes('text/x-trx-rule')) ev.preventDefault(); },
+      ondrop: (ev) => {
+        const id = ev.dataTransfer.getData('text/x-trx-rule');
+        const from = rules.find((x) => x.id === id);
+        ev.preventDefault();
+        if (from && from.id !== r.id) moveRule(from, r.position, area);
+      } },
+      h('div', { class: 'rule-head' },
+        h('span', { class: 'rule-pos', 'aria-label': `position ${r.position}` }, String(r.position)),
+        h('strong', { class: 'rule-name' }, r.name),
+        h('label', { class: 'check' }, enabled, ' enabled'),
+        h('span', { class: 'rule-move' }, move(i, 'up', '\u2191 Up', 'up'), move(i + 2, 'down', '\u2193 Down', 'down'))),
+      h('p', {}, 'If ', r.conditions.map(describeCondition).join(' and '), ' \u2192 ', h('strong', {}, categoryName(cats, r.category_id))),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', 'data-key': `${r.id}:edit`, onclick: () => { editing = r.id; renderRules(); focusEditor(r.id); } }, 'Edit'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => runRule(r, 'dry-run', area) }, 'Preview changes'),
+        h('button', { type: 'button', class: 'secondary', onclick: async () => {
+          clearProblem(area);
+          try {
+            await app.api.del(`/api/v1/rules/${encodeURIComponent(r.id)}`);
+            announce(`Deleted rule ${r.name}.`);
+            preview.hidden = true;
+            await loadRules();
+          } catch (err) {
+            showProblem(area, err);
+          }
+        } }, 'Delete rule')),
+      area);
+  }
+
+  // moveRule gives r the position to (1-based); the others shift.
+  async function moveRule(r, to, area) {
+    clearProblem(area);
+    try {
+      await app.api.patch(`/api/v1/rules/${encodeURIComponent(r.id)}`, { position: to }, { headers: ifMatch(r.version) });
+      announce(`Rule \u201c${r.name}\u201d is now number ${to}.`);
+      await loadRules();
+    } catch (err) {
+      showProblem(area, err);
+    }
+  }
+
+  function focusEditor(id) {
+    queueMicrotask(() => ruleList.querySelector(`[data-rule="${CSS.escape(id)}"] input[name="name"]`)?.focus());
+  }
+
+  // ruleEditor edits r in place; saving it runs its dry run, shown beside
+  // the form, with the button that applies it.
+  function ruleEditor(r) {
+    const side = h('section', { class: 'rule-dry-run', 'aria-live': 'polite', 'aria-label': `Dry run of \u201c${r.name}\u201d` },
+      h('h4', {}, 'Dry run'), h('p', { class: 'muted' }, 'Save to see what the rule would change in your transactions.'));
+    const form = ruleForm({
+      rule: r,
+      submitLabel: 'Save and preview',
+      onSubmit: async (body, area) => {
+        const saved = await app.api.patch(`/api/v1/rules/${encodeURIComponent(r.id)}`, body, { headers: ifMatch(r.version) });
+        const i = rules.findIndex((x) => x.id === r.id);
+        if (i >= 0) rules[i] = saved;
+        Object.assign(r, saved);
+        announce(`Saved rule ${saved.name}.`);
+        await dryRunInto(side, saved, area);
+      },
+      onCancel: () => { editing = null; loadRules(); },
+    });
+    if (r.dryRun) showDryRun(side, r, r.dryRun);
+    return h('li', { class: 'rule card editing', 'data-rule': r.id }, h('div', { class: 'rule-edit' }, form, side));
+  }
+
+  async function dryRunInto(side, r, area) {
+    try {
+      const run = await app.api.post(`/api/v1/rules/${encodeURIComponent(r.id)}/dry-run`);
+      if (alive) showDryRun(side, r, run);
+    } catch (err) {
+      showProblem(area, err);
+    }
+  }
+
+  function showDryRun(side, r, run, applied = false) {
+    const n = run.total;
+    replace(side,
+      h('h4', {}, applied ? 'Applied' : 'Dry run'),
+      h('p', { class: 'dry-run-total' }, applied
+        ? `${n} transaction${n === 1 ? ' was' : 's were'} changed.`
+        : n ? `Applying it would change ${n} transaction${n === 1 ? '' : 's'}.` : 'Applying it would change nothing.'),
+      run.items.length ? h('ul', { class: 'dry-run-items' }, run.items.map((it) => h('li', {},
+        h('span', {}, it.transaction.description), ' ',
+        h('span', { class: 'muted' }, `${formatDate(it.transaction.booked_at)} \u00b7 ${money.formatMoney(it.transaction.amount, it.transaction.currency)} \u00b7 ${categoryName(cats, it.from_category_id)} \u2192 ${categoryName(cats, it.to_category_id)}`)))) : null,
+      !applied && n ? h('button', { type: 'button', onclick: async () => {
         try {
-          await app.api.patch(`/api/v1/rules/${encodeURIComponent(r.id)}`, { enabled: ev.target.checked }, { headers: ifMatch(r.version) });
-          await loadRules();
+          const done = await app.api.post(`/api/v1/rules/${encodeURIComponent(r.id)}/apply`);
+          if (alive) showDryRun(side, r, done, true);
         } catch (err) {
-          ev.target.checked = !ev.target.checked;
+          side.append(h('p', { class: 'field-error' }, err.message));
+        }
+      } }, `Apply to ${n} transaction${n === 1 ? '' : 's'}`) : null);
+  }
+
+  // ---- suggestions ----
+  async function loadSuggestions() {
+    clearProblem(sugProblem);
+    try {
+      const d = await app.api.get('/api/v1/rules/suggestions');
+      suggestions = d.items || [];
+      if (alive) renderSuggestions(suggestions);
+    } catch (err) {
+      showProblem(sugProblem, err);
+    }
+  }
+
+  function renderSuggestions(items) {
+    if (!items.length) {
+      replace(sugList, h('p', { class: 'empty' }, 'No suggestions now. When you put a merchant in the same category 3 times out of 5, trx proposes a rule for it here.'));
+      return;
+    }
+    replace(sugList, h('ul', { class: 'suggestion-list' }, items.map((sg) => {
+      const area = problemArea();
+      const cat = categoryName(cats, sg.category_id);
+      const n = sg.dry_run.total;
+      const accept = h('button', { type: 'button', onclick: async () => {
+        clearProblem(area);
+        accept.disabled = true;
+        try {
+          const res = await app.api.post(`/api/v1/rules/suggestions/${encodeURIComponent(sg.id)}/accept`, { apply: true });
+          const changed = res.applied ? res.applied.total : 0;
+          announce(`Created rule ${res.rule.name}${changed ? `; ${changed} transaction${changed === 1 ? '' : 's'} changed` : ''}.`);
+          await Promise.all([loadRules(), loadSuggestions()]);
+        } catch (err) {
+          accept.disabled = false;
           showProblem(area, err);
         }
-      } });
-      return h('li', { class: 'rule card' },
-        h('div', { class: 'rule-head' },
-          h('strong', {}, r.name),
-          h('label', { class: 'check' }, enabled, ' enabled')),
-        h('p', {}, 'If ', r.conditions.map(describeCondition).join(' and '), ' \u2192 ', h('strong', {}, categoryName(cats, r.category_id))),
-        h('div', { class: 'actions' },
-          h('button', { type: 'button', onclick: () => runRule(r, 'dry-run', area) }, 'Preview changes'),
-          h('button', { type: 'button', class: 'secondary', onclick: async () => {
-            clearProblem(area);
-            try {
-              await app.api.del(`/api/v1/rules/${encodeURIComponent(r.id)}`);
-              announce(`Deleted rule ${r.name}.`);
-              preview.hidden = true;
-              await loadRules();
-            } catch (err) {
-              showProblem(area, err);
-            }
-          } }, 'Delete rule')),
+      } }, n ? `Accept: create the rule and apply it to ${n}` : 'Accept: create the rule');
+      return h('li', { class: 'card rule-suggestion', 'data-suggestion': sg.id },
+        h('p', {}, h('strong', {}, sg.name), h('span', { class: 'muted' }, ` \u00b7 you chose ${cat} for this merchant ${sg.count} of the last ${sg.of} times`)),
+        h('p', {}, 'If ', sg.conditions.map(describeCondition).join(' and '), ' \u2192 ', h('strong', {}, cat)),
+        h('p', { class: 'muted' }, n ? `It would change ${n} existing transaction${n === 1 ? '' : 's'}${sg.dry_run.items.length < n ? ` (first ${sg.dry_run.items.length}: ` : ': '}${sg.dry_run.items.map((it) => it.transaction.description).join(', ')}${sg.dry_run.items.length < n ? ')' : ''}. Your own choices are never changed.` : 'It would change no existing transaction; it categorizes the next ones.'),
+        h('div', { class: 'actions' }, accept),
         area);
     })));
   }
@@ -207,26 +346,47 @@ export function mount(root, app) {
     }
   }
 
-  // ---- new rule ----
+  // ---- rule form (new and edit) ----
   const ruleFormBox = h('div');
-  let conditions = [{ field: 'description', op: 'contains', value: '' }];
+  let editing = null; // id of the rule being edited
 
   function renderRuleForm() {
-    const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100 });
-    const category = select(categoryOptions(cats, [{ value: '', label: 'Choose\u2026' }]), '', { name: 'category_id' });
+    replace(ruleFormBox, ruleForm({
+      submitLabel: 'Create rule',
+      title: 'New rule',
+      onSubmit: async (body) => {
+        const r = await app.api.post('/api/v1/rules', body);
+        announce(`Created rule ${r.name}. Preview it to see what it would change.`);
+        await loadRules();
+        renderRuleForm();
+      },
+    }));
+  }
+
+  function toConditions(list) {
+    return list.map((c) => (c.field === 'amount' ? { field: 'amount', op: 'between', min: c.min || '', max: c.max || '' } : { ...c }));
+  }
+
+  // ruleForm builds the form of a rule (empty, or rule's values); onSubmit
+  // gets the request body and throws what the API said.
+  function ruleForm({ rule, title, submitLabel, onSubmit, onCancel }) {
+    let conditions = rule ? toConditions(rule.conditions) : [{ field: 'description', op: 'contains', value: '' }];
+    const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: rule ? rule.name : '' });
+    const category = select(categoryOptions(cats, [{ value: '', label: 'Choose\u2026' }]), rule ? rule.category_id : '', { name: 'category_id' });
     const area = problemArea();
     const condBox = h('fieldset', { class: 'conditions' }, h('legend', {}, 'When all of these hold'));
     const drawConditions = () => {
-      replace(condBox, h('legend', {}, 'When all of these hold'), conditions.map((c, i) => conditionRow(c, i, drawConditions)),
+      replace(condBox, h('legend', {}, 'When all of these hold'), conditions.map((c, i) => conditionRow(c, i, drawConditions, conditions)),
         h('button', { type: 'button', class: 'secondary small', onclick: () => { conditions.push({ field: 'description', op: 'contains', value: '' }); drawConditions(); } }, '+ Add condition'));
     };
     drawConditions();
-    const form = h('form', { class: 'card', novalidate: true },
-      h('h3', {}, 'New rule'),
+    const form = h('form', { class: rule ? 'rule-form' : 'card rule-form', novalidate: true },
+      h('h3', {}, title || `Edit rule \u201c${rule.name}\u201d`),
       h('div', { class: 'grid two' }, field('Rule name', name, { name: 'name' }), field('Set category to', category, { name: 'category_id' })),
       condBox,
       area,
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create rule')));
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, submitLabel),
+        onCancel ? h('button', { type: 'button', class: 'secondary', onclick: onCancel }, 'Done') : null));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       clearProblem(area, form);
@@ -245,19 +405,19 @@ export function mount(root, app) {
         }),
       };
       try {
-        const r = await app.api.post('/api/v1/rules', body);
-        conditions = [{ field: 'description', op: 'contains', value: '' }];
-        announce(`Created rule ${r.name}. Preview it to see what it would change.`);
-        await loadRules();
-        renderRuleForm();
+        await onSubmit(body, area);
+        if (!rule) conditions = [{ field: 'description', op: 'contains', value: '' }];
       } catch (err) {
         showProblem(area, err, { form, mapField: (f) => f.replace(/\.(op|min|max)$/, '.value') });
+        if (err.status === 412) {
+          area.append(h('button', { type: 'button', class: 'secondary small', onclick: () => { editing = rule.id; loadRules(); } }, 'Load the current version'));
+        }
       }
     });
-    replace(ruleFormBox, form);
+    return form;
   }
 
-  function conditionRow(c, i, redraw) {
+  function conditionRow(c, i, redraw, conditions) {
     const f = select(FIELDS, c.field, { 'aria-label': `Condition ${i + 1}: field`, onchange: (ev) => {
       c.field = ev.target.value;
       c.op = c.field === 'amount' ? 'between' : c.field === 'direction' || c.field === 'currency' ? 'equals' : 'contains';
@@ -340,10 +500,16 @@ export function mount(root, app) {
       ruleList,
       preview,
       ruleFormBox),
+    h('section', {},
+      h('h2', {}, 'Suggested rules'),
+      h('p', { class: 'muted' }, 'From the categories you chose by hand: one click creates the rule and applies it.'),
+      sugProblem,
+      sugList),
     setForm]);
 
   loadCategories();
   loadRules();
+  loadSuggestions();
   app.api.get('/api/v1/classifier/settings').then(showSettings).catch((err) => showProblem(setProblem, err));
   return () => {
     alive = false;

@@ -60,6 +60,7 @@ export function mount(root, app) {
     const r = (f) => (prev ? rate(f(prev), f(s), dt) : null);
     const lat = percentiles(prev?.ws.integration_latency, s.ws.integration_latency);
     const pools = s.db;
+    push('time', s.time);
     push('conns', s.ws.connections);
     push('sent', r((x) => x.ws.messages_sent_total));
     push('lat50', lat.p50);
@@ -77,24 +78,24 @@ export function mount(root, app) {
 
     replace(cards,
       card('ws-connections', 'WebSocket connections', h('span', { 'data-value': s.ws.connections }, count(s.ws.connections)),
-        lineChart({ label: 'WebSocket connections', format: count, series: [{ name: 'connected', values: hist.conns }] }),
+        lineChart({ times: hist.time, label: 'WebSocket connections', format: count, series: [{ name: 'connected', values: hist.conns }] }),
         `${count(s.ws.connects_total)} accepted, ${count(s.ws.disconnects_total)} closed, ${count(s.ws.slow_closes_total)} too slow, since start`),
       card('ws-messages', 'Messages sent', formatRate(hist.sent.at(-1)),
-        lineChart({ label: 'Messages sent per second', format: num, series: [{ name: 'per second', values: hist.sent }] }),
+        lineChart({ times: hist.time, label: 'Messages sent per second', format: num, series: [{ name: 'per second', values: hist.sent }] }),
         `${count(s.ws.messages_sent_total)} since start`),
       card('integration-latency', 'Integration latency', lat.count
         ? `p50 ${formatSeconds(lat.p50)} \u00b7 p99 ${formatSeconds(lat.p99)}`
         : h('span', {}, `p50 ${formatSeconds(s.ws.integration_latency.p50)} \u00b7 p99 ${formatSeconds(s.ws.integration_latency.p99)}`, h('span', { class: 'muted small' }, ' since start')),
-        lineChart({ label: 'Integration latency', format: formatSeconds, series: [{ name: 'p50', values: hist.lat50 }, { name: 'p99', values: hist.lat99 }] }),
+        lineChart({ times: hist.time, label: 'Integration latency', format: formatSeconds, series: [{ name: 'p50', values: hist.lat50 }, { name: 'p99', values: hist.lat99 }] }),
         `From the database write of a change to its WebSocket frame; ${lat.count ? `${lat.count} in the last interval` : 'none in the last interval'}, ${s.ws.integration_latency.count} since start.`),
       card('requests', 'HTTP requests', formatRate(hist.req.at(-1)),
-        lineChart({ label: 'HTTP requests per second', format: num, series: [{ name: 'per second', values: hist.req }] }),
+        lineChart({ times: hist.time, label: 'HTTP requests per second', format: num, series: [{ name: 'per second', values: hist.req }] }),
         `${count(s.http.requests_total)} since start, ${count(s.http.in_flight)} in flight`),
       card('errors', 'Errors', `4xx ${formatRate(hist.e4.at(-1))} \u00b7 5xx ${formatRate(hist.e5.at(-1))}`,
-        lineChart({ label: 'Error responses per second', format: num, series: [{ name: '4xx', values: hist.e4, cls: 'warn' }, { name: '5xx', values: hist.e5, cls: 'bad' }] }),
+        lineChart({ times: hist.time, label: 'Error responses per second', format: num, series: [{ name: '4xx', values: hist.e4, cls: 'warn' }, { name: '5xx', values: hist.e5, cls: 'bad' }] }),
         `${count(s.http.responses_4xx_total)} 4xx and ${count(s.http.responses_5xx_total)} 5xx since start`),
       card('db-pool', 'Database pool', `${inUse} in use of ${open} open`,
-        lineChart({ label: 'Database connections', format: count, series: [{ name: 'in use', values: hist.inuse }, { name: 'open', values: hist.open }] }),
+        lineChart({ times: hist.time, label: 'Database connections', format: count, series: [{ name: 'in use', values: hist.inuse }, { name: 'open', values: hist.open }] }),
         pools.map((p) => `${p.name}: ${p.in_use}/${p.open} (max ${p.max_open || '\u221e'}), ${count(p.wait_count_total)} waits, ${formatSeconds(p.wait_seconds_total)} waited`).join('; ')),
       card('process', 'Process', `${count(s.process.goroutines)} goroutines`, null,
         `Memory ${formatBytes(s.process.resident_memory_bytes)}, CPU ${num(s.process.cpu_seconds_total)} s` +

@@ -86,8 +86,11 @@ export function mount(root, app) {
       const old = new Map(stocks);
       stocks.clear();
       for (const s of all) {
+        // The API keeps the latest change (change_percent), so a reload
+        // still shows it; a change that only arrived live is kept too.
         const o = old.get(s.symbol);
-        stocks.set(s.symbol, { ...s, change: o && o.price === s.price ? o.change : null, dir: o && o.price === s.price ? o.dir : 0 });
+        const change = s.change_percent ?? (o && o.price === s.price ? o.change : null);
+        stocks.set(s.symbol, { ...s, change, dir: change != null ? money.sign(change) : 0 });
       }
     } catch (err) {
       showProblem(listProblem, err);
@@ -104,7 +107,7 @@ export function mount(root, app) {
     if (s.change == null) return { text: '\u2014', label: 'no change yet' };
     const arrow = s.dir > 0 ? '\u25b2' : s.dir < 0 ? '\u25bc' : '\u25c6';
     const word = s.dir > 0 ? 'up' : s.dir < 0 ? 'down' : 'unchanged';
-    return { text: `${arrow} ${money.format(s.change, { sign: 'always', minScale: 2 })}%`, label: `${word} ${money.format(s.change, { sign: 'never' })} percent` };
+    return { text: `${arrow} ${money.formatPercent(s.change, { sign: 'always', minScale: 2 })}`, label: `${word} ${money.format(s.change, { sign: 'never' })} percent` };
   }
 
   // render updates the rows and ticker chips in place (a row being edited

@@ -1,8 +1,12 @@
-// Transactions: list with filters and paging, add, edit, delete; inline
-// category picker; suggestions (one or many) to accept or correct; a
-// background job that categorizes everything uncategorized, with progress.
-import { h, append, field, select, options, replace, announce, formatDate, percent, uid } from '../dom.js';
-import { ifMatch, newIdempotencyKey } from '../api.js';
+// Transactions: one dense line per transaction (date, description,
+// counterparty, amount, category, account) with its actions in a row menu,
+// two lines on a phone; keyboard navigation between rows; filters (account
+// among them) and paging; add, edit, delete; inline category picker;
+// categorize many at once; suggestions (one or many) to accept or correct;
+// a background job that categorizes everything uncategorized, with progress.
+import { h, append, field, select, options, replace, announce, formatDate, isoDate, percent, uid } from '../dom.js';
+import { rowMenu } from '../rowmenu.js';
+import { ApiError, ifMatch, newIdempotencyKey } from '../api.js';
 import { problemArea, showProblem, clearProblem } from '../problem.js';
 import * as money from '../money.js';
 import { categoryOptions, categoryName, sourceBadge, reason } from '../categories.js';
@@ -13,7 +17,7 @@ export function mount(root, app) {
   let cats = { own: [], builtin: [], byId: new Map() };
   let rules = new Map();
   const st = {
-    filters: { from: '', to: '', q: '', currency: '', category: '', direction: '', limit: '20' },
+    filters: { from: '', to: '', q: '', currency: '', category: '', direction: '', account: '', limit: '50' },
     cursors: [''], // the cursor of each page seen; the first page has none
     page: 0,
     next: null,
@@ -23,7 +27,11 @@ export function mount(root, app) {
     rowProblems: new Map(), // id → error
     confirming: null, // id whose delete is being confirmed
     ownCreated: new Set(),
+    active: null, // id of the row the keyboard is on
+    accounts: [],
+    bulk: null, // {done, total, failed, text} of the bulk categorization running or last run
   };
+  const BULK_CHUNK = 1000; // the most ids POST /transactions/category takes
   let alive = true;
   let jobTimer = null;
 
@@ -32,20 +40,26 @@ export function mount(root, app) {
   const toolbarProblem = problemArea();
   const tbody = h('tbody');
   const caption = h('caption', { class: 'visually-hidden' }, 'Transactions, newest first');
+  const kbdHelp = h('p', { class: 'hint kbd-help', id: uid('kbd') },
+    'Keyboard: \u2191/\u2193 or j/k move between rows, Enter opens one, Space or x selects it, m opens its menu.');
   const table = h(
     'table',
-    { class: 'tx-table' },
+    { class: 'tx-table', 'aria-describedby': kbdHelp.id },
     caption,
+    h('colgroup', {}, ['sel', 'date', 'desc', 'cp', 'amount', 'cat', 'acct', 'menu'].map((c) => h('col', { class: `c-${c}` }))),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col', class: 'sel' }, h('span', { class: 'visually-hidden' }, 'Select')),
       h('th', { scope: 'col' }, 'Date'),
       h('th', { scope: 'col' }, 'Description'),
+      h('th', { scope: 'col' }, 'Counterparty'),
       h('th', { scope: 'col', class: 'num' }, 'Amount'),
       h('th', { scope: 'col' }, 'Category'),
+      h('th', { scope: 'col' }, 'Account'),
       h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
     )),
     tbody,
   );
+  tbody.addEventListener('keydown', onRowKey);
   const empty = h('p', { class: 'empty', hidden: true }, 'No transactions match. Add one, or change the filters.');
   const pageInfo = h('span', { class: 'page-info', 'aria-live': 'polite' });
   const prevBtn = h('button', { type: 'button', class: 'secondary', onclick: () => go(st.page - 1) }, '\u2190 Newer');
@@ -62,6 +76,16 @@ export function mount(root, app) {
     render();
   } });
 
+  const bulkCategory = select([{ value: '', label: 'Choose\u2026' }], '', { 'aria-label': 'Category for the selected transactions' });
+  const bulkBtn = h('button', { type: 'button', onclick: () => bulkCategorize() }, 'Categorize selected');
+  const bulkProgress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'Progress of categorizing the selected transactions' });
+  const bulkText = h('span', { class: 'bulk-text', role: 'status' });
+  const bulkProblem = problemArea();
+  const bulkBar = h('div', { class: 'bulk', role: 'group', 'aria-label': 'Categorize the selected transactions', hidden: true },
+    h('span', { class: 'bulk-count' }), bulkCategory, bulkBtn,
+    h('button', { type: 'button', class: 'secondary small', onclick: () => { st.selected.clear(); render(); } }, 'Clear selection'),
+    bulkProgress, bulkText);
+
   const filterForm = buildFilters();
   append(root, [
     h('div', { class: 'page-head' },
@@ -74,8 +98,11 @@ export function mount(root, app) {
       h('label', { class: 'check' }, selectAll, ' All on page'),
       suggestSelected, acceptAll, jobBtn,
       h('span', { class: 'job' }, h('label', { for: jobProgress.id, class: 'visually-hidden' }, 'Auto-categorize progress'), jobProgress, jobText)),
+    bulkBar,
+    bulkProblem,
     toolbarProblem,
-    h('div', { class: 'table-wrap' }, table),
+    kbdHelp,
+    h('div', { class: 'tx-wrap' }, table),
     empty,
     h('div', { class: 'pager' }, prevBtn, pageInfo, nextBtn)]);
 
@@ -88,7 +115,8 @@ export function mount(root, app) {
     const currency = h('input', { type: 'text', name: 'currency', value: f.currency, maxlength: 3, placeholder: 'EUR', autocapitalize: 'characters' });
     const category = select([{ value: '', label: 'All' }], '', { name: 'category' });
     const direction = select([{ value: '', label: 'All' }, { value: 'spent', label: 'Money spent' }, { value: 'received', label: 'Money received' }], f.direction, { name: 'direction' });
-    const limit = select(['20', '50', '100'].map((v) => ({ value: v, label: v })), f.limit, { name: 'limit' });
+    const account = select([{ value: '', label: 'All' }], f.account, { name: 'account_id' });
+    const limit = select(['20', '50', '100', '200'].map((v) => ({ value: v, label: v })), f.limit, { name: 'limit' });
     const form = h('form', { 'aria-label': 'Filter transactions' },
       h('div', { class: 'grid' },
         field('From', from, { name: 'from' }),
@@ -97,6 +125,7 @@ export function mount(root, app) {
         field('Currency', currency, { name: 'currency' }),
         field('Category', category, { name: 'category_id' }),
         field('Direction', direction, { name: 'amount_max' }),
+        field('Account', account, { name: 'account_id' }),
         field('Per page', limit, { name: 'limit' })),
       h('div', { class: 'actions' },
         h('button', { type: 'submit' }, 'Apply filters'),
@@ -104,22 +133,29 @@ export function mount(root, app) {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       Object.assign(st.filters, { from: from.value, to: to.value, q: q.value.trim(), currency: currency.value.trim().toUpperCase(),
-        category: category.value, direction: direction.value, limit: limit.value });
+        category: category.value, direction: direction.value, account: account.value, limit: limit.value });
       st.cursors = [''];
+      const on = Object.entries(st.filters).filter(([k, v]) => v && k !== 'limit').length;
+      summary.textContent = on ? `Filters (${on} on)` : 'Filters';
       load(0);
     });
     form.addEventListener('reset', () => {
       setTimeout(() => form.requestSubmit(), 0);
     });
-    const box = h('details', { class: 'filters card', open: window.matchMedia('(min-width: 701px)').matches }, h('summary', {}, 'Filters'), form);
+    // Closed by default, so that the list starts near the top; the summary
+    // says how many filters are on.
+    const summary = h('summary', {}, 'Filters');
+    const box = h('details', { class: 'filters card' }, summary, form);
+    box.summary = summary;
     box.form = form;
     box.categorySelect = category;
+    box.accountSelect = account;
     return box;
   }
 
   function query() {
     const f = st.filters;
-    const q = { from: f.from, to: f.to, q: f.q, currency: f.currency, limit: f.limit };
+    const q = { from: f.from, to: f.to, q: f.q, currency: f.currency, limit: f.limit, account_id: f.account };
     if (f.category === '-') q.uncategorized = 'true';
     else if (f.category) q.category_id = f.category;
     if (f.direction === 'spent') q.amount_max = '0';
@@ -128,7 +164,9 @@ export function mount(root, app) {
   }
 
   // ---- loading ----
-  async function load(page) {
+  // load fetches a page; keep (after a bulk change) keeps the selection and
+  // the problems of the rows still listed.
+  async function load(page, { keep = false } = {}) {
     clearProblem(listProblem, filterForm.form);
     const q = query();
     const cursor = st.cursors[page];
@@ -142,9 +180,17 @@ export function mount(root, app) {
       st.next = d.next_cursor || null;
       st.cursors[page + 1] = st.next || '';
       st.cursors.length = page + 2;
-      st.selected.clear();
+      const listed = new Set(st.items.map((t) => t.id));
+      if (keep) {
+        for (const id of st.selected) if (!listed.has(id)) st.selected.delete(id);
+        for (const id of st.rowProblems.keys()) if (!listed.has(id)) st.rowProblems.delete(id);
+      } else {
+        st.selected.clear();
+        st.rowProblems.clear();
+        if (!st.bulk?.running) st.bulk = null;
+      }
       st.suggestions.clear();
-      st.rowProblems.clear();
+      if (!listed.has(st.active)) st.active = st.items[0]?.id ?? null;
       render();
     } catch (err) {
       if (!alive) return;
@@ -165,13 +211,17 @@ export function mount(root, app) {
     const f = filterForm.categorySelect;
     const keep = f.value;
     replace(f, ...options(categoryOptions(cats, [{ value: '', label: 'All' }, { value: '-', label: 'Uncategorized' }]), keep));
+    const a = filterForm.accountSelect;
+    replace(a, ...options([{ value: '', label: 'All' }, ...st.accounts.map((x) => ({ value: x.id, label: x.closed ? `${x.name} (closed)` : x.name }))], st.filters.account));
+    const bk = bulkCategory.value;
+    replace(bulkCategory, ...options(categoryOptions(cats, [{ value: '', label: 'Choose a category\u2026' }, { value: '-', label: 'Uncategorized (clear)' }]), bk));
     // Rows are rebuilt; the focus goes back to the same control (or to the
     // row's category picker if that control is gone), never to the page.
-    const key = tbody.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    const key = tbody.contains(document.activeElement) ? document.activeElement.dataset.key || document.activeElement.closest('[data-key]')?.dataset.key : null;
     replace(tbody, ...st.items.flatMap(row));
     if (key) {
       const sel = (k) => tbody.querySelector(`[data-key="${CSS.escape(k)}"]`);
-      (sel(key) || sel(`${key.split(':')[0]}:picker`))?.focus();
+      (sel(key) || sel(`${key.split(':')[0]}:row`))?.focus();
     }
     empty.hidden = st.items.length > 0;
     prevBtn.disabled = st.page === 0;
@@ -180,9 +230,16 @@ export function mount(root, app) {
     selectAll.checked = st.items.length > 0 && st.items.every((t) => st.selected.has(t.id));
     suggestSelected.disabled = st.selected.size === 0;
     suggestSelected.textContent = st.selected.size ? `Suggest categories for ${st.selected.size} selected` : 'Suggest categories for selected';
+    renderBulk();
     const pending = [...st.suggestions.entries()].filter(([, r]) => suggested(r));
     acceptAll.hidden = pending.length < 2;
     acceptAll.textContent = `Accept all ${pending.length} suggestions`;
+  }
+
+  function accountName(id) {
+    if (!id) return '';
+    const acc = st.accounts.find((x) => x.id === id);
+    return acc ? acc.name : id;
   }
 
   function row(t) {
@@ -201,30 +258,172 @@ export function mount(root, app) {
     if (st.confirming === t.id) {
       actions = h('div', { class: 'row-actions confirm' },
         h('span', {}, 'Delete it?'),
-        h('button', { type: 'button', class: 'danger', onclick: () => remove(t), 'data-autofocus': '' }, 'Yes, delete'),
-        h('button', { type: 'button', class: 'secondary', 'data-key': `${t.id}:keep`, onclick: () => { st.confirming = null; render(); } }, 'Keep'));
+        h('button', { type: 'button', class: 'danger small', onclick: () => remove(t), 'data-autofocus': '' }, 'Yes, delete'),
+        h('button', { type: 'button', class: 'secondary small', 'data-key': `${t.id}:keep`, onclick: () => { st.confirming = null; render(); } }, 'Keep'));
     } else {
-      actions = h('div', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'secondary small', onclick: () => suggest([t.id]), 'data-key': `${t.id}:suggest`, 'aria-label': `Suggest a category for \u201c${label}\u201d` }, 'Suggest'),
-        h('button', { type: 'button', class: 'secondary small', onclick: () => openEditor(t), 'data-key': `${t.id}:edit`, 'aria-label': `Edit \u201c${label}\u201d` }, 'Edit'),
-        h('button', { type: 'button', class: 'secondary small', onclick: () => { st.confirming = t.id; render(); focusConfirm(); }, 'aria-label': `Delete \u201c${label}\u201d` }, 'Delete'));
+      actions = rowMenu({ label: `Actions for \u201c${label}\u201d`, key: t.id, items: [
+        { label: 'Suggest a category', onSelect: () => suggest([t.id]) },
+        { label: 'Edit\u2026', onSelect: () => openEditor(t) },
+        { label: 'Delete\u2026', danger: true, onSelect: () => { st.confirming = t.id; render(); focusConfirm(); } },
+      ] }).el;
     }
-    const rows = [h('tr', { 'data-id': t.id, class: st.selected.has(t.id) ? 'selected' : null },
+    const acct = accountName(t.account_id);
+    const active = st.active === t.id || (!st.active && t === st.items[0]);
+    const rows = [h('tr', { 'data-id': t.id, 'data-key': `${t.id}:row`, tabindex: active ? '0' : '-1', class: st.selected.has(t.id) ? 'selected' : null,
+      'aria-selected': st.selected.has(t.id) ? 'true' : 'false', onfocusin: () => setActive(t.id) },
       h('td', { class: 'sel' }, check),
-      h('td', { 'data-label': 'Date' }, h('time', { datetime: t.booked_at }, formatDate(t.booked_at))),
-      h('td', { 'data-label': 'Description', class: 'desc' }, h('span', {}, t.description), t.counterparty ? h('span', { class: 'muted' }, t.counterparty) : null),
+      h('td', { 'data-label': 'Date', class: 'date' }, h('time', { datetime: t.booked_at }, formatDate(t.booked_at))),
+      h('td', { 'data-label': 'Description', class: 'desc', title: t.description }, t.description),
+      h('td', { 'data-label': 'Counterparty', class: 'cp', title: t.counterparty || null }, t.counterparty || ''),
       h('td', { 'data-label': 'Amount', class: `num amount ${neg ? 'neg' : 'pos'}` }, money.formatMoney(t.amount, t.currency)),
-      h('td', { 'data-label': 'Category', class: 'cat' }, picker, sourceBadge(t)),
+      h('td', { 'data-label': 'Category', class: 'cat' }, h('div', { class: 'cat-box' }, picker, sourceBadge(t))),
+      h('td', { 'data-label': 'Account', class: 'acct', title: acct || null }, acct),
       h('td', { class: 'actions-cell' }, actions))];
     const res = st.suggestions.get(t.id);
     if (res) rows.push(suggestionRow(t, res));
     const err = st.rowProblems.get(t.id);
     if (err) {
       const area = problemArea();
-      rows.push(h('tr', { class: 'row-problem' }, h('td', { colspan: 6 }, area)));
+      rows.push(h('tr', { class: 'row-problem', 'data-for': t.id }, h('td', { colspan: 8 }, area)));
       queueMicrotask(() => showProblem(area, err));
     }
     return rows;
+  }
+
+  // ---- keyboard ----
+  function setActive(id) {
+    if (st.active === id) return;
+    st.active = id;
+    for (const tr of tbody.querySelectorAll('tr[data-id]')) tr.tabIndex = tr.dataset.id === id ? 0 : -1;
+  }
+
+  function focusRow(id) {
+    const tr = tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    if (!tr) return;
+    setActive(id);
+    tr.focus();
+  }
+
+  // onRowKey moves between rows and acts on the one focused; keys pressed
+  // inside a control of the row are the control's, except Escape, which
+  // goes back to the row.
+  function onRowKey(ev) {
+    const tr = ev.target.closest('tr[data-id]');
+    if (!tr || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const id = tr.dataset.id;
+    if (ev.target !== tr) {
+      if (ev.key === 'Escape' && !ev.target.closest('.menu')) {
+        ev.preventDefault();
+        focusRow(id);
+      }
+      return;
+    }
+    const i = st.items.findIndex((t) => t.id === id);
+    const t = st.items[i];
+    const to = (j) => st.items[Math.max(0, Math.min(st.items.length - 1, j))];
+    const moves = { ArrowDown: i + 1, j: i + 1, ArrowUp: i - 1, k: i - 1, Home: 0, End: st.items.length - 1 };
+    if (ev.key in moves) {
+      ev.preventDefault();
+      focusRow(to(moves[ev.key]).id);
+    } else if (ev.key === 'Enter') {
+      ev.preventDefault();
+      openEditor(t);
+    } else if (ev.key === ' ' || ev.key === 'x') {
+      ev.preventDefault();
+      if (st.selected.has(id)) st.selected.delete(id);
+      else st.selected.add(id);
+      render();
+    } else if (ev.key === 'm' || ev.key === 'ContextMenu' || (ev.key === 'F10' && ev.shiftKey)) {
+      ev.preventDefault();
+      tr.querySelector('.menu-button')?.click();
+    } else if (ev.key === 'c') {
+      ev.preventDefault();
+      tr.querySelector('.picker')?.focus();
+    }
+  }
+
+  // ---- categorize many ----
+  function renderBulk() {
+    const n = st.selected.size;
+    bulkBar.hidden = n === 0 && !st.bulk;
+    bulkBar.querySelector('.bulk-count').textContent = n ? `${n} selected` : 'None selected';
+    bulkBtn.textContent = n ? `Categorize ${n} selected` : 'Categorize selected';
+    bulkBtn.disabled = n === 0 || !!st.bulk?.running;
+    const b = st.bulk;
+    bulkProgress.hidden = !b;
+    if (b) {
+      bulkProgress.max = Math.max(1, b.total);
+      bulkProgress.value = b.done;
+      bulkText.textContent = b.text;
+    } else {
+      bulkText.textContent = '';
+    }
+  }
+
+  // bulkCategorize sets the chosen category on every selected row: in
+  // batches of up to 1,000 through POST /transactions/category (all or
+  // none); a batch that fails is retried one row at a time (PUT with
+  // If-Match), so that the other rows are changed and each failure is
+  // shown on its row.
+  async function bulkCategorize() {
+    clearProblem(bulkProblem);
+    const choice = bulkCategory.value;
+    if (!choice) {
+      showProblem(bulkProblem, new ApiError(400, { detail: 'choose the category to give the selected transactions',
+        errors: [{ field: 'bulk_category', detail: 'choose a category' }] }));
+      bulkCategory.focus();
+      return;
+    }
+    const categoryID = choice === '-' ? '' : choice;
+    const ids = st.items.filter((t) => st.selected.has(t.id)).map((t) => t.id);
+    const name = categoryName(cats, categoryID);
+    const b = (st.bulk = { running: true, done: 0, total: ids.length, failed: [], text: '' });
+    const show = () => {
+      b.text = `Categorizing\u2026 ${b.done} of ${b.total}`;
+      if (alive) renderBulk();
+    };
+    show();
+    for (let i = 0; i < ids.length && alive; i += BULK_CHUNK) {
+      const chunk = ids.slice(i, i + BULK_CHUNK);
+      try {
+        await app.api.post(`${TX}/category`, { ids: chunk, category_id: categoryID || null });
+        for (const id of chunk) st.rowProblems.delete(id);
+        b.done += chunk.length;
+        show();
+      } catch (err) {
+        if (err.status === 0 || err.status === 401 || err.status === 403 || err.status === 429 || err.status >= 500) {
+          showProblem(bulkProblem, err);
+          b.failed.push(...ids.slice(i));
+          break;
+        }
+        for (const id of chunk) {
+          if (!alive) return;
+          const t = st.items.find((x) => x.id === id);
+          try {
+            const path = `${TX}/${encodeURIComponent(id)}/category`;
+            const updated = categoryID
+              ? await app.api.put(path, { category_id: categoryID }, { headers: ifMatch(t.version) })
+              : await app.api.del(path, { headers: ifMatch(t.version) });
+            replaceItem(updated);
+            st.rowProblems.delete(id);
+          } catch (e) {
+            st.rowProblems.set(id, e);
+            b.failed.push(id);
+          }
+          b.done++;
+          show();
+        }
+      }
+    }
+    if (!alive) return;
+    b.running = false;
+    const ok = b.total - b.failed.length;
+    for (const id of ids) if (!b.failed.includes(id)) st.selected.delete(id);
+    b.text = b.failed.length
+      ? `${ok} of ${b.total} set to ${name}; ${b.failed.length} could not be changed (each says why below it, and stays selected).`
+      : `${b.total} transaction${b.total === 1 ? '' : 's'} set to ${name}.`;
+    announce(b.text);
+    await load(st.page, { keep: true });
   }
 
   function focusConfirm() {
@@ -249,7 +448,7 @@ export function mount(root, app) {
         ` \u00b7 ${percent(best.confidence)} confident \u00b7 ${res.category_id ? `because ${reason(res, rules)}` : 'low confidence'}`,
         others.length ? h('span', { class: 'muted' }, ` \u00b7 other candidates: ${others.map((s) => `${categoryName(cats, s.category_id)} ${percent(s.confidence)}`).join(', ')}`) : null));
     }
-    return h('tr', { class: 'suggestion', 'data-for': t.id }, h('td', { colspan: 6 },
+    return h('tr', { class: 'suggestion', 'data-for': t.id }, h('td', { colspan: 8 },
       h('div', { class: 'suggestion-box' }, ...body,
         h('div', { class: 'actions' },
           best ? h('button', { type: 'button', onclick: () => setCategory(t, best.category_id, true) }, `Accept ${categoryName(cats, best.category_id)}`) : null,
@@ -378,7 +577,7 @@ export function mount(root, app) {
     const editing = !!t;
     const idemKey = newIdempotencyKey();
     const neg = editing ? money.sign(t.amount) < 0 : true;
-    const date = h('input', { type: 'date', name: 'booked_at', required: true, value: editing ? formatDate(t.booked_at) : new Date().toISOString().slice(0, 10) });
+    const date = h('input', { type: 'date', name: 'booked_at', required: true, value: editing ? isoDate(t.booked_at) : new Date().toISOString().slice(0, 10) });
     const desc = h('input', { type: 'text', name: 'description', required: true, maxlength: 1000, value: editing ? t.description : '' });
     const cp = h('input', { type: 'text', name: 'counterparty', maxlength: 200, value: editing ? t.counterparty || '' : '' });
     const spent = h('input', { type: 'radio', name: 'direction', value: 'spent', checked: neg, id: uid('dir') });
@@ -425,7 +624,7 @@ export function mount(root, app) {
       try {
         let saved;
         if (editing) {
-          if (formatDate(t.booked_at) === date.value) delete body.booked_at;
+          if (isoDate(t.booked_at) === date.value) delete body.booked_at;
           if ((t.category_id || '') !== category.value) body.category_id = category.value || null;
           saved = await app.api.patch(`${TX}/${encodeURIComponent(t.id)}`, body, { headers: ifMatch(t.version) });
         } else {
@@ -494,6 +693,12 @@ export function mount(root, app) {
     }
   }
 
+  app.api.get('/api/v1/accounts', { include_closed: 'true' }).then((d) => {
+    st.accounts = d.items || [];
+    if (alive) render();
+  }).catch(() => {
+    // without accounts the filter offers only "All" and the column shows ids
+  });
   app.categories().then((c) => {
     cats = c;
     if (alive) render();

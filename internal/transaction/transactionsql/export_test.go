@@ -1,0 +1,41 @@
+package transactionsql
+
+import (
+	"context"
+
+	"github.com/trx-platform/trx/internal/transaction"
+)
+
+// The list planner, for the tests of list.go.
+
+// ListPath names a way a listing reads its rows.
+type ListPath = listPath
+
+// The paths.
+const (
+	PathWalk   = pathWalk
+	PathAmount = pathAmount
+	PathText   = pathText
+)
+
+// SetProbe sets the count of matches below which a listing reads the
+// candidates of an amount range or a text (candidateLimit by default).
+func (s *Store) SetProbe(n int) { s.probe = n }
+
+// ListStatement is the page's statement of q along path.
+func (s *Store) ListStatement(q transaction.Query, path ListPath) (string, []any) {
+	return s.listStatement(q, path)
+}
+
+// Candidates is the candidates' SELECT of q along path ("" for none).
+func (s *Store) Candidates(q transaction.Query, path ListPath) (string, []any) {
+	return s.candidates(q, path)
+}
+
+// ChoosePath is the path List takes for q.
+func (s *Store) ChoosePath(ctx context.Context, q transaction.Query) (ListPath, error) {
+	return s.choosePath(ctx, q)
+}
+
+// WalkIndex is the index a walk of q reads.
+func WalkIndex(q transaction.Query) string { return walkIndex(q) }
