@@ -40,7 +40,7 @@ before(async () => {
   server = await trx.start();
   acct = await server.api('POST', '/api/v1/accounts', { name: 'Giro', kind: 'checking', currency: 'EUR' });
   browser = await trx.launch(chromium);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   trx.watch(page, problems);
   await trx.signInWithKey(page, server.url, server.key);
@@ -72,8 +72,8 @@ test('a German CSV: the mapping is guessed and the preview shows the rows as the
   const rows = page.locator('table.import-preview tbody tr');
   assert.equal(await rows.count(), 3);
   const first = await rows.first().evaluate((tr) => [...tr.cells].map((c) => c.textContent));
-  assert.deepEqual(first.slice(0, 5), ['2', '2024-01-03', 'Lastschrift Strom', 'Stadtwerke München', '\u22121,234.56 EUR']);
-  assert.equal(await rows.nth(1).locator('.amount').textContent(), '3,000.00 EUR');
+  assert.deepEqual(first.slice(0, 5), ['2', '2024-01-03', 'Lastschrift Strom', 'Stadtwerke München', '\u2212€1,234.56']);
+  assert.equal(await rows.nth(1).locator('.amount').textContent(), '€3,000.00');
   const bad = previewProblems().locator('li[data-line="5"]');
   assert.match(await bad.textContent(), /^Line 5, debit \(column \u201cSoll\u201d\): .*zwölf/);
   // A bad line refuses the whole file unless told otherwise.
@@ -186,7 +186,7 @@ test('a Latin-1 file: read in the browser as the server will, its column names i
   assert.equal(await page.getByLabel('Counterparty column (optional)').inputValue(), 'Empfänger');
   const first = page.locator('table.import-preview tbody tr').first();
   assert.match(await first.textContent(), /Stadtwerke München/);
-  assert.equal(await first.locator('.amount').textContent(), '\u22121,234.56 EUR');
+  assert.equal(await first.locator('.amount').textContent(), '\u2212€1,234.56');
 });
 
 test('keyboard focus is visible on every control of the page', async () => {
@@ -196,7 +196,7 @@ test('keyboard focus is visible on every control of the page', async () => {
 });
 
 test('at 375 px: no sideways scrolling, every control labelled', async () => {
-  const mobile = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const mobile = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const p = await mobile.newPage();
   trx.watch(p, problems);
   await trx.signInWithKey(p, server.url, server.key);

@@ -80,7 +80,7 @@ async function fakeSessions(page, { signIn = () => json(201, SESSION), signedIn 
 }
 
 test('the name and password form is the way in; wrong ones are explained', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   trx.watch(page, problems);
   await fakeSessions(page, { signIn: () => json(401, { status: 401, title: 'Unauthorized', detail: 'name or password is wrong' }) });
@@ -114,7 +114,7 @@ test('the name and password form is the way in; wrong ones are explained', async
 });
 
 test('too many failures: the wait is said, and the button waits too', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   trx.watch(page, problems);
   await fakeSessions(page, { signIn: () => json(429, { status: 429, title: 'Too Many Requests', detail: 'too many failed sign-ins' }, { 'Retry-After': '120' }) });
@@ -133,7 +133,7 @@ test('too many failures: the wait is said, and the button waits too', async () =
 });
 
 test('a session: CSRF token on every change, no Authorization header, live feed by ticket, sign-out ends it', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   trx.watch(page, problems);
   const sockets = [];
@@ -205,7 +205,7 @@ test('real: sign in with a password; the cookie is HttpOnly and SameSite=Strict;
   const why = noSessions();
   if (why) return t.skip(why);
   server.passwd('admin', 'correct horse battery staple');
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   trx.watch(page, problems);
   await page.goto(server.url);
@@ -240,7 +240,7 @@ test('real: sign in with a password; the cookie is HttpOnly and SameSite=Strict;
   assert.equal((await server.api('GET', '/api/v1/accounts')).items.some((a) => a.name === 'Forged'), false);
 
   // Signed in elsewhere too; ending that session from here signs it out there.
-  const other = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const other = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const phone = await other.newPage();
   trx.watch(phone, problems);
   await phone.goto(server.url);
@@ -274,7 +274,7 @@ test('real: sign in with a password; the cookie is HttpOnly and SameSite=Strict;
 test('real: repeated failures are slowed down and the page says how long to wait', async (t) => {
   const why = noSessions();
   if (why) return t.skip(why);
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   trx.watch(page, problems);
   await page.goto(server.url);
