@@ -41,6 +41,7 @@ type benchWSConfig struct {
 	Hold            time.Duration
 	Drain           time.Duration
 	DialConcurrency int
+	ConnectRate     int // new connections per second offered (whole run); 0: as fast as DialConcurrency takes them
 	Timeout         time.Duration
 	ServerPID       int
 
@@ -69,7 +70,8 @@ child processes that each hold a share and report to it over a pipe.
 Examples (trx serve on 127.0.0.1:8080, its pid in $PID, its admin key in TRX_KEY):
   trx-bench ws --clients 10000 --updates 50 --server-pid $PID
   trx-bench ws --clients 10000 --updates 60 --rate 2 --server-pid $PID
-  trx-bench ws --clients 15000 --idle --server-pid $PID`
+  trx-bench ws --clients 15000 --idle --server-pid $PID
+  trx-bench ws --clients 10000 --idle --connect-rate 5000 --dial-concurrency 512 --server-pid $PID`
 
 func parseBenchWS(e env, args []string) (benchWSConfig, error) {
 	var cfg benchWSConfig
@@ -87,6 +89,7 @@ func parseBenchWS(e env, args []string) (benchWSConfig, error) {
 	fs.DurationVar(&cfg.Hold, "hold", 5*time.Second, "with --idle, how long to hold the connections before measuring again")
 	fs.DurationVar(&cfg.Drain, "drain", 15*time.Second, "after the last update, how long clients may go without a new message before the rest counts as lost")
 	fs.IntVar(&cfg.DialConcurrency, "dial-concurrency", 64, "connections being opened at once, per process")
+	fs.IntVar(&cfg.ConnectRate, "connect-rate", 0, "new connections per second to offer over the whole run (open loop: connect i starts at i/rate s, shared by the processes, as long as --dial-concurrency has a free slot; raise it so that rate × connect time fits); 0: as fast as --dial-concurrency takes them")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "limit of one connect (dial to welcome, and the subscribe reply) and of one API request")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "process id of the trx server, to read its CPU time and RSS from /proc; 0: not measured")
 	fs.StringVar(&cfg.ChildSymbols, "child-symbols", "", "internal: the symbols of a child process's run")
@@ -127,6 +130,7 @@ func (c benchWSConfig) validate() error {
 	check(c.Hold >= 0 && c.Hold <= time.Hour, "--hold %s: want 0 to 1h", c.Hold)
 	check(c.Drain > 0 && c.Drain <= 10*time.Minute, "--drain %s: want more than 0, at most 10m", c.Drain)
 	check(c.DialConcurrency >= 1 && c.DialConcurrency <= 10_000, "--dial-concurrency %d: want 1 to 10000", c.DialConcurrency)
+	check(c.ConnectRate >= 0 && c.ConnectRate <= 1_000_000, "--connect-rate %d: want 0 (as fast as taken) to 1000000", c.ConnectRate)
 	check(c.Timeout > 0, "--timeout %s: want more than 0", c.Timeout)
 	check(c.ServerPID >= 0, "--server-pid %d: want a process id, or 0", c.ServerPID)
 	if len(errs) > 0 {

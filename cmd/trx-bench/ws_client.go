@@ -72,6 +72,9 @@ func (p *wsPool) open(ctx context.Context, cfg benchWSConfig, n, offset int) wsP
 	var next atomic.Int64
 	var opened, failed atomic.Int64
 	begin := time.Now()
+	// With a connect rate (this process's share of it), connect i starts
+	// at begin + i/rate, or as soon as a worker is free after that.
+	rate := shareRate(cfg.ConnectRate, n, cfg.Clients)
 	var wg sync.WaitGroup
 	for range min(cfg.DialConcurrency, n) {
 		wg.Add(1)
@@ -81,6 +84,16 @@ func (p *wsPool) open(ctx context.Context, cfg benchWSConfig, n, offset int) wsP
 				i := int(next.Add(1)) - 1
 				if i >= n || ctx.Err() != nil {
 					return
+				}
+				if rate > 0 {
+					at := begin.Add(time.Duration(int64(i) * int64(time.Second) / int64(rate)))
+					if d := time.Until(at); d > 0 {
+						select {
+						case <-ctx.Done():
+							return
+						case <-time.After(d):
+						}
+					}
 				}
 				c, err := p.dial(ctx, u, opts, cfg.Timeout, offset+i)
 				if err != nil {

@@ -47,6 +47,7 @@ func childPool(cfg benchWSConfig, stderr io.Writer) wsPoolStarter {
 		cmd := exec.CommandContext(ctx, exe, "ws",
 			"--target", cfg.Target, "--clients", strconv.Itoa(n), "--symbols", strconv.Itoa(len(symbols)),
 			"--subscribe", cfg.Subscribe, "--dial-concurrency", strconv.Itoa(cfg.DialConcurrency),
+			"--connect-rate", strconv.Itoa(shareRate(cfg.ConnectRate, n, cfg.Clients)),
 			"--timeout", cfg.Timeout.String(), "--child-symbols", strings.Join(symbols, ","),
 			"--child-offset", strconv.Itoa(offset))
 		cmd.Env = append(os.Environ(), "TRX_KEY="+cfg.Key)
@@ -243,4 +244,13 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// shareRate is a process's share of the run's connect rate: in proportion
+// to its clients (at least 1/s when the run has a rate; 0 stays 0).
+func shareRate(rate, n, clients int) int {
+	if rate == 0 || clients == 0 {
+		return 0
+	}
+	return max(1, int(int64(rate)*int64(n)/int64(clients)))
 }

@@ -44,6 +44,9 @@ func writeWSReport(w io.Writer, cfg benchWSConfig, r *benchWSResult) {
 		connRate = float64(p.Opened) / time.Duration(p.ConnectNS).Seconds()
 	}
 	fmt.Fprintf(w, "\nconnections: %d opened, %d failed, in %.2f s: %.0f connections/s\n", p.Opened, p.Failed, time.Duration(p.ConnectNS).Seconds(), connRate)
+	if cfg.ConnectRate > 0 {
+		fmt.Fprintf(w, "connect rate offered: %d/s (open loop, --dial-concurrency %d per process); achieved %.0f/s\n", cfg.ConnectRate, cfg.DialConcurrency, connRate)
+	}
 	if p.Subscribed > 0 || cfg.Subscribe != "none" {
 		fmt.Fprintf(w, "subscriptions: %d replies, in %.2f s\n", p.Subscribed, time.Duration(p.SubscribeNS).Seconds())
 	}

@@ -130,6 +130,7 @@ func TestParseBenchWS(t *testing.T) {
 		{[]string{"--subscribe", "some"}, "--subscribe"},
 		{[]string{"--subscribe", "11"}, "more than --symbols"},
 		{[]string{"--drain", "0s"}, "--drain"},
+		{[]string{"--connect-rate", "-1"}, "--connect-rate"},
 	} {
 		args := tt.args
 		if tt.want != "--key" {
@@ -193,6 +194,7 @@ func TestBenchWSEndToEnd(t *testing.T) {
 	for _, args := range [][]string{
 		{"--clients", "4", "--updates", "3"},
 		{"--clients", "4", "--idle", "--hold", "10ms"},
+		{"--clients", "4", "--idle", "--hold", "10ms", "--connect-rate", "1000"},
 	} {
 		var out bytes.Buffer
 		args = append(append(append([]string{"ws"}, base...), pid...), args...)
@@ -203,6 +205,9 @@ func TestBenchWSEndToEnd(t *testing.T) {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("report lacks %q:\n%s", want, out.String())
 			}
+		}
+		if strings.Contains(strings.Join(args, " "), "--connect-rate") && !strings.Contains(out.String(), "connect rate offered: 1000/s") {
+			t.Errorf("report lacks the offered connect rate:\n%s", out.String())
 		}
 		if !strings.Contains(strings.Join(args, " "), "--idle") && !strings.Contains(out.String(), "12 expected, 12 received, 0 lost, 0 duplicate") {
 			t.Errorf("report:\n%s", out.String())
@@ -246,4 +251,14 @@ func TestBenchWSChildProcesses(t *testing.T) {
 		t.Fatalf("%d client processes, want 2", res.Procs)
 	}
 	checkDelivered(t, cfg, res, 30, errOut.String())
+}
+
+func TestShareRate(t *testing.T) {
+	for _, tt := range []struct{ rate, n, clients, want int }{
+		{0, 5, 10, 0}, {5000, 10000, 10000, 5000}, {5000, 2500, 10000, 1250}, {3, 1, 10, 1},
+	} {
+		if got := shareRate(tt.rate, tt.n, tt.clients); got != tt.want {
+			t.Errorf("shareRate(%d, %d, %d) = %d, want %d", tt.rate, tt.n, tt.clients, got, tt.want)
+		}
+	}
 }

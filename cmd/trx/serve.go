@@ -138,10 +138,13 @@ type server struct {
 	bus   *event.Bus
 	authn *authnats.Bridge // carries auth invalidations between replicas (nil: no NATS here)
 	users *auth.Service    // flushed (keys' last-used times) before the database closes
-	parts []component
-	ln    net.Listener
-	http  *http.Server
-	tel   *telemetry.Telemetry
+	// settings carries the classifier settings' invalidations (nil: no
+	// classifier or no NATS here).
+	settings *event.Invalidations
+	parts    []component
+	ln       net.Listener
+	http     *http.Server
+	tel      *telemetry.Telemetry
 }
 
 func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (*server, error) {
@@ -318,11 +321,11 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	}
 	var engine *classifier.Engine
 	if comps.has(compClassifier) {
-		builtin, err := classifier.BuiltinModel()
+		eng, inv, err := newClassifierEngine(sh.bus, classifiersql.New(s.db), metrics.NewClassifier(sh.reg), s.log)
 		if err != nil {
 			return err
 		}
-		engine = classifier.NewDefaultEngine(classifiersql.New(s.db), builtin, metrics.NewClassifier(sh.reg), s.log)
+		engine, s.settings = eng, inv
 		opts = append(opts, transaction.WithClassifier(engine))
 	}
 	// With an event stream, the per-user events go to the outbox in each
@@ -372,7 +375,9 @@ func (s *server) handler(sh *shared) http.Handler {
 	if gw, ok := sh.local[compGateway]; ok {
 		h = gw.wrap(h)
 	} else if s.cfg.InternalSecret != "" {
-		h = proxy.Trusted(s.cfg.InternalSecret, h)
+		// The gateway signs the principal of each request it forwards: it is
+		// trusted here without authenticating the request again.
+		h = proxy.Trusted(s.cfg.InternalSecret, auth.NewSigner(s.cfg.InternalSecret, s.cfg.Gateway.now), s.log, h)
 	}
 	h = s.cfg.Limits.bounded(h) // the request deadline and body limits, around the gateway's work too
 	h = sh.httpm.Middleware(h)
@@ -540,6 +545,9 @@ func (s *server) run(ctx context.Context) error {
 	}
 	if s.authn != nil {
 		g.Go(func() error { return s.authn.Run(gctx) }) // a reconnection drops the principals cached meanwhile
+	}
+	if s.settings != nil {
+		g.Go(func() error { return s.settings.Run(gctx) }) // a reconnection drops the settings cached meanwhile
 	}
 	for _, p := range s.parts {
 		for _, j := range p.jobs {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/envflag"
 	"github.com/trx-platform/trx/internal/proxy"
 )
@@ -95,7 +96,11 @@ func (s *server) buildProxy(reg prometheus.Registerer) (*proxy.Proxy, error) {
 			return nil, fmt.Errorf("serve: --upstream names %q, which this process runs itself", name)
 		}
 	}
-	p := proxy.New(proxy.Config{Upstreams: ups, Secret: s.cfg.InternalSecret, WrapTransport: s.tel.Transport}, reg, s.log)
+	pc := proxy.Config{Upstreams: ups, Secret: s.cfg.InternalSecret, WrapTransport: s.tel.Transport}
+	if s.cfg.InternalSecret != "" {
+		pc.Signer = auth.NewSigner(s.cfg.InternalSecret, s.cfg.Gateway.now) // services trust the principal without a lookup
+	}
+	p := proxy.New(pc, reg, s.log)
 	s.log.Info("gateway_upstreams", "services", strings.Join(p.Names(), ","))
 	return p, nil
 }

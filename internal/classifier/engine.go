@@ -33,6 +33,9 @@ type Engine struct {
 	// memories are what the users' examples make (merchant memory and the
 	// built-in categories in their terms), by State.Memory.
 	memories *versioned[*knowledge]
+
+	settings *settingsCache      // nil: settings are read every time
+	bcast    SettingsBroadcaster // nil: no other replicas to tell
 }
 
 // NewEngine returns the engine over store, configured by cfg.
@@ -49,6 +52,8 @@ func NewEngine(cfg Config, store Store, log *slog.Logger) (*Engine, error) {
 		known:    newVersioned[map[string]bool](cfg.CacheUsers),
 		models:   newVersioned[*Linear](cfg.CacheUsers),
 		memories: newVersioned[*knowledge](cfg.CacheUsers),
+		settings: newSettingsCache(cfg.SettingsTTL, 100_000),
+		bcast:    cfg.Broadcast,
 	}, nil
 }
 

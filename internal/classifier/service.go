@@ -35,13 +35,22 @@ type Config struct {
 	// CacheUsers bounds the users whose compiled rules, categories and
 	// model a Service keeps in memory. Default 1,000.
 	CacheUsers int
+	// SettingsTTL is how long a user's settings are kept in memory, so that
+	// a create does not read them (0: not kept; DefaultConfig:
+	// DefaultSettingsTTL). A change drops them at once here and, through
+	// Broadcast, on the other replicas; the TTL bounds a replica that
+	// missed it. At most 100,000 users' are kept.
+	SettingsTTL time.Duration
+	// Broadcast tells the other replicas of settings changes (nil: none,
+	// as with one process).
+	Broadcast SettingsBroadcaster
 	// Observer is told of automatic decisions and jobs (nil: nobody).
 	Observer Observer
 }
 
 // DefaultConfig returns the defaults, with builtin as the built-in model.
 func DefaultConfig(builtin *Linear) Config {
-	return Config{Builtin: builtin, MaxConcurrent: 2, CacheUsers: 1000}
+	return Config{Builtin: builtin, MaxConcurrent: 2, CacheUsers: 1000, SettingsTTL: DefaultSettingsTTL}
 }
 
 // Validate checks the config.
@@ -615,12 +624,23 @@ func (s *Service) Classify(ctx context.Context, userID string, items []Item) ([]
 // leave the transactions uncategorized. It waits for one of the user's
 // classification slots (the create is already bounded by its body size).
 func (s *Engine) AutoCategorize(ctx context.Context, userID string, txs []transaction.Transaction) []transaction.Categorization {
+	importing := transaction.Importing(ctx)
+	if !importing { // off, the default: no read at all while the settings are cached
+		set, err := s.cachedSettings(ctx, userID)
+		if err != nil {
+			s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
+			return nil
+		}
+		if !set.AutoOnCreate {
+			return nil
+		}
+	}
 	st, err := s.store.State(ctx, userID)
 	if err != nil {
 		s.log.WarnContext(ctx, "classifier_auto_failed", "user_id", userID, "err", err)
 		return nil
 	}
-	if !st.Settings.AutoOnCreate && !transaction.Importing(ctx) {
+	if !st.Settings.AutoOnCreate && !importing {
 		return nil
 	}
 	release, err := s.limit.acquire(ctx, userID, true)
@@ -698,7 +718,11 @@ func (s *Service) UpdateSettings(ctx context.Context, userID string, autoOnCreat
 		set.Threshold = int(*threshold*10000 + 0.5)
 	}
 	set.UpdatedAt = s.now()
-	return set, s.store.SaveSettings(ctx, set)
+	if err := s.store.SaveSettings(ctx, set); err != nil {
+		return set, err
+	}
+	s.settingsChanged(ctx, userID)
+	return set, nil
 }
 
 func validUUID(id string) bool { return uid.Valid(id) }

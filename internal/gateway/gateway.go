@@ -336,7 +336,11 @@ func (g *Gateway) throttle(w http.ResponseWriter, r *http.Request, key string, l
 	} else {
 		g.cfg.Metrics.Throttle("key", d.Allowed)
 	}
-	if prev, err := strconv.Atoi(w.Header().Get("RateLimit-Remaining")); err != nil || d.Remaining < prev || !d.Allowed {
+	// The tighter bucket's headers win (no parse, and no error value made,
+	// when this is the first bucket of the request).
+	if prevS := w.Header().Get("RateLimit-Remaining"); prevS == "" || !d.Allowed {
+		setRateHeaders(w.Header(), d)
+	} else if prev, err := strconv.Atoi(prevS); err != nil || d.Remaining < prev {
 		setRateHeaders(w.Header(), d)
 	}
 	if d.Allowed {

@@ -75,7 +75,7 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 	if r.ContentLength > lim.Bytes {
 		return lim.Err("the body")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, lim.Bytes+1))
+	body, err := readBody(r, lim.Bytes)
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
@@ -98,6 +98,27 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 		fieldErrors(&v, "", err)
 	}
 	return v.Err()
+}
+
+// readBody reads r's body up to limit+1 bytes (one more tells that it is
+// too big), into a buffer of the declared Content-Length when there is one
+// (no growing and copying as io.ReadAll does).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n, n+1)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return buf, err
+		}
+		// A body longer than declared is net/http's to refuse; read one
+		// more byte so that such a body is never taken as complete here.
+		var one [1]byte
+		if m, _ := r.Body.Read(one[:]); m > 0 {
+			rest, err := io.ReadAll(io.LimitReader(r.Body, limit+1-n-1))
+			return append(append(buf, one[0]), rest...), err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }
 
 // coerce turns a query string into the JSON value its schema type

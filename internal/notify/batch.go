@@ -11,7 +11,8 @@ const maxRegistryBatch = 500
 
 // registryBatcher groups the connections table's writes (group commit): a
 // connect or disconnect that comes while a write runs waits for the next
-// one, which takes every row that came meanwhile. One connect alone is
+// one, which takes every row that came meanwhile. The writes run on a
+// goroutine of the batcher's, started when a row comes and none runs. One connect alone is
 // written at once, as before; a thousand connecting together cost a few
 // transactions instead of a thousand. Each caller still returns only once
 // its row is written, so a connection is listed before its welcome.
@@ -19,7 +20,7 @@ type registryBatcher struct {
 	reg Registry
 
 	mu      sync.Mutex
-	writing bool // a caller is writing batches
+	writing bool // the writer goroutine runs
 	ops     []registryOp
 }
 
@@ -44,12 +45,21 @@ func (b *registryBatcher) do(ctx context.Context, op registryOp) error {
 	op.done = make(chan error, 1)
 	b.mu.Lock()
 	b.ops = append(b.ops, op)
-	if b.writing {
-		b.mu.Unlock()
-		return <-op.done // the writing caller takes this row next
+	if !b.writing {
+		// No write runs: one starts, on a goroutine of its own that ends
+		// when no row waits. The callers only wait on a channel, so that
+		// the connections' goroutines, which live as long as their
+		// connections, never grow their stacks in the database driver.
+		b.writing = true
+		go b.writeAll(context.WithoutCancel(ctx))
 	}
-	// No write runs: this caller writes batches until no row waits.
-	b.writing = true
+	b.mu.Unlock()
+	return <-op.done
+}
+
+// writeAll writes batches until no row waits; b.writing is set.
+func (b *registryBatcher) writeAll(ctx context.Context) {
+	b.mu.Lock()
 	for len(b.ops) > 0 {
 		n := min(len(b.ops), maxRegistryBatch)
 		batch := b.ops[:n:n]
@@ -67,9 +77,9 @@ func (b *registryBatcher) do(ctx context.Context, op registryOp) error {
 				adds = append(adds, o.rec)
 			}
 		}
-		// Others' rows ride on this write: it does not end with this
-		// caller's context, only within a bound.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// The rows of many callers ride on this write: it ends with none
+		// of their contexts, only within a bound.
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := b.reg.Apply(wctx, adds, removes)
 		cancel()
 		for _, o := range batch {
@@ -79,5 +89,4 @@ func (b *registryBatcher) do(ctx context.Context, op registryOp) error {
 	}
 	b.writing = false
 	b.mu.Unlock()
-	return <-op.done
 }

@@ -32,11 +32,19 @@ type batchConn struct {
 	early []byte // bytes the client sent before the upgrade completed, read first
 }
 
-// connBufSize is the size of a connection's read and write buffers, which
-// it keeps for its whole life. Notifications are a few hundred bytes and
-// client messages are small; writes are gathered by cork anyway, and a
-// bigger read or write goes to the socket directly.
-const connBufSize = 512
+// connReadBufSize and connWriteBufSize are the sizes of a connection's
+// read and write buffers, which it keeps for its whole life, idle or not:
+// small, since an idle connection should cost little. Client messages are
+// small and rare (subscribe, pong): a frame header and a short message fit
+// in the read buffer, and a larger payload is read into the message
+// directly. Notifications are written corked (batchConn gathers the
+// frames of a batch in a pooled buffer), so the write buffer only passes
+// a frame's header and the start of its payload on; control frames (ping,
+// close) fit in it.
+const (
+	connReadBufSize  = 128
+	connWriteBufSize = 160
+)
 
 // Read reads what came early, then the socket.
 func (c *batchConn) Read(p []byte) (int, error) {
@@ -204,7 +212,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		w.conn.early = bytes.Clone(b)
 	}
 	// net/http's writer is new and empty: nothing is lost in replacing it.
-	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, connBufSize), bufio.NewWriterSize(w.conn, connBufSize)), nil
+	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, connReadBufSize), bufio.NewWriterSize(w.conn, connWriteBufSize)), nil
 }
 
 func (w *hijackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

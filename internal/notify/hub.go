@@ -10,23 +10,41 @@ import (
 type Hub struct {
 	mu      sync.RWMutex
 	clients map[*client]struct{}
+	// users counts the clients of each user, so that a user's event is
+	// dropped before it is decoded when none is connected here.
+	users map[string]int
 	// seq is the last stream sequence broadcast.
 	seq uint64
 }
 
 // NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{clients: map[*client]struct{}{}} }
+func NewHub() *Hub { return &Hub{clients: map[*client]struct{}{}, users: map[string]int{}} }
 
 func (h *Hub) register(c *client) {
 	h.mu.Lock()
-	h.clients[c] = struct{}{}
+	if _, ok := h.clients[c]; !ok {
+		h.clients[c] = struct{}{}
+		h.users[c.userID]++
+	}
 	h.mu.Unlock()
 }
 
 func (h *Hub) unregister(c *client) {
 	h.mu.Lock()
-	delete(h.clients, c)
+	if _, ok := h.clients[c]; ok {
+		delete(h.clients, c)
+		if h.users[c.userID]--; h.users[c.userID] <= 0 {
+			delete(h.users, c.userID)
+		}
+	}
 	h.mu.Unlock()
+}
+
+// connected reports whether a client of the user is connected here.
+func (h *Hub) connected(userID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.users[userID] > 0
 }
 
 // Len returns the number of clients connected to this node.

@@ -158,6 +158,10 @@ func (n *Node) Run(ctx context.Context) error {
 		return fmt.Errorf("notify: consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		if user, ok := n.userOf(msg.Subject()); ok && !n.hub.connected(user) {
+			n.skipped(msg) // nobody here to tell: not even decoded
+			return
+		}
 		m, err := n.decode(msg)
 		if err != nil {
 			n.log.Warn("notify_bad_event", "subject", msg.Subject(), "err", err)
@@ -199,7 +203,11 @@ func (n *Node) Run(ctx context.Context) error {
 			// client's reply (the close handshake, bounded by the
 			// library); a client that never answers is cut after the
 			// grace period.
-			grace := time.AfterFunc(n.cfg.CloseGrace, connCancel)
+			grace := time.AfterFunc(n.cfg.CloseGrace, func() {
+				connCancel()
+				// Reads wait on no context (see readLoop): cut the sockets.
+				n.hub.each(func(c *client) { _ = c.conn.CloseNow() })
+			})
 			n.wg.Wait()
 			grace.Stop()
 			n.writers.stop()
@@ -260,6 +268,30 @@ func (n *Node) heartbeat(ctx context.Context) {
 	}
 }
 
+// userOf returns the user of a per-user event's subject
+// (PREFIX.ev.user.USER.TYPE).
+func (n *Node) userOf(subject string) (string, bool) {
+	rest, ok := strings.CutPrefix(subject, n.bus.Prefix+".ev.user.")
+	if !ok {
+		return "", false
+	}
+	user, _, ok := strings.Cut(rest, ".")
+	return user, ok && user != ""
+}
+
+// skipped accounts for a live message that no client here wants: the feed
+// has read it (so it is not behind), and it is counted as consumed. A
+// client that connects just after with ?since= gets it from the replay,
+// which reads the stream after the client is registered; one without
+// since starts live from about its connection either way.
+func (n *Node) skipped(msg jetstream.Msg) {
+	if meta, err := msg.Metadata(); err == nil {
+		n.hub.advance(meta.Sequence.Stream)
+	}
+	n.metrics.consumed(msg, time.Time{})
+	n.metrics.skipped.Inc()
+}
+
 // decode turns a stream message into a ready-to-send Message.
 func (n *Node) decode(msg jetstream.Msg) (Message, error) {
 	meta, err := msg.Metadata()
@@ -304,15 +336,7 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 			token = strings.TrimSpace(rest)
 		}
 	}
-	authn := n.authn
-	if t := r.URL.Query().Get("ticket"); token == "" && t != "" && n.cfg.Tickets != nil {
-		token, authn = t, n.cfg.Tickets // used up here: one upgrade per ticket
-	}
-	if token == "" {
-		web.Error(w, r, n.log, auth.ErrUnauthenticated)
-		return
-	}
-	p, err := authn(r.Context(), token)
+	p, err := n.authenticate(r, token)
 	if err != nil {
 		web.Error(w, r, n.log, err)
 		return
@@ -356,28 +380,61 @@ func (n *Node) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.hold(since) // before the hub sees c: no live message may go ahead of the replay
 	}
 	ctx := n.ctx
+	counted = false // the connection's goroutine gives the counts back
+	n.wg.Add(1)
+	// The connection goes on in a goroutine of its own and this handler
+	// returns at once: the upgrade does not wait for the connections
+	// table, and net/http frees the request, its 4 KiB read and write
+	// buffers and this goroutine's stack (grown by authentication), which
+	// would otherwise live as long as the connection. The access log and
+	// HTTP metrics see the upgrade (101).
+	go func() {
+		defer n.conns.give(cred, ip)
+		if !n.admit(ctx, c, p.ExpiresAt) {
+			n.wg.Done()
+			return
+		}
+		n.serveClient(ctx, c, since)
+	}()
+}
+
+// admit records an upgraded connection in the connections table, in one
+// write with the other connects and disconnects of the moment (group
+// commit, registryBatcher), then puts it in the hub: it is listed before
+// its welcome, so any node can message it by the id the welcome gives.
+// If the row cannot be written, the connection is closed (1011) and admit
+// returns false.
+func (n *Node) admit(ctx context.Context, c *client, expires time.Time) bool {
 	if err := n.batch.add(ctx, Record{ID: c.id, Node: n.cfg.Node, UserID: c.userID, ConnectedAt: c.connected, Subscriptions: c.subscriptions()}); err != nil {
 		n.log.Error("notify_register_failed", "err", err)
-		_ = conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
-		return
+		_ = c.conn.Close(websocket.StatusInternalError, "cannot register the connection; retry")
+		return false
 	}
 	n.hub.register(c)
 	if n.stopping.Load() { // shutdown began after the check above: this one missed the round of 1001s
 		c.close(websocket.StatusGoingAway, "server shutting down; reconnect with ?since=last sequence")
 	}
 	n.metrics.connects.Inc()
-	c.expireAt(p.ExpiresAt) // a JWT's exp, a key's expires_at
-	counted = false         // serveClient gives the counts back
-	n.wg.Add(1)
-	// The connection goes on in a goroutine of its own and this handler
-	// returns: net/http then frees the request, its 4 KiB read and write
-	// buffers and this goroutine's stack (grown by authentication's
-	// database query), which would otherwise live as long as the
-	// connection. The access log and HTTP metrics see the upgrade (101).
-	go func() {
-		defer n.conns.give(cred, ip)
-		n.serveClient(ctx, c, since)
-	}()
+	c.expireAt(expires) // a JWT's exp, a key's expires_at
+	return true
+}
+
+// authenticate returns the principal of a WebSocket upgrade: a ticket is
+// redeemed here (used up: one upgrade per ticket); otherwise the principal
+// the gateway authenticated (in this process, or signed by the gateway in
+// front of this service) is taken as it is, and only a request without one
+// is authenticated with its token.
+func (n *Node) authenticate(r *http.Request, token string) (auth.Principal, error) {
+	if t := r.URL.Query().Get("ticket"); token == "" && t != "" && n.cfg.Tickets != nil {
+		return n.cfg.Tickets(r.Context(), t)
+	}
+	if p, ok := auth.FromContext(r.Context()); ok {
+		return p, nil
+	}
+	if token == "" {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return n.authn(r.Context(), token)
 }
 
 // serveClient runs an upgraded connection until it ends.
@@ -414,7 +471,11 @@ type request struct {
 // readLoop reads client messages until the connection ends and returns why.
 func (n *Node) readLoop(ctx context.Context, c *client) string {
 	for {
-		typ, data, err := c.conn.Read(ctx)
+		// Read on a context without cancellation: the library then keeps no
+		// context.AfterFunc per blocked read, which an idle connection would
+		// hold all its life. Shutdown cuts a socket that outlives its grace
+		// with CloseNow (Run).
+		typ, data, err := c.conn.Read(context.WithoutCancel(ctx))
 		if err != nil {
 			c.close(websocket.StatusNormalClosure, "")
 			switch websocket.CloseStatus(err) {

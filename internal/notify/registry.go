@@ -51,6 +51,7 @@ type metrics struct {
 	latency     prometheus.Histogram
 	pending     prometheus.Gauge     // the live feed's consumer lag, in messages
 	consumeLag  prometheus.Histogram // commit to this node's consumer
+	skipped     prometheus.Counter   // user events with no client here, not decoded
 }
 
 // consumed records a message of the live feed: how many the stream holds
@@ -79,12 +80,14 @@ func newMetrics(reg prometheus.Registerer, hub *Hub) *metrics {
 		consumeLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "trx_notify_consume_lag_seconds",
 			Help:    "Time from a change's database commit to its arrival at this notifier node's consumer (relay, stream and delivery).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "trx_notify_user_events_skipped_total",
+			Help: "Per-user events of the live feed that no client on this node could want (none of the user's connections is here), dropped before decoding."}),
 	}
 	// Alerts divide by these: every reason exists at zero from the start.
 	for _, r := range []string{"client", "slow", "too_big", "bad_frame", "policy", "credential", "shutdown", "error"} {
 		m.disconnects.WithLabelValues(r)
 	}
-	reg.MustRegister(m.connects, m.disconnects, m.sent, m.slowCloses, m.latency, m.pending, m.consumeLag,
+	reg.MustRegister(m.connects, m.disconnects, m.sent, m.slowCloses, m.latency, m.pending, m.consumeLag, m.skipped,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trx_ws_connections", Help: "WebSocket clients connected to this node now."},
 			func() float64 { return float64(hub.Len()) }))
 	return m

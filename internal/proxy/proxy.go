@@ -2,7 +2,9 @@
 // requests (WebSocket upgrades included) to the processes that run each
 // service, round-robin over their replicas, retrying only idempotent
 // requests that never reached a replica, and it lets a service trust only
-// requests that came through a gateway (a shared secret).
+// requests that came through a gateway (a shared secret), and the
+// principal the gateway authenticated for each (a signed principal, so
+// that the service does not authenticate the request again).
 package proxy
 
 import (
@@ -23,12 +25,18 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/trx-platform/trx/internal/auth"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/web"
 )
 
 // SecretHeader carries the shared secret from the gateway to a service.
 const SecretHeader = "X-Trx-Internal-Secret"
+
+// PrincipalHeader carries the signed principal (auth.Signer) of a request
+// the gateway authenticated. The gateway drops any a client sent; a
+// service trusts only one that verifies.
+const PrincipalHeader = "X-Trx-Principal"
 
 // ParseUpstreams reads "name=url,name=url2,other=url3" into replicas per
 // service name; a name given twice has two replicas.
@@ -57,6 +65,10 @@ type Config struct {
 	Upstreams map[string][]*url.URL
 	// Secret, if set, is sent to every upstream in SecretHeader.
 	Secret string
+	// Signer, if set, signs the principal of each authenticated request
+	// into PrincipalHeader (with the same internal secret), so that the
+	// service trusts it instead of authenticating the request again.
+	Signer *auth.Signer
 	// Timeout bounds the wait for an upstream's response headers (default 30s).
 	Timeout time.Duration
 	// WrapTransport, if set, wraps the transport to the upstreams (tracing
@@ -173,8 +185,14 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 		pr.Out.Header.Set("X-Request-ID", id)
 	}
 	pr.Out.Header.Del(SecretHeader)
+	pr.Out.Header.Del(PrincipalHeader) // only the gateway's own
 	if p.cfg.Secret != "" {
 		pr.Out.Header.Set(SecretHeader, p.cfg.Secret)
+	}
+	id := web.RequestID(pr.In.Context())
+	if principal, ok := auth.FromContext(pr.In.Context()); ok && p.cfg.Signer != nil && id != "" {
+		pr.Out.Header.Set(PrincipalHeader, p.cfg.Signer.Sign(principal,
+			auth.Binding{RequestID: id, Method: pr.Out.Method, Path: pr.Out.URL.EscapedPath()}))
 	}
 }
 
@@ -255,8 +273,14 @@ func retryable(req *http.Request, err error) bool {
 
 // Trusted lets through only requests that carry the shared secret (those
 // that came through a gateway); others get 403. Health, readiness and
-// metrics stay open for probes and scrapers.
-func Trusted(secret string, next http.Handler) http.Handler {
+// metrics stay open for probes and scrapers. A request with a signed
+// principal (PrincipalHeader) that verifies with signer carries that
+// principal on (auth.FromContext), so the routes do not authenticate it
+// again; one that does not verify (forged, expired, made for another
+// request, replayed) is refused with 401 (503 when the replay check is
+// full), never passed on to authenticate some other way. Without signer
+// the header is refused too.
+func Trusted(secret string, signer *auth.Signer, log *slog.Logger, next http.Handler) http.Handler {
 	want := []byte(secret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -268,6 +292,29 @@ func Trusted(secret string, next http.Handler) http.Handler {
 			web.Problemf(w, r, http.StatusForbidden, "this service accepts requests only through the trx gateway")
 			return
 		}
-		next.ServeHTTP(w, r)
+		signed := r.Header.Values(PrincipalHeader)
+		if len(signed) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var err error = auth.ErrSignedForged
+		var p auth.Principal
+		if len(signed) == 1 && signer != nil {
+			p, err = signer.Verify(signed[0], auth.Binding{RequestID: web.RequestID(r.Context()), Method: r.Method, Path: r.URL.EscapedPath()})
+		}
+		if err != nil {
+			log.WarnContext(r.Context(), "signed_principal_refused", "err", err, "request_id", web.RequestID(r.Context()))
+			if fault.KindOf(err) == fault.Unauthenticated {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="trx", error="invalid_token"`)
+			}
+			web.Error(w, r, log, err)
+			return
+		}
+		r.Header.Del(PrincipalHeader)
+		r2 := r.WithContext(auth.WithPrincipal(r.Context(), p))
+		next.ServeHTTP(w, r2)
+		if r2.Pattern != "" {
+			r.Pattern = r2.Pattern // the route that served it, for the metrics, access log and span further out
+		}
 	})
 }

@@ -91,7 +91,7 @@ func TestForwardRetryAndFailure(t *testing.T) {
 }
 
 func TestTrusted(t *testing.T) {
-	h := proxy.Trusted("s3cret", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
+	h := proxy.Trusted("s3cret", nil, slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
 	if w := get(t, h, "GET"); w.Code != 403 {
 		t.Fatalf("no secret: %d", w.Code)
 	}

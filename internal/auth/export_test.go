@@ -1,0 +1,4 @@
+package auth
+
+// SetMaxSeen lowers how many nonces s remembers per window (for tests).
+func SetMaxSeen(s *Signer, n int) { s.max = n }
