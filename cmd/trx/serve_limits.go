@@ -68,7 +68,7 @@ func limitFlags(fs *envflag.FlagSet, cfg *limitsConfig) {
 	fs.IntVar(&cfg.MaxBatch, "max-batch", defMaxBatch, "most transactions in one POST /api/v1/transactions/batch; more: 413 (the JSON body limit applies too)")
 	fs.BytesVar(&cfg.ReportBody, "max-report-body", defReportBody, "largest body of POST /api/v1/report (JSON or CSV, streamed; e.g. 100MiB, 1GiB); larger: 413")
 	fs.IntVar(&cfg.UserTransactions, "max-user-transactions", defUserTransactions,
-		"most transactions one user may have; a create or import past it answers 409 (0: no cap; each create counts the user's rows)")
+		"most transactions one user may have; a create or import past it answers 409 (0: no cap; counted near the cap, and at most once a minute per user and process far below it)")
 	fs.IntVar(&cfg.UserAccounts, "max-user-accounts", defUserAccounts, "most accounts one user may have; past it: 409 (0: no cap)")
 	fs.IntVar(&cfg.UserImports, "max-user-imports", defUserImports, "most statement imports one user may have (undone ones count); past it: 409 (0: no cap)")
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/trx-platform/trx/internal/fault"
 )
@@ -31,7 +33,11 @@ var ErrRowCap = errors.New("sqldb: the user's row cap is reached")
 // write transactions), so that concurrent inserts cannot pass the cap
 // together: the pattern of the classifier's category and rule limits.
 // table is a constant of the caller's, never input.
-func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, n int, c RowCap) error {
+//
+// With a CapTracker (nil: none), the count it takes is remembered, so that
+// the inserts that follow, while the user stays far below the cap, need no
+// count (see CapTracker.Far; the caller asks it first).
+func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, n int, c RowCap, t *CapTracker) error {
 	if c.Max <= 0 {
 		return nil
 	}
@@ -46,6 +52,7 @@ func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, 
 		return fmt.Errorf("sqldb: count %s for the cap: %w", c.What, err)
 	}
 	if have+int64(n) <= c.Max {
+		t.counted(userID, have+int64(n))
 		return nil
 	}
 	by := ""
@@ -62,4 +69,69 @@ func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, 
 		msg += "; ask the operator to raise the limit"
 	}
 	return &fault.Error{Kind: fault.Conflict, Msg: msg, Err: ErrRowCap}
+}
+
+// CapTracker spares the count of a RowCap while a user is far below it: a
+// user with 2,000 transactions under a cap of 1,000,000 should not have
+// them counted in every create. It remembers each user's last count plus
+// the rows this process inserted since, for up to a minute.
+//
+// In one process the cap stays exact (what Far lets through is added under
+// its lock, and a count never lowers what it remembers). Several processes
+// do not see each other's inserts between counts: together they may pass
+// the cap by what they insert, far from it, within that minute; the tenth
+// of the cap that Far keeps free is there to absorb it.
+type CapTracker struct {
+	mu   sync.Mutex
+	seen map[string]capSeen
+	now  func() time.Time
+}
+
+type capSeen struct {
+	have int64     // rows the user has, at least
+	at   time.Time // when they were last counted
+}
+
+// capFresh is how long a count is trusted.
+const capFresh = time.Minute
+
+// NewCapTracker returns an empty CapTracker.
+func NewCapTracker() *CapTracker {
+	return &CapTracker{seen: map[string]capSeen{}, now: time.Now}
+}
+
+// Far reports whether n more rows surely keep userID a tenth of c below
+// it, by a count under a minute old; if so, it counts the n rows as
+// inserted and the insert needs no count. A nil tracker is never far.
+func (t *CapTracker) Far(userID string, n int, c RowCap) bool {
+	if t == nil || c.Max <= 0 {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.seen[userID]
+	if !ok || t.now().Sub(e.at) >= capFresh || e.have+int64(n) > c.Max-max(c.Max/10, 1) {
+		return false
+	}
+	e.have += int64(n)
+	t.seen[userID] = e
+	return true
+}
+
+// counted remembers that userID has at least have rows (its count, plus the
+// rows being inserted).
+func (t *CapTracker) counted(userID string, have int64) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if e, ok := t.seen[userID]; ok && now.Sub(e.at) < capFresh && e.have > have {
+		have = e.have // rows let through meanwhile, not yet committed when counted
+	}
+	if len(t.seen) >= 100_000 { // bound the memory: start again
+		clear(t.seen)
+	}
+	t.seen[userID] = capSeen{have: have, at: now}
 }

@@ -55,7 +55,7 @@ func (s *Store) Insert(ctx context.Context, a account.Account) error {
 		return fmt.Errorf("accountsql: insert: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "accounts", a.UserID, 1, s.cap); err != nil {
+	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "accounts", a.UserID, 1, s.cap, nil); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO accounts (`+columns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

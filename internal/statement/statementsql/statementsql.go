@@ -62,7 +62,7 @@ func (s *Store) CreateImport(ctx context.Context, imp statement.Import) error {
 		return fmt.Errorf("statementsql: create import: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "imports", imp.UserID, 1, s.cap); err != nil {
+	if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "imports", imp.UserID, 1, s.cap, nil); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO imports (`+importColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -26,6 +26,7 @@ type Store struct {
 	outbox bool         // record the writes' events in user_events (see WithOutbox)
 	probe  int          // see candidateLimit; New sets it, tests lower it
 	cap    sqldb.RowCap // the most transactions of one user (see WithRowCap)
+	caps   *sqldb.CapTracker
 }
 
 var _ transaction.Store = (*Store)(nil)
@@ -41,8 +42,12 @@ func WithOutbox() Option { return func(s *Store) { s.outbox = true } }
 
 // WithRowCap makes Insert refuse (409, naming c) a write that would take a
 // user past c.Max transactions, counted in the write's own database
-// transaction (default: no cap).
-func WithRowCap(c sqldb.RowCap) Option { return func(s *Store) { s.cap = c } }
+// transaction (default: no cap). While a user is far below it (a tenth of
+// it free, by a count under a minute old), an insert skips the count: see
+// sqldb.CapTracker.
+func WithRowCap(c sqldb.RowCap) Option {
+	return func(s *Store) { s.cap, s.caps = c, sqldb.NewCapTracker() }
+}
 
 // New returns a Store on db.
 func New(db *sqldb.DB, opts ...Option) *Store {
@@ -82,7 +87,11 @@ func retryable(err error) bool {
 }
 
 func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem *transaction.IdempotencyRecord, events []transaction.Event) (*transaction.IdempotencyRecord, error) {
-	if idem == nil && len(txs) <= insertChunk && len(events) == 0 && s.cap.Max <= 0 {
+	capped, err := s.capped(txs)
+	if err != nil {
+		return nil, err
+	}
+	if idem == nil && len(txs) <= insertChunk && len(events) == 0 && !capped {
 		// One statement is atomic on its own: no BEGIN and COMMIT round trips.
 		q, args := insertStatement(txs)
 		if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
@@ -112,8 +121,10 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 			return prior, nil
 		}
 	}
-	if err := s.underCap(ctx, tx, txs); err != nil {
-		return nil, err
+	if capped {
+		if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "transactions", txs[0].UserID, len(txs), s.cap, s.caps); err != nil {
+			return nil, err
+		}
 	}
 	for start := 0; start < len(txs); start += insertChunk {
 		q, args := insertStatement(txs[start:min(start+insertChunk, len(txs))])
@@ -130,17 +141,19 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 	return nil, nil
 }
 
-// underCap checks the row cap for txs, which are one user's.
-func (s *Store) underCap(ctx context.Context, tx *sql.Tx, txs []transaction.Transaction) error {
+// capped reports whether the insert of txs, which are one user's, must
+// count the user's rows against the cap: there is one, and the user is not
+// known to be far below it.
+func (s *Store) capped(txs []transaction.Transaction) (bool, error) {
 	if s.cap.Max <= 0 || len(txs) == 0 {
-		return nil
+		return false, nil
 	}
 	for _, t := range txs[1:] {
 		if t.UserID != txs[0].UserID {
-			return errors.New("transactionsql: insert: the transactions of one insert belong to one user")
+			return false, errors.New("transactionsql: insert: the transactions of one insert belong to one user")
 		}
 	}
-	return sqldb.UnderCap(ctx, tx, s.db.Dialect, "transactions", txs[0].UserID, len(txs), s.cap)
+	return !s.caps.Far(txs[0].UserID, len(txs), s.cap), nil
 }
 
 // insertStatement is one multi-row INSERT of txs.
