@@ -201,6 +201,10 @@ func (s *Service) Update(ctx context.Context, userID, id string, p Patch, ifVers
 // If-Match version, a write that lost a race is retried on the new state;
 // with one, the caller asked for exactly that version and gets
 // ErrVersionMismatch.
+// maxUnconditionalRetries bounds the retries of a write without If-Match
+// that keeps losing to other writers of the same transaction.
+const maxUnconditionalRetries = 64
+
 func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64, change func(Transaction) (Transaction, error)) (Transaction, error) {
 	if !validID(id) {
 		return Transaction{}, ErrNotFound
@@ -233,7 +237,11 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 			}
 		}
 		err = s.store.Update(ctx, next, events)
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == 0 && attempt < 5 {
+		// Without If-Match, a write that lost the race reads again and
+		// retries: each loss is another writer's win, so with fewer than
+		// maxUnconditionalRetries writers at once on one transaction every
+		// one of them succeeds, whatever the scheduling.
+		if errors.Is(err, ErrVersionMismatch) && ifVersion == 0 && attempt < maxUnconditionalRetries && ctx.Err() == nil {
 			continue
 		}
 		if err != nil {
