@@ -109,7 +109,8 @@ func (s *Service) Update(ctx context.Context, userID, id string, p Patch, ifVers
 		}
 		next.Version, next.UpdatedAt = cur.Version+1, s.now()
 		err = s.store.Update(ctx, next)
-		if errors.Is(err, ErrVersionMismatch) && ifVersion == 0 && attempt < 5 {
+		// Each loss is another writer's win (see transaction's modify).
+		if errors.Is(err, ErrVersionMismatch) && ifVersion == 0 && attempt < 64 && ctx.Err() == nil {
 			continue
 		}
 		if err != nil {
