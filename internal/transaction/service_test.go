@@ -451,9 +451,11 @@ func TestLostRaceIsRetried(t *testing.T) {
 		t.Fatalf("retried on %+v, want version 4 with the other writer's changes kept", got)
 	}
 
-	store.updates, store.loseRaces = 0, 100
-	if _, err := svc.Update(ctx, "u1", tx.ID, transaction.Patch{Amount: ptr("-5.00")}, 0); !errors.Is(err, transaction.ErrVersionMismatch) || store.updates != 6 {
-		t.Fatalf("always losing: %v after %d Update calls, want ErrVersionMismatch after 6", err, store.updates)
+	// Always losing (more writers at once than the retries): the first
+	// try and 64 retries, then ErrVersionMismatch.
+	store.updates, store.loseRaces = 0, 1000
+	if _, err := svc.Update(ctx, "u1", tx.ID, transaction.Patch{Amount: ptr("-5.00")}, 0); !errors.Is(err, transaction.ErrVersionMismatch) || store.updates != 65 {
+		t.Fatalf("always losing: %v after %d Update calls, want ErrVersionMismatch after 65", err, store.updates)
 	}
 
 	cur, _ := store.Get(ctx, "u1", tx.ID)
