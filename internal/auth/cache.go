@@ -142,11 +142,23 @@ func (c *cache) key(digest string, now time.Time) (Principal, bool) {
 	if c == nil {
 		return Principal{}, false
 	}
+	return c.get(c.keys, digest, now)
+}
+
+func (c *cache) putKey(gen uint64, digest string, p Principal, now time.Time) {
+	if c != nil {
+		c.put(c.keys, gen, digest, p, now)
+	}
+}
+
+// get returns the live principal of digest in m (c.keys or c.sessions,
+// maps made once), dropping an expired one.
+func (c *cache) get(m map[string]cachedPrincipal, digest string, now time.Time) (Principal, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.keys[digest]
+	e, ok := m[digest]
 	if ok && !now.Before(e.until) {
-		delete(c.keys, digest)
+		delete(m, digest)
 		ok = false
 	}
 	if !ok {
@@ -155,19 +167,18 @@ func (c *cache) key(digest string, now time.Time) (Principal, bool) {
 	return e.p, true
 }
 
-func (c *cache) putKey(gen uint64, digest string, p Principal, now time.Time) {
-	if c == nil {
-		return
-	}
+// put caches p for digest in m (c.keys or c.sessions), unless an
+// invalidation came since gen was read.
+func (c *cache) put(m map[string]cachedPrincipal, gen uint64, digest string, p Principal, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
 		return
 	}
-	if len(c.keys) >= c.max {
+	if len(m) >= c.max {
 		c.evict(now)
 	}
-	c.keys[digest] = cachedPrincipal{p: p, until: now.Add(c.ttl)}
+	m[digest] = cachedPrincipal{p: p, until: now.Add(c.ttl)}
 }
 
 func (c *cache) identity(id Identity, now time.Time) (User, bool) {
@@ -226,32 +237,13 @@ func (c *cache) session(digest string, now time.Time) (Principal, bool) {
 	if c == nil {
 		return Principal{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.sessions[digest]
-	if ok && !now.Before(e.until) {
-		delete(c.sessions, digest)
-		ok = false
-	}
-	if !ok {
-		return Principal{}, false
-	}
-	return e.p, true
+	return c.get(c.sessions, digest, now)
 }
 
 func (c *cache) putSession(gen uint64, digest string, p Principal, now time.Time) {
-	if c == nil {
-		return
+	if c != nil {
+		c.put(c.sessions, gen, digest, p, now)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if len(c.sessions) >= c.max {
-		c.evict(now)
-	}
-	c.sessions[digest] = cachedPrincipal{p: p, until: now.Add(c.ttl)}
 }
 
 func (c *cache) drop(inv Invalidation) {
