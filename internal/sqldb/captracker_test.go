@@ -16,7 +16,7 @@ func TestCapTracker(t *testing.T) {
 	if tr.Far("u", 1, c) {
 		t.Fatal("far before any count")
 	}
-	tr.counted("u", 80) // 90 is the most Far lets through (a tenth free)
+	tr.counted("u", 80, 0) // 90 is the most Far lets through (a tenth free)
 	for i := 81; i <= 90; i++ {
 		if !tr.Far("u", 1, c) {
 			t.Fatalf("not far at %d of 100", i)
@@ -25,11 +25,11 @@ func TestCapTracker(t *testing.T) {
 	if tr.Far("u", 1, c) {
 		t.Fatal("far at 91 of 100: the insert must count")
 	}
-	tr.counted("u", 85) // a count that missed inserts in flight does not lower it
+	tr.counted("u", 85, 0) // a count that missed inserts in flight does not lower it
 	if tr.Far("u", 1, c) {
 		t.Fatal("a lower count undid the inserts let through")
 	}
-	tr.counted("v", 10)
+	tr.counted("v", 10, 0)
 	if !tr.Far("v", 5, c) {
 		t.Fatal("not far at 15 of 100")
 	}

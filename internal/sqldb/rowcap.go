@@ -51,8 +51,12 @@ func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, 
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE user_id = ?`, userID).Scan(&have); err != nil {
 		return fmt.Errorf("sqldb: count %s for the cap: %w", c.What, err)
 	}
+	// Rows that Far let through may not be committed yet: the count misses
+	// them, what the tracker remembers does not.
+	counted := have
+	have = max(have, t.known(userID))
 	if have+int64(n) <= c.Max {
-		t.counted(userID, have+int64(n))
+		t.counted(userID, counted, int64(n))
 		return nil
 	}
 	by := ""
@@ -76,8 +80,10 @@ func UnderCap(ctx context.Context, tx *sql.Tx, d Dialect, table, userID string, 
 // them counted in every create. It remembers each user's last count plus
 // the rows this process inserted since, for up to a minute.
 //
-// In one process the cap stays exact (what Far lets through is added under
-// its lock, and a count never lowers what it remembers). Several processes
+// In one process the cap stays exact: what Far lets through is added under
+// its lock, and a count is taken as at least what it remembers, since the
+// rows Far let through may not be committed yet (after deletes, a user near
+// the cap may so be refused until the memory is a minute old). Several processes
 // do not see each other's inserts between counts: together they may pass
 // the cap by what they insert, far from it, within that minute; the tenth
 // of the cap that Far keeps free is there to absorb it.
@@ -118,20 +124,34 @@ func (t *CapTracker) Far(userID string, n int, c RowCap) bool {
 	return true
 }
 
-// counted remembers that userID has at least have rows (its count, plus the
-// rows being inserted).
-func (t *CapTracker) counted(userID string, have int64) {
+// known is what the tracker remembers of userID's rows (0: nothing fresh).
+func (t *CapTracker) known(userID string) int64 {
+	if t == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.seen[userID]; ok && t.now().Sub(e.at) < capFresh {
+		return e.have
+	}
+	return 0
+}
+
+// counted remembers that userID had have rows by a count, plus the n being
+// inserted: added to what it remembers if that is more (rows Far let
+// through, before or while counting, that the count may have missed).
+func (t *CapTracker) counted(userID string, have, n int64) {
 	if t == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	if e, ok := t.seen[userID]; ok && now.Sub(e.at) < capFresh && e.have > have {
-		have = e.have // rows let through meanwhile, not yet committed when counted
+	if e, ok := t.seen[userID]; ok && now.Sub(e.at) < capFresh {
+		have = max(have, e.have)
 	}
 	if len(t.seen) >= 100_000 { // bound the memory: start again
 		clear(t.seen)
 	}
-	t.seen[userID] = capSeen{have: have, at: now}
+	t.seen[userID] = capSeen{have: have + n, at: now}
 }
