@@ -207,6 +207,49 @@ func TestDisconnectStopsStatement(t *testing.T) {
 	}
 }
 
+// TestRequestTimeoutStopsStatement: the request deadline reaches the
+// driver. With no statement limit, only --request-timeout (200 ms) can
+// end the 60 s (MySQL) or endless (SQLite) insert: the client, which
+// waits as long as it takes, is answered 504 urn:trx:problem:timeout
+// naming the limit and --request-timeout, and the statement is stopped on
+// the server (MySQL: it leaves the process list; SQLite: the write lock it
+// held is free again).
+func TestRequestTimeoutStopsStatement(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			url := sqldbtest.URL(t, d)
+			lim := limitsConfigFrom(t, "--db-statement-timeout", "0", "--request-timeout", "200ms")
+			addr, key, _ := startServeWith(t, serveConfig{DataDir: t.TempDir(), DB: url, Limits: lim})
+			db := slowInserts(t, d, url)
+			code, body := post(t, context.Background(), addr, key, "/api/v1/transactions", "application/json", strings.NewReader(slowTx))
+			if code != http.StatusGatewayTimeout {
+				t.Fatalf("slow insert: %d %s, want 504", code, body)
+			}
+			var p web.Problem
+			if err := json.Unmarshal([]byte(body), &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Type != "urn:trx:problem:timeout" || !strings.Contains(p.Detail, "time limit of 200ms, set by --request-timeout") {
+				t.Errorf("problem %+v: want type timeout naming the limit and --request-timeout", p)
+			}
+			if d == sqldb.MySQL {
+				pollUntil(t, "the insert leaves the process list", func() bool {
+					var n int
+					if err := db.Read.QueryRow(`SELECT COUNT(*) FROM information_schema.PROCESSLIST
+						WHERE DB = DATABASE() AND (INFO LIKE 'INSERT INTO transactions%' OR INFO = 'DO SLEEP(60)') AND ID <> CONNECTION_ID()`).Scan(&n); err != nil {
+						t.Fatalf("process list: %v", err)
+					}
+					return n == 0
+				})
+				return
+			}
+			if _, err := db.Write.Exec("DROP TRIGGER slow_insert"); err != nil {
+				t.Fatalf("the write lock is still held after the request's deadline: %v", err)
+			}
+		})
+	}
+}
+
 // pollUntil polls cond until it holds, within a generous deadline, and
 // returns how long it took.
 func pollUntil(t *testing.T, what string, cond func() bool) time.Duration {
