@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/trx-platform/trx/internal/sqldb"
 )
 
 // runTrx runs the trx command line in-process and returns its stdout, or
@@ -107,6 +110,60 @@ func TestBackupRestoreServe(t *testing.T) {
 	err = run(context.Background(), []string{"restore", archive, "--data", restored}, testEnv(nil, &out, &errOut))
 	if err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("restore into a used directory: %v", err)
+	}
+}
+
+// TestRestorePublishesPending: a stock change that was captured but not
+// yet published when the backup was taken (here: written while the server
+// was stopped) is published by the restored server, as the first message
+// of the new stream; one published before the backup is not published
+// again. A client resuming from just before the stream's new first
+// sequence gets exactly that change.
+func TestRestorePublishesPending(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	addr, admin, stop := startServe(t, dir)
+	ws, _, err := dialWS(t, addr, admin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAPI(t, addr, admin, "POST", "/api/v1/stocks", `{"symbol":"ACME","name":"Acme Corp","price":"100","currency":"USD"}`, 201)
+	ws.stockEvents(1) // published before the backup
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Write.ExecContext(ctx, `INSERT INTO stocks (symbol, name, price_micros, currency, updated_at) VALUES ('PEND', 'Pending Ltd', 5000000, 'USD', ?)`,
+		sqldb.FormatTime(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	archive := filepath.Join(t.TempDir(), "b.tar")
+	if out := runTrx(t, "backup", "--data", dir, "--out", archive); !strings.Contains(out, "1 not yet published") {
+		t.Fatalf("trx backup printed %q, want one change not yet published", out)
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	out := runTrx(t, "restore", archive, "--data", restored)
+	var first uint64
+	if i := strings.Index(out, "its next sequence is "); i < 0 {
+		t.Fatalf("trx restore printed %q", out)
+	} else if _, err := fmt.Sscanf(out[i:], "its next sequence is %d,", &first); err != nil {
+		t.Fatalf("trx restore printed %q: %v", out, err)
+	}
+	addr2, _, _ := startServe(t, restored)
+	back, _, err := dialWS(t, addr2, admin, fmt.Sprintf("since=%d", first-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := back.stockEvents(1)[0]
+	if got["symbol"] != "PEND" || got["operation"] != "insert" || uint64(got["sequence"].(float64)) != first {
+		t.Fatalf("first message of the restored stream %v, want PEND's insert at sequence %d", got, first)
 	}
 }
 
