@@ -165,12 +165,20 @@ func (m *mgmt) get(w http.ResponseWriter, r *http.Request) {
 	web.Respond(w, http.StatusOK, rec)
 }
 
+// request sends req to node and waits for its reply, at most 3 seconds
+// and no longer than ctx: when ctx ends first (the caller went away, or
+// its request deadline passed) the error is ctx's, which web.Error
+// answers as that deadline (a 504 naming --request-timeout), not as a
+// node that did not answer.
 func (m *mgmt) request(ctx context.Context, node string, req control) (controlReply, error) {
 	data, _ := json.Marshal(req)
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	msg, err := m.n.bus.NC.RequestWithContext(ctx, m.n.bus.ControlSubject(node), data)
+	msg, err := m.n.bus.NC.RequestWithContext(rctx, m.n.bus.ControlSubject(node), data)
 	if err != nil {
+		if ctx.Err() != nil {
+			return controlReply{}, fmt.Errorf("notify: waiting for node %s: %w", node, ctx.Err())
+		}
 		return controlReply{}, fault.Errorf(fault.Unavailable, "node %s did not answer: %v", node, err)
 	}
 	var rep controlReply
@@ -228,6 +236,9 @@ type LiveNodes interface {
 // clients the nodes reached, once every live node replied (the registry
 // counts them first), or after 3 seconds with the replies that came. A
 // registry that cannot count the live nodes gets the replies of one second.
+// The wait ends with the request too: when its context ends first (the
+// client went away, or --request-timeout passed) the answer is that
+// context's end, not a count.
 func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 	var data json.RawMessage
 	if err := web.Decode(w, r, &data); err != nil {
@@ -253,10 +264,15 @@ func (m *mgmt) broadcast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	total, nodes := 0, 0
-	deadline := time.Now().Add(wait)
+	wctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
 	for expect == 0 || nodes < expect {
-		msg, err := sub.NextMsg(time.Until(deadline))
+		msg, err := sub.NextMsgWithContext(wctx)
 		if err != nil {
+			if err := r.Context().Err(); err != nil {
+				web.Error(w, r, m.log, fmt.Errorf("notify: broadcast: waiting for the nodes' replies: %w", err))
+				return
+			}
 			break
 		}
 		var rep controlReply
