@@ -23,6 +23,9 @@ type backupConfig struct {
 	Every time.Duration
 	Keep  int
 	Dir   string
+	// OnRun, when not nil, is told the status after each scheduled backup
+	// (backup.Config.OnRun; no flag: tests wait on it).
+	OnRun func(backup.Status)
 }
 
 func backupFlags(fs *envflag.FlagSet, cfg *backupConfig) {
@@ -42,7 +45,7 @@ func newBackupScheduler(cfg serveConfig, db *sqldb.DB, reg prometheus.Registerer
 	if dir == "" {
 		dir = filepath.Join(cfg.DataDir, "backups")
 	}
-	s, err = backup.NewScheduler(backup.Config{Dir: dir, Every: cfg.Backup.Every, Keep: cfg.Backup.Keep, TrxVersion: version}, db, reg, log)
+	s, err = backup.NewScheduler(backup.Config{Dir: dir, Every: cfg.Backup.Every, Keep: cfg.Backup.Keep, TrxVersion: version, OnRun: cfg.Backup.OnRun}, db, reg, log)
 	return s, err == nil, err
 }
 
