@@ -1,12 +1,15 @@
 package backup_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,6 +197,79 @@ func TestRunBacksUpAtOnceWhenDue(t *testing.T) {
 	if es, _ := backup.List(dir); len(es) != 1 {
 		t.Errorf("%d backups, want 1", len(es))
 	}
+}
+
+// TestRunLogsEachRun: each scheduled run is logged, a success as
+// backup_done with the archive, its size and duration, a failure as
+// backup_failed with its error.
+func TestRunLogsEachRun(t *testing.T) {
+	for _, ok := range []bool{true, false} {
+		t.Run(map[bool]string{true: "success", false: "failure"}[ok], func(t *testing.T) {
+			db, _ := openSQLite(t)
+			dir := filepath.Join(t.TempDir(), "backups")
+			if !ok {
+				if err := os.WriteFile(dir, nil, 0o600); err != nil { // a file where the directory should be
+					t.Fatal(err)
+				}
+			}
+			var logs syncBuffer
+			runs := make(chan backup.Status, 1)
+			s, err := backup.NewScheduler(backup.Config{Dir: dir, Every: time.Hour, Keep: 2, OnRun: func(st backup.Status) { runs <- st }},
+				db, prometheus.NewRegistry(), slog.New(slog.NewJSONHandler(&logs, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			st := <-runs
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			var lines []map[string]any
+			for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(l), &m); err != nil {
+					t.Fatalf("log line %q: %v", l, err)
+				}
+				if m["msg"] == "backup_done" || m["msg"] == "backup_failed" {
+					lines = append(lines, m)
+				}
+			}
+			if len(lines) != 1 {
+				t.Fatalf("run log lines %v, want one", lines)
+			}
+			l := lines[0]
+			if ok {
+				if l["msg"] != "backup_done" || l["path"] != st.Path || l["size"] != float64(st.Last.Size) || l["duration"] == nil {
+					t.Errorf("log %v, want backup_done with path %s, size %d and a duration", l, st.Path, st.Last.Size)
+				}
+				return
+			}
+			if l["msg"] != "backup_failed" || l["level"] != "ERROR" || l["err"] != st.LastError || l["dir"] != dir {
+				t.Errorf("log %v, want backup_failed at ERROR with the error %q and the directory", l, st.LastError)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the scheduler's goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func TestNextRun(t *testing.T) {
