@@ -18,11 +18,12 @@ export function build(dir) {
   return bin;
 }
 
-// start runs `trx serve` and resolves when it answers /readyz.
-export async function start() {
+// start runs `trx serve` (with the flags in args too) and resolves when it
+// answers /readyz.
+export async function start(args = []) {
   const dir = mkdtempSync(path.join(tmpdir(), 'trx-e2e-'));
   const bin = build(dir);
-  const child = spawn(bin, ['serve', '--data', path.join(dir, 'data'), '--addr', '127.0.0.1:0', '--log-level', 'warn'], {
+  const child = spawn(bin, ['serve', '--data', path.join(dir, 'data'), '--addr', '127.0.0.1:0', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '', errOut = '';
