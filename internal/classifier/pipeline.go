@@ -172,7 +172,7 @@ func (p *Pipeline) userScores(it Item, fs []Feature) ([]Scored, float64) {
 // merchant's category: that category with the dictionary's precision, the
 // built-in model's scores for the rest.
 func dictionaryScores(cat string, precision float64, model []Scored) []Scored {
-	out := []Scored{{Category: cat, P: precision}}
+	out := append(make([]Scored, 0, len(model)+1), Scored{Category: cat, P: precision})
 	rest := 0.0
 	for _, s := range model {
 		if s.Category != cat {
