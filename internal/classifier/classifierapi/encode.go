@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/web"
@@ -12,10 +13,9 @@ import (
 // respondResults writes {"items": [ResultResource, …]} with status 200:
 // the bytes web.Respond writes for it, without reflection. The classify
 // response holds up to classifier.MaxClassify results of a few
-// suggestions each, and encoding/json spent a fifth of the handler's
-// allocations on it. A value encoding/json writes differently than plain
-// appends would (a string it escapes beyond \" and \\, a confidence that is
-// not finite) goes through web.Respond as before.
+// suggestions each, which encoding/json walks by reflection. A
+// confidence that is not finite (encoding/json refuses it, and
+// web.Respond then writes no body) goes through web.Respond as before.
 func respondResults(w http.ResponseWriter, res []classifier.Result) {
 	buf, ok := appendResults(make([]byte, 0, 256*len(res)+16), res)
 	if !ok {
@@ -32,15 +32,10 @@ func respondResults(w http.ResponseWriter, res []classifier.Result) {
 }
 
 // appendResults appends the JSON of the classify response and a newline,
-// as json.Encoder does; ok is false when it holds a value appendResults
-// does not encode as encoding/json does (see respondResults).
+// as json.Encoder does; ok is false when a confidence is not finite.
 func appendResults(b []byte, res []classifier.Result) (_ []byte, ok bool) {
 	ok = true
-	str := func(s string) {
-		var good bool
-		b, good = appendPlainString(b, s)
-		ok = ok && good
-	}
+	str := func(s string) { b = appendString(b, s) }
 	num := func(f float64) {
 		var good bool
 		b, good = appendFloat(b, f)
@@ -97,25 +92,58 @@ func appendResults(b []byte, res []classifier.Result) (_ []byte, ok bool) {
 	return append(b, "]}\n"...), ok
 }
 
-// appendPlainString appends s as a JSON string when it is printable ASCII
-// that encoding/json (which escapes <, > and & for HTML) leaves as it is
-// but for \" and \\; ok is false for any other s.
-func appendPlainString(b []byte, s string) (_ []byte, ok bool) {
+// appendString appends s as a JSON string as encoding/json writes it:
+// ", \ and control characters escaped (\b, \f, \n, \r, \t short), <, >
+// and & escaped for HTML, invalid UTF-8 as \ufffd, U+2028 and U+2029
+// escaped.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
 			b = append(b, s[start:i]...)
-			b = append(b, '\\', c)
-			start = i + 1
-		case c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&':
-			return b, false
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
 	b = append(b, s[start:]...)
-	return append(b, '"'), true
+	return append(b, '"')
 }
 
 // appendFloat appends f as encoding/json writes a float64 (shortest
