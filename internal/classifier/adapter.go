@@ -1,6 +1,9 @@
 package classifier
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // adapterPrior is how many of a user's examples it takes, for a built-in
 // category, before the user's own use outweighs the assumption that they
@@ -97,6 +100,13 @@ func (a *Adapter) forget(txID string) {
 	}
 }
 
+// translates reports whether s's category is shared out into the user's
+// categories (see Translate). a.mu must be held.
+func (a *Adapter) translates(s Scored) bool {
+	cs := a.counts[s.Category]
+	return a.used[s.Category] <= 0 && totalOf(cs) >= adapterMin
+}
+
 func totalOf(cs map[string]float64) float64 {
 	n := 0.0
 	for _, c := range cs {
@@ -105,20 +115,26 @@ func totalOf(cs map[string]float64) float64 {
 	return n
 }
 
-// Translate returns the built-in model's scores in the user's categories:
-// a built-in category the user never files anything in, and that at least
-// adapterMin of their examples had as the built-in answer, is shared out
-// as those examples were.
+// Translate returns the built-in model's scores in the user's categories,
+// most likely first: a built-in category the user never files anything
+// in, and that at least adapterMin of their examples had as the built-in
+// answer, is shared out as those examples were. pb holds each category at
+// most once; when none of them is translated, Translate sorts pb in place
+// and returns it.
 func (a *Adapter) Translate(pb []Scored) []Scored {
 	if a == nil {
 		return pb
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := map[string]float64{}
+	if !slices.ContainsFunc(pb, a.translates) {
+		sortScored(pb)
+		return pb
+	}
+	out := make(map[string]float64, len(pb))
 	for _, s := range pb {
 		cs := a.counts[s.Category]
-		if a.used[s.Category] > 0 || totalOf(cs) < adapterMin {
+		if !a.translates(s) {
 			// A category the user files things in themselves is theirs as
 			// it is: their corrections of it are mistakes of the model, not
 			// a category of their own.

@@ -161,9 +161,19 @@ func (d *Dictionary) Lookup(it Item) (DictEntry, bool) {
 		src = it.Counterparty
 	}
 	words := merchantWords(src)
+	var stack [128]byte
 	for n := min(len(words), d.most); n >= 1; n-- {
-		for _, k := range []string{strings.Join(words[:n], " "), strings.Join(words[:n], "")} {
-			if e, ok := d.names[k]; ok {
+		for _, sep := range []string{" ", ""} {
+			// The key is joined in a buffer: the map is looked up with
+			// string(k), which does not allocate.
+			k := stack[:0]
+			for i, w := range words[:n] {
+				if i > 0 {
+					k = append(k, sep...)
+				}
+				k = append(k, w...)
+			}
+			if e, ok := d.names[string(k)]; ok {
 				return e, true
 			}
 		}

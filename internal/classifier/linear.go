@@ -188,8 +188,17 @@ func (m *Linear) Evidence(it Item) int {
 // of its merchant key that is not generic (a descriptor that names no
 // merchant, such as CARD PAYMENT or DIRECT DEBIT, has none).
 func (m *Linear) bucket(it Item) int {
-	if m.EvidenceBeside(it, m) > 0 {
-		return 1
+	// EvidenceBeside(it, m) > 0, without counting per category: the first
+	// example of a known word decides.
+	for _, f := range MerchantFeatures(it) {
+		if m.generic[f] {
+			continue
+		}
+		for _, c := range m.vocab[f] {
+			if c.N > 0 {
+				return 1
+			}
+		}
 	}
 	return 0
 }

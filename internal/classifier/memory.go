@@ -352,12 +352,15 @@ func (m *Memory) Lookup(it Item) (Recall, bool) {
 	if m == nil {
 		return Recall{}, false
 	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.keys) == 0 {
+		return Recall{}, false // nothing remembered: no key to work out
+	}
 	key := m.key(it)
 	if key == "" {
 		return Recall{}, false
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
 	exact := true
 	mc := m.keys[key]
 	if mc == nil {

@@ -103,7 +103,7 @@ const mixMemory = 0.25
 // mix decides with the merchant memory's scores and the models' at half
 // weight each.
 func (p *Pipeline) mix(it Item, rec Recall) Result {
-	models, srcOf, _, _ := p.scores(it)
+	models, bl, _, _ := p.scores(it)
 	score := map[string]float64{}
 	for _, s := range rec.Scores {
 		score[s.Category] += s.P * mixMemory
@@ -126,7 +126,10 @@ func (p *Pipeline) mix(it Item, rec Recall) Result {
 		return r
 	}
 	win := cands[0].Category
-	r.CategoryID, r.Confidence, r.Source = win, cands[0].P, srcOf[win]
+	r.CategoryID, r.Confidence, r.Source = win, cands[0].P, ""
+	if hasScore(models, win) {
+		r.Source = bl.source(win)
+	}
 	if win == rec.From.Category {
 		// The merchant's latest choice stands: it decided.
 		r.Source, r.LearnedFrom = transaction.SourceMerchant, rec.From.TxID
@@ -169,7 +172,7 @@ func (p *Pipeline) userScores(it Item, fs []Feature) ([]Scored, float64) {
 // merchant's category: that category with the dictionary's precision, the
 // built-in model's scores for the rest.
 func dictionaryScores(cat string, precision float64, model []Scored) []Scored {
-	out := []Scored{{Category: cat, P: precision}}
+	out := append(make([]Scored, 0, len(model)+1), Scored{Category: cat, P: precision})
 	rest := 0.0
 	for _, s := range model {
 		if s.Category != cat {
@@ -185,9 +188,10 @@ func dictionaryScores(cat string, precision float64, model []Scored) []Scored {
 }
 
 // scores blends the models: every category they know, most likely first,
-// with which model gave each more, and the user model's weight; dict is
-// the dictionary's entry for the merchant ("" Name when none).
-func (p *Pipeline) scores(it Item) (cands []Scored, srcOf map[string]string, wu float64, dict DictEntry) {
+// the blend (which model gave each category more), the user model's
+// weight, and dict the dictionary's entry for the merchant ("" Name when
+// none).
+func (p *Pipeline) scores(it Item) (cands []Scored, bl blend, wu float64, dict DictEntry) {
 	fs := Features(it)
 	var pu, pb []Scored
 	if p.User != nil {
@@ -204,45 +208,71 @@ func (p *Pipeline) scores(it Item) (cands []Scored, srcOf map[string]string, wu 
 	} else if pu != nil {
 		wu = 1
 	}
-	blend := map[string][2]float64{}
-	for _, s := range pu {
-		b := blend[s.Category]
-		b[0] += wu * s.P
-		blend[s.Category] = b
-	}
+	bl = blend{user: pu, builtin: pb, wu: wu}
+	// Each category gets the surer of the two claims: the user's model,
+	// weighed by its evidence, can raise a category past the built-in
+	// answer, never lower what is built in. The built-in scores come most
+	// likely first, so the candidates are nearly sorted already.
+	cands = make([]Scored, 0, len(pb)+len(pu))
 	for _, s := range pb {
-		b := blend[s.Category]
-		b[1] += s.P
-		blend[s.Category] = b
-	}
-	cands = make([]Scored, 0, len(blend))
-	srcOf = make(map[string]string, len(blend))
-	for c, b := range blend {
-		if !p.known(c) {
-			continue // a category deleted since the model learned it
+		if p.known(s.Category) { // else a category deleted since the model learned it
+			cands = append(cands, Scored{Category: s.Category, P: max(wu*scoreOf(pu, s.Category), s.P)})
 		}
-		// Each category gets the surer of the two claims: the user's model,
-		// weighed by its evidence, can raise a category past the built-in
-		// answer, never lower what is built in.
-		cands = append(cands, Scored{Category: c, P: max(b[0], b[1])})
-		srcOf[c] = transaction.SourceBuiltin
-		if b[0] > b[1] {
-			srcOf[c] = transaction.SourceModel
+	}
+	for _, s := range pu {
+		if p.known(s.Category) && !hasScore(pb, s.Category) {
+			cands = append(cands, Scored{Category: s.Category, P: max(wu*s.P, 0)})
 		}
 	}
 	sortScored(cands)
-	return cands, srcOf, wu, dict
+	return cands, bl, wu, dict
+}
+
+// blend is what the models gave the items' categories: the user model's
+// scores (weighed by wu) and the built-in ones, each category at most once
+// in each.
+type blend struct {
+	user, builtin []Scored
+	wu            float64
+}
+
+// source returns which model gave category c more: SourceModel when the
+// user's model did, else SourceBuiltin.
+func (b blend) source(c string) string {
+	if b.wu*scoreOf(b.user, c) > scoreOf(b.builtin, c) {
+		return transaction.SourceModel
+	}
+	return transaction.SourceBuiltin
+}
+
+// scoreOf returns c's score in s, 0 when s has none.
+func scoreOf(s []Scored, c string) float64 {
+	for _, x := range s {
+		if x.Category == c {
+			return x.P
+		}
+	}
+	return 0
+}
+
+func hasScore(s []Scored, c string) bool {
+	for _, x := range s {
+		if x.Category == c {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Pipeline) models(it Item) Result {
-	cands, srcOf, wu, dict := p.scores(it)
+	cands, bl, wu, dict := p.scores(it)
 	if len(cands) > MaxSuggestions {
 		cands = cands[:MaxSuggestions]
 	}
 	if len(cands) == 0 || cands[0].P < p.Threshold {
 		return Result{Suggestions: cands}
 	}
-	src := srcOf[cands[0].Category]
+	src := bl.source(cands[0].Category)
 	reason := "the built-in model"
 	if dict.Name != "" {
 		reason = dict.Reason()

@@ -45,33 +45,46 @@ func Words(s string) []string {
 }
 
 func appendWords(out []string, s string) []string {
-	var b strings.Builder
+	// The words are written one after another into buf and made into one
+	// string at the end, which each word is a part of: one allocation for
+	// all of them, not one per word.
+	var (
+		stack [256]byte
+		ends  [32]int
+	)
+	buf, end := stack[:0], ends[:0]
+	start := 0 // of the word being written
 	flush := func() {
-		if b.Len() >= 2 {
-			w := b.String()
-			if !noise[w] {
-				out = append(out, w)
-			}
+		if len(buf)-start >= 2 && !noise[string(buf[start:])] {
+			end = append(end, len(buf))
+		} else {
+			buf = buf[:start]
 		}
-		b.Reset()
+		start = len(buf)
 	}
 	for i, r := range s {
 		switch {
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z'):
-			b.WriteRune(r)
+			buf = append(buf, byte(r))
 		case r < utf8.RuneSelf && (r >= 'A' && r <= 'Z'):
-			b.WriteRune(r + 'a' - 'A')
+			buf = append(buf, byte(r+'a'-'A'))
 		case r == '\'' || r == '’':
 			// o'neills → oneills
-		case r == '&' && b.Len() > 0 && letterAt(s, i+1):
-			b.WriteByte('&')
+		case r == '&' && len(buf) > start && letterAt(s, i+1):
+			buf = append(buf, '&')
 		case r >= utf8.RuneSelf && unicode.IsLetter(r):
-			b.WriteRune(unicode.ToLower(fold(r)))
+			buf = utf8.AppendRune(buf, unicode.ToLower(fold(r)))
 		default:
 			flush()
 		}
 	}
 	flush()
+	all := string(buf)
+	from := 0
+	for _, e := range end {
+		out = append(out, all[from:e])
+		from = e
+	}
 	return out
 }
 

@@ -362,11 +362,7 @@ func (h *handler) classify(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, r, h.log, err)
 		return
 	}
-	out := make([]ResultResource, len(res))
-	for i, x := range res {
-		out[i] = resultResource(x)
-	}
-	web.Respond(w, http.StatusOK, map[string]any{"items": out})
+	respondResults(w, res)
 }
 
 // ---- jobs and settings ----
