@@ -180,6 +180,9 @@ func TestStmtCacheErrorsAndLocks(t *testing.T) {
 	if err := conn.QueryRowContext(ctx, `SELECT v FROM kv WHERE k = ?`, 1).Scan(new(string)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.Write.ExecContext(ctx, `INSERT INTO kv (k, v) VALUES (?, ?)`, 100, "after the read"); err != nil {
+		t.Fatal(err) // a reader that held its snapshot would keep the checkpoint from these frames
+	}
 	var busy, logged, done int
 	if err := db.Write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done); err != nil {
 		t.Fatal(err)
