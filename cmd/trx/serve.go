@@ -73,6 +73,23 @@ func (c serveConfig) dbConfig() cli.DBConfig {
 }
 
 func runServe(ctx context.Context, e env, args []string) error {
+	cfg, err := parseServe(e, args)
+	if err != nil {
+		return err
+	}
+	log, err := cli.NewLogger(e.Stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		return err
+	}
+	s, err := newServer(ctx, cfg, log, e.Stdout)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx)
+}
+
+// parseServe reads the flags (and their environment twins) of `trx serve`.
+func parseServe(e env, args []string) (serveConfig, error) {
 	var cfg serveConfig
 	fs := cli.NewFlagSet("serve", "serve [flags]", e)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (API, metrics, health)")
@@ -90,21 +107,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs.URLVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
 	cfg.getenv = e.Getenv
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+		return cfg, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
 	}
 	cfg.DataDir, cfg.DB, cfg.MaxOpenConns = db.DataDir, db.DB, db.MaxOpenConns
-	log, err := cli.NewLogger(e.Stderr, cfg.LogLevel, cfg.LogFormat)
-	if err != nil {
-		return err
-	}
-	s, err := newServer(ctx, cfg, log, e.Stdout)
-	if err != nil {
-		return err
-	}
-	return s.run(ctx)
+	return cfg, nil
 }
 
 // shared is what several components use, built once before any of them,

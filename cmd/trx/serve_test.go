@@ -53,7 +53,18 @@ func startServe(t *testing.T, dataDir string) (addr, key string, stop func() err
 // startServeWith is startServe with more of the configuration given.
 func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func() error) {
 	t.Helper()
-	cfg.Addr, cfg.Migrate, cfg.MaxOpenConns, cfg.ShutdownTimeout = "127.0.0.1:0", true, 8, 5*time.Second
+	s, key, stop := startServer(t, cfg)
+	return s.Addr(), key, stop
+}
+
+// startServer is startServeWith for benchmarks too, returning the server
+// itself (whose handler a benchmark calls without the network).
+func startServer(t testing.TB, cfg serveConfig) (s *server, key string, stop func() error) {
+	t.Helper()
+	cfg.Addr, cfg.Migrate, cfg.ShutdownTimeout = "127.0.0.1:0", true, 5*time.Second
+	if cfg.MaxOpenConns == 0 {
+		cfg.MaxOpenConns = 8
+	}
 	if cfg.Notify.EventRetention == 0 {
 		cfg.Notify.EventRetention = time.Hour
 	}
@@ -95,7 +106,7 @@ func startServeWith(t *testing.T, cfg serveConfig) (addr, key string, stop func(
 		}
 		key = keyRE.FindString(string(b))
 	}
-	return s.Addr(), key, stop
+	return s, key, stop
 }
 
 var keyFileRE = regexp.MustCompile(`Its API key is in (\S+) `)

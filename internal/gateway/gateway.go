@@ -224,9 +224,13 @@ func (g *Gateway) operation(op *Operation) http.Handler {
 			ctx = auth.WithPrincipal(ctx, p)
 		}
 		if !g.cfg.NoValidation {
-			if err := validate(r, op, g.cfg.MaxBody); err != nil {
+			doc, err := validate(r, op, g.cfg.MaxBody)
+			if err != nil {
 				web.Error(w, r, g.log, err)
 				return
+			}
+			if doc != nil { // the handlers here take it without parsing the body again
+				ctx = web.WithDecodedBody(ctx, *doc)
 			}
 		}
 		r2 := r.WithContext(ctx)

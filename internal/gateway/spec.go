@@ -9,7 +9,9 @@
 // IP, authenticates (API key or JWT, the scopes the operation names),
 // throttles per key, and validates parameters and the JSON body against
 // the document's schemas (JSON Schema 2020-12, compiled once at start);
-// bad requests are 400 problem+json before any handler runs.
+// bad requests are 400 problem+json before any handler runs. A JSON body
+// that passes goes on to the handlers of the same process decoded
+// (web.WithDecodedBody), so that those that take the value parse it once.
 package gateway
 
 import (

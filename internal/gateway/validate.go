@@ -23,7 +23,10 @@ var printer = message.NewPrinter(language.English)
 
 // ValidateRequest checks r against op as the gateway does, with the
 // handlers' body limit: nil, or an error to answer as problem+json.
-func ValidateRequest(r *http.Request, op *Operation) error { return validate(r, op, web.MaxBody) }
+func ValidateRequest(r *http.Request, op *Operation) error {
+	_, err := validate(r, op, web.MaxBody)
+	return err
+}
 
 // validate checks r's parameters and JSON body against op. It reads a JSON
 // body (up to maxBody bytes) and puts it back for the handler. Bodies the
@@ -31,7 +34,11 @@ func ValidateRequest(r *http.Request, op *Operation) error { return validate(r, 
 // JSON (the handler answers those) and undocumented bodies are left alone.
 // Unknown query parameters are left to the handlers, which refuse them; a
 // malformed query string is refused here.
-func validate(r *http.Request, op *Operation, maxBody int64) error {
+//
+// A JSON body that passes comes back decoded, as the handlers may take it
+// (web.WithDecodedBody), when its limit was no larger than theirs; doc is
+// nil otherwise.
+func validate(r *http.Request, op *Operation, maxBody int64) (doc *any, err error) {
 	var v fault.Validation
 	q := web.ParseQuery(r, &v)
 	for _, p := range op.Params {
@@ -63,41 +70,45 @@ func validate(r *http.Request, op *Operation, maxBody int64) error {
 		}
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if op.Body == nil || op.Body.schema == nil || op.StreamBody {
-		return nil
+		return nil, nil
 	}
 	if _, err := web.MediaType(r.Header.Get("Content-Type"), web.JSON); err != nil {
-		return nil // the handler answers 415, naming the types it takes
+		return nil, nil // the handler answers 415, naming the types it takes
 	}
 	lim := web.JSONLimit(r.Context(), maxBody) // the handlers' (web.WithJSONLimit), so that both refuse alike
 	if r.ContentLength > lim.Bytes {
-		return lim.Err("the body")
+		return nil, lim.Err("the body")
 	}
 	body, err := readBody(r, lim.Bytes)
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
-		return fault.Errorf(fault.Invalid, "reading the body: %v", err)
+		return nil, fault.Errorf(fault.Invalid, "reading the body: %v", err)
 	}
 	if int64(len(body)) > lim.Bytes {
-		return lim.Err("the body")
+		return nil, lim.Err("the body")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if op.Body.Required {
-			return fault.New(fault.Invalid, "body is empty; expected a JSON value")
+			return nil, fault.New(fault.Invalid, "body is empty; expected a JSON value")
 		}
-		return nil
+		return nil, nil
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	val, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
 	if err != nil {
-		return fault.Errorf(fault.Invalid, "body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "jsonschema: "))
+		return nil, fault.Errorf(fault.Invalid, "body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "jsonschema: "))
 	}
-	if err := op.Body.schema.Validate(doc); err != nil {
+	if err := op.Body.schema.Validate(val); err != nil {
 		fieldErrors(&v, "", err)
+		return nil, v.Err()
 	}
-	return v.Err()
+	if lim.Bytes > web.JSONLimit(r.Context(), web.MaxBody).Bytes {
+		return nil, nil // the handler refuses what this limit let through
+	}
+	return &val, nil
 }
 
 // readBody reads r's body up to limit+1 bytes (one more tells that it is

@@ -17,6 +17,10 @@ import (
 type classifyingConnector struct {
 	open func(ctx context.Context) (driver.Conn, error)
 	drv  driver.Driver
+	// stmts, when positive, gives each connection a cache of that many
+	// prepared statements (stmtcache.go; SQLite, whose driver prepares
+	// every statement anew).
+	stmts int
 }
 
 func (c *classifyingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -24,12 +28,19 @@ func (c *classifyingConnector) Connect(ctx context.Context) (driver.Conn, error)
 	if err != nil {
 		return nil, Classify(err)
 	}
-	return &classifyingConn{c: conn}, nil
+	cc := &classifyingConn{c: conn}
+	if c.stmts > 0 {
+		cc.stmts = newStmtCache(c.stmts)
+	}
+	return cc, nil
 }
 
 func (c *classifyingConnector) Driver() driver.Driver { return c.drv }
 
-type classifyingConn struct{ c driver.Conn }
+type classifyingConn struct {
+	c     driver.Conn
+	stmts *stmtCache // nil: none
+}
 
 func (c *classifyingConn) Prepare(query string) (driver.Stmt, error) {
 	s, err := c.c.Prepare(query)
@@ -51,7 +62,12 @@ func (c *classifyingConn) PrepareContext(ctx context.Context, query string) (dri
 	return &classifyingStmt{s: s, conn: c.c}, nil
 }
 
-func (c *classifyingConn) Close() error { return c.c.Close() }
+func (c *classifyingConn) Close() error {
+	if c.stmts != nil {
+		c.stmts.close()
+	}
+	return c.c.Close()
+}
 
 func (c *classifyingConn) Begin() (driver.Tx, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without ConnBeginTx
@@ -75,6 +91,13 @@ func (c *classifyingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (d
 }
 
 func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.stmts != nil {
+		if cs := c.stmts.take(ctx, c.c, query); cs != nil {
+			r, err := cs.s.(driver.StmtExecContext).ExecContext(ctx, args)
+			c.stmts.give(cs)
+			return r, Classify(err)
+		}
+	}
 	e, ok := c.c.(driver.ExecerContext)
 	if !ok {
 		return nil, driver.ErrSkip // database/sql prepares instead
@@ -84,6 +107,16 @@ func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []
 }
 
 func (c *classifyingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.stmts != nil {
+		if cs := c.stmts.take(ctx, c.c, query); cs != nil {
+			r, err := cs.s.(driver.StmtQueryContext).QueryContext(ctx, args)
+			if err != nil {
+				c.stmts.give(cs)
+				return nil, Classify(err)
+			}
+			return &classifyingRows{r: r, done: func() { c.stmts.give(cs) }}, nil
+		}
+	}
 	q, ok := c.c.(driver.QueryerContext)
 	if !ok {
 		return nil, driver.ErrSkip
@@ -203,10 +236,21 @@ type classifyingTx struct{ t driver.Tx }
 func (t *classifyingTx) Commit() error   { return Classify(t.t.Commit()) }
 func (t *classifyingTx) Rollback() error { return Classify(t.t.Rollback()) }
 
-type classifyingRows struct{ r driver.Rows }
+type classifyingRows struct {
+	r    driver.Rows
+	done func() // called once the rows are closed (a cached statement's)
+}
 
 func (r *classifyingRows) Columns() []string { return r.r.Columns() }
-func (r *classifyingRows) Close() error      { return r.r.Close() }
+
+func (r *classifyingRows) Close() error {
+	err := r.r.Close()
+	if r.done != nil {
+		r.done()
+		r.done = nil
+	}
+	return err
+}
 
 // Next returns io.EOF as it is (the end of the rows, not a failure).
 func (r *classifyingRows) Next(dest []driver.Value) error { return Classify(r.r.Next(dest)) }

@@ -147,7 +147,7 @@ func openSQLite(path string, cfg Config) (*DB, error) {
 	}
 	drv := probe.Driver()
 	_ = probe.Close()
-	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }}
+	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }, stmts: stmtCacheSize}
 	limited := &limitConnector{inner: connector, l: &limiter{request: cfg.Statement, job: cfg.JobStatement, tracer: cfg.Tracer}}
 	w := sql.OpenDB(limited)
 	w.SetMaxOpenConns(1)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,9 +22,18 @@ const MaxBody = 1 << 20
 // 413 that names it), hold exactly one value, and name no field that v
 // does not have. Every failure is a classified error whose message names
 // what is wrong and where.
+//
+// When the gateway in front, in the same process, has already decoded the
+// body and checked it against its schema (WithDecodedBody), and v is a
+// ValueDecoder that takes that value, the body is not parsed again.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if _, err := MediaType(r.Header.Get("Content-Type"), JSON); err != nil {
 		return err
+	}
+	if vd, ok := v.(ValueDecoder); ok {
+		if doc, ok := r.Context().Value(decodedBodyKey{}).(decodedBody); ok && vd.DecodeValue(doc.v) {
+			return nil
+		}
 	}
 	lim := JSONLimit(r.Context(), MaxBody)
 	dec := json.NewDecoder(lim.Body(w, r))
@@ -38,6 +48,31 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return fault.New(fault.Invalid, "body must hold a single JSON value; found more after it")
 	}
 	return nil
+}
+
+// ValueDecoder is a body type that can take its value from the body as a
+// generic JSON value (objects as map[string]any, arrays as []any, numbers
+// as json.Number, strings, booleans and nil), as the gateway decoded it to
+// check it against the operation's schema: Decode then parses the body
+// once. DecodeValue returns false, leaving v as it was, when the value
+// does not have the shape the type takes; Decode then decodes the body's
+// bytes, so that every error is the one it would be without the value.
+type ValueDecoder interface {
+	DecodeValue(doc any) bool
+}
+
+type (
+	decodedBodyKey struct{}
+	decodedBody    struct{ v any }
+)
+
+// WithDecodedBody returns ctx carrying doc, the request's JSON body
+// decoded as a generic value (encoding/json with UseNumber) and valid
+// against the schema of the operation the request is routed to: what the
+// gateway puts on the requests it passes to the handlers in its process.
+// Decode gives it to a ValueDecoder instead of parsing the body again.
+func WithDecodedBody(ctx context.Context, doc any) context.Context {
+	return context.WithValue(ctx, decodedBodyKey{}, decodedBody{doc})
 }
 
 // JSON is the media type of JSON bodies. MediaType takes any +json type

@@ -93,3 +93,47 @@ func TestMediaType(t *testing.T) {
 		})
 	}
 }
+
+// named takes a decoded value when it holds a string "name".
+type named struct {
+	Name string `json:"name"`
+	from string // "value" or "" (the bytes)
+}
+
+func (n *named) DecodeValue(doc any) bool {
+	m, _ := doc.(map[string]any)
+	s, ok := m["name"].(string)
+	if !ok {
+		return false
+	}
+	n.Name, n.from = s, "value"
+	return true
+}
+
+// TestDecodeTakesTheGatewaysValue: a ValueDecoder takes the body the
+// gateway decoded (WithDecodedBody) without the body being read; one that
+// refuses the value, or a type that is no ValueDecoder, decodes the bytes
+// as without it, errors included.
+func TestDecodeTakesTheGatewaysValue(t *testing.T) {
+	decode := func(body string, doc any, v any) error {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r = r.WithContext(web.WithDecodedBody(r.Context(), doc))
+		return web.Decode(httptest.NewRecorder(), r, v)
+	}
+	var n named
+	if err := decode(`not read`, map[string]any{"name": "from the gateway"}, &n); err != nil || n != (named{Name: "from the gateway", from: "value"}) {
+		t.Fatalf("with the value: %+v, %v", n, err)
+	}
+	n = named{}
+	if err := decode(`{"name":"from the bytes"}`, map[string]any{"name": 1}, &n); err != nil || n != (named{Name: "from the bytes"}) {
+		t.Fatalf("a refused value: %+v, %v", n, err)
+	}
+	if err := decode(`{"name":"x","other":1}`, map[string]any{"name": 1}, &n); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("a refused value, bytes with an unknown field: %v", err)
+	}
+	var m map[string]string
+	if err := decode(`{"name":"bytes"}`, map[string]any{"name": "value"}, &m); err != nil || m["name"] != "bytes" {
+		t.Fatalf("no ValueDecoder: %v, %v", m, err)
+	}
+}

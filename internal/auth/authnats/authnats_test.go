@@ -2,6 +2,7 @@ package authnats_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -189,5 +190,70 @@ func TestSessionEndReachesEveryReplica(t *testing.T) {
 		if _, err := a.svc.AuthenticateSession(ctx, secret, "GET", ""); !errors.Is(err, auth.ErrNoSession) {
 			t.Fatalf("a session after the password changed elsewhere: %v", err)
 		}
+	}
+}
+
+// TestEarlierReleasesFormat: during a rolling upgrade a replica of an
+// earlier release (its origin in the JSON body, no header) and this one
+// understand each other: its invalidations are applied here, and this
+// one's decode as its message with no origin, which it applies.
+func TestEarlierReleasesFormat(t *testing.T) {
+	ctx := context.Background()
+	url := natsURL(t)
+	db := sqldbtest.Open(t, "sqlite")
+	a := newReplica(t, ctx, url, authsql.New(db))
+	old, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(old.Close)
+	type earlier struct { // the message of the earlier releases
+		Origin string `json:"origin"`
+		auth.Invalidation
+	}
+	heard := make(chan *nats.Msg, 4)
+	sub, err := old.ChanSubscribe(authnats.Subject("trxtest"), heard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	if err := old.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	_, key, err := a.svc.AddUser(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.svc.Authenticate(ctx, key) // cached for an hour
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(earlier{Origin: "0123456789abcdef", Invalidation: auth.Invalidation{KeyID: p.KeyID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Publish(authnats.Subject("trxtest"), data); err != nil {
+		t.Fatal(err)
+	}
+	if inv := next(t, a.heard); inv != (auth.Invalidation{KeyID: p.KeyID}) {
+		t.Fatalf("heard %+v from an earlier release", inv)
+	}
+	<-heard // its own message, which the earlier release ignored by its origin
+
+	if err := a.svc.RevokeKey(ctx, p.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-heard:
+		var got earlier
+		if err := json.Unmarshal(m.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := (earlier{Invalidation: auth.Invalidation{KeyID: p.KeyID}}); got != want {
+			t.Fatalf("an earlier release decodes %+v, want %+v", got, want)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no invalidation within 30 s")
 	}
 }

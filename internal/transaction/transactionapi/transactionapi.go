@@ -110,8 +110,85 @@ func (in Input) draft() transaction.Draft {
 	return d
 }
 
+// DecodeValue implements web.ValueDecoder: in from the body the gateway
+// decoded and checked against TransactionInput (an object of strings and
+// nulls). Any other shape is false, and web.Decode parses the bytes.
+func (in *Input) DecodeValue(doc any) bool {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return false
+	}
+	var out Input
+	for k, v := range m {
+		s, isString := v.(string)
+		if !isString && v != nil {
+			return false
+		}
+		switch k {
+		case "amount", "currency", "description", "booked_at":
+			if !isString {
+				return false // null into a string is left to encoding/json
+			}
+			switch k {
+			case "amount":
+				out.Amount = s
+			case "currency":
+				out.Currency = s
+			case "description":
+				out.Description = s
+			default:
+				out.BookedAt = s
+			}
+		case "counterparty":
+			out.Counterparty = optional(s, isString)
+		case "category_id":
+			out.CategoryID = optional(s, isString)
+		case "account_id":
+			out.AccountID = accountField{set: true, id: s}
+		default:
+			return false
+		}
+	}
+	*in = out
+	return true
+}
+
+// optional is a nullable string as encoding/json decodes it into *string.
+func optional(s string, set bool) *string {
+	if !set {
+		return nil
+	}
+	return &s
+}
+
 type batchInput struct {
 	Items []Input `json:"items"`
+}
+
+// DecodeValue implements web.ValueDecoder, as Input's does.
+func (b *batchInput) DecodeValue(doc any) bool {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return false
+	}
+	var out batchInput
+	for k, v := range m {
+		if k != "items" {
+			return false
+		}
+		items, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		out.Items = make([]Input, len(items))
+		for i, it := range items {
+			if !out.Items[i].DecodeValue(it) {
+				return false
+			}
+		}
+	}
+	*b = out
+	return true
 }
 
 type listResponse struct {
