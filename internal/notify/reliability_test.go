@@ -387,3 +387,36 @@ func publishAll(bus *event.Bus, from, to int) error {
 	}
 	return nil
 }
+
+// TestResumeOverDeletedTail: a resume whose remaining sequences were all
+// deleted from the stream (it reports them as its last, but holds none of
+// them) ends as resumed with nothing replayed, and the client goes on
+// live: an empty replay with nothing pending is the end, not a stall (a
+// stall closes with StatusRetry, and the client would come back to the
+// same empty replay for ever).
+func TestResumeOverDeletedTail(t *testing.T) {
+	bus := openBus(t, natsServer(t).ClientURL())
+	publish(t, bus, 1, 10)
+	ctx := context.Background()
+	s, err := bus.JS.Stream(ctx, bus.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []uint64{9, 10} {
+		if err := s.DeleteMsg(ctx, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, last, err := bus.Bounds(ctx); err != nil || last != 10 {
+		t.Fatalf("stream's last sequence %d (%v), want 10 after deleting 9 and 10", last, err)
+	}
+	n := startNode(t, "n1", bus, notifysql.New(sqldbtest.Open(t, sqldb.SQLite)))
+	c := dial(t, n.url, "since=8")
+	if got := c.sequences("resumed"); len(got) != 0 {
+		t.Fatalf("replayed %v over a deleted tail, want nothing", got)
+	}
+	publish(t, bus, 11, 11)
+	if m := c.next(); m["type"] != "stock.changed" || m["sequence"] != 11.0 {
+		t.Fatalf("after the resume %v, want sequence 11 live", m)
+	}
+}
