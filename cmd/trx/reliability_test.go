@@ -22,44 +22,66 @@ import (
 // TestCreateWhileNATSDownIsDelivered: a create while NATS is down answers
 // 201 (it does not wait for NATS), and its transaction.created reaches the
 // user's connection once NATS is back (it used to be published inside the
-// request, with a 2 s timeout, and dropped).
+// request, with a 2 s timeout, and dropped), on both engines (the outbox
+// is each engine's SQL). Meanwhile /readyz fails naming the event stream,
+// and is ready again once NATS is back.
 func TestCreateWhileNATSDownIsDelivered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault test skipped in -short mode")
 	}
-	port, store := freePort(t), t.TempDir()
-	ns := startNATS(t, port, store)
-	defer func() { ns.Shutdown() }()
-	cfg := serveConfig{DataDir: t.TempDir()}
-	cfg.Notify.NATS = "nats://127.0.0.1:" + strconv.Itoa(port)
-	addr, admin, stop := startServeWith(t, cfg)
-	defer stop() //nolint:errcheck // also stopped by cleanup
-	c, _, err := dialWS(t, addr, admin, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			port, store := freePort(t), t.TempDir()
+			ns := startNATS(t, port, store)
+			defer func() { ns.Shutdown() }()
+			cfg := serveConfig{DataDir: t.TempDir()}
+			if d == sqldb.MySQL {
+				cfg.DB = sqldbtest.URL(t, d)
+			}
+			cfg.Notify.NATS = "nats://127.0.0.1:" + strconv.Itoa(port)
+			addr, admin, stop := startServeWith(t, cfg)
+			defer stop() //nolint:errcheck // also stopped by cleanup
+			c, _, err := dialWS(t, addr, admin, "")
+			if err != nil {
+				t.Fatal(err)
+			}
 
-	ns.Shutdown()
-	ns.WaitForShutdown()
-	body := mustAPI(t, addr, admin, "POST", "/api/v1/transactions",
-		`{"amount":"-4.20","currency":"EUR","description":"while NATS was down","booked_at":"2026-11-27"}`, 201)
-	var created struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal([]byte(body), &created); err != nil || created.ID == "" {
-		t.Fatalf("create: %s", body)
-	}
-	ns = startNATS(t, port, store)
-	for {
-		m := c.next() // bounded: next waits at most 30 s
-		if m["type"] != "transaction.created" {
-			continue
-		}
-		data, _ := m["data"].(map[string]any)
-		if data == nil || data["id"] != created.ID {
-			t.Fatalf("transaction.created for another transaction: %v", m)
-		}
-		return
+			ns.Shutdown()
+			ns.WaitForShutdown()
+			body := mustAPI(t, addr, admin, "POST", "/api/v1/transactions",
+				`{"amount":"-4.20","currency":"EUR","description":"while NATS was down","booked_at":"2026-11-27"}`, 201)
+			var created struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal([]byte(body), &created); err != nil || created.ID == "" {
+				t.Fatalf("create: %s", body)
+			}
+			if code, body := readyz(t, addr); code != http.StatusServiceUnavailable || !strings.Contains(body, "the event stream cannot take publishes") {
+				t.Fatalf("readyz with NATS down: %d %s, want 503 naming the event stream", code, body)
+			}
+			ns = startNATS(t, port, store)
+			for {
+				m := c.next() // bounded: next waits at most 30 s
+				if m["type"] != "transaction.created" {
+					continue
+				}
+				data, _ := m["data"].(map[string]any)
+				if data == nil || data["id"] != created.ID {
+					t.Fatalf("transaction.created for another transaction: %v", m)
+				}
+				break
+			}
+			for deadline := time.Now().Add(60 * time.Second); ; { // a bound, not a speed check
+				code, body := readyz(t, addr)
+				if code == http.StatusOK {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("readyz 60 s after NATS came back: %d %s", code, body)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
 	}
 }
 
