@@ -15,28 +15,32 @@ import (
 
 // classifyingConnector opens connections with open and wraps them.
 type classifyingConnector struct {
-	open func(ctx context.Context) (driver.Conn, error)
-	drv  driver.Driver
+	open   func(ctx context.Context) (driver.Conn, error)
+	drv    driver.Driver
+	faults *writeFaults // told of every error that says the database cannot write
 }
 
 func (c *classifyingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.open(ctx)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.faults.classify(err)
 	}
-	return &classifyingConn{c: conn}, nil
+	return &classifyingConn{c: conn, f: c.faults}, nil
 }
 
 func (c *classifyingConnector) Driver() driver.Driver { return c.drv }
 
-type classifyingConn struct{ c driver.Conn }
+type classifyingConn struct {
+	c driver.Conn
+	f *writeFaults
+}
 
 func (c *classifyingConn) Prepare(query string) (driver.Stmt, error) {
 	s, err := c.c.Prepare(query)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingStmt{s: s, conn: c.c}, nil
+	return &classifyingStmt{s: s, conn: c.c, f: c.f}, nil
 }
 
 func (c *classifyingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -46,9 +50,9 @@ func (c *classifyingConn) PrepareContext(ctx context.Context, query string) (dri
 	}
 	s, err := p.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingStmt{s: s, conn: c.c}, nil
+	return &classifyingStmt{s: s, conn: c.c, f: c.f}, nil
 }
 
 func (c *classifyingConn) Close() error { return c.c.Close() }
@@ -57,9 +61,9 @@ func (c *classifyingConn) Begin() (driver.Tx, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without ConnBeginTx
 	t, err := c.c.Begin()
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingTx{t: t}, nil
+	return &classifyingTx{t: t, f: c.f}, nil
 }
 
 func (c *classifyingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -69,9 +73,9 @@ func (c *classifyingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (d
 	}
 	t, err := b.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingTx{t: t}, nil
+	return &classifyingTx{t: t, f: c.f}, nil
 }
 
 func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -80,7 +84,7 @@ func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []
 		return nil, driver.ErrSkip // database/sql prepares instead
 	}
 	r, err := e.ExecContext(ctx, query, args)
-	return r, Classify(err)
+	return r, c.f.classify(err)
 }
 
 func (c *classifyingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -90,14 +94,14 @@ func (c *classifyingConn) QueryContext(ctx context.Context, query string, args [
 	}
 	r, err := q.QueryContext(ctx, query, args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
 
 func (c *classifyingConn) Ping(ctx context.Context) error {
 	if p, ok := c.c.(driver.Pinger); ok {
-		return Classify(p.Ping(ctx))
+		return c.f.classify(p.Ping(ctx))
 	}
 	return nil
 }
@@ -126,6 +130,7 @@ func (c *classifyingConn) CheckNamedValue(nv *driver.NamedValue) error {
 type classifyingStmt struct {
 	s    driver.Stmt
 	conn driver.Conn
+	f    *writeFaults
 }
 
 func (s *classifyingStmt) Close() error  { return s.s.Close() }
@@ -134,14 +139,14 @@ func (s *classifyingStmt) NumInput() int { return s.s.NumInput() }
 func (s *classifyingStmt) Exec(args []driver.Value) (driver.Result, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without StmtExecContext
 	r, err := s.s.Exec(args)
-	return r, Classify(err)
+	return r, s.f.classify(err)
 }
 
 func (s *classifyingStmt) Query(args []driver.Value) (driver.Rows, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without StmtQueryContext
 	r, err := s.s.Query(args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, s.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
@@ -156,7 +161,7 @@ func (s *classifyingStmt) ExecContext(ctx context.Context, args []driver.NamedVa
 		return s.Exec(vs)
 	}
 	r, err := e.ExecContext(ctx, args)
-	return r, Classify(err)
+	return r, s.f.classify(err)
 }
 
 func (s *classifyingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -170,7 +175,7 @@ func (s *classifyingStmt) QueryContext(ctx context.Context, args []driver.NamedV
 	}
 	r, err := q.QueryContext(ctx, args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, s.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
@@ -198,10 +203,13 @@ func values(args []driver.NamedValue) ([]driver.Value, error) {
 	return out, nil
 }
 
-type classifyingTx struct{ t driver.Tx }
+type classifyingTx struct {
+	t driver.Tx
+	f *writeFaults
+}
 
-func (t *classifyingTx) Commit() error   { return Classify(t.t.Commit()) }
-func (t *classifyingTx) Rollback() error { return Classify(t.t.Rollback()) }
+func (t *classifyingTx) Commit() error   { return t.f.classify(t.t.Commit()) }
+func (t *classifyingTx) Rollback() error { return t.f.classify(t.t.Rollback()) }
 
 type classifyingRows struct{ r driver.Rows }
 
