@@ -162,6 +162,65 @@ func TestReadyzOnReadOnlyDatabase(t *testing.T) {
 	}
 }
 
+// TestFullDatabaseIs503: a create on a database that cannot grow (SQLite's
+// write connection capped by max_page_count, as a full disk caps it)
+// answers 503 unavailable with Retry-After, not 500, and /readyz then
+// fails naming the database, though its probe's update in place would
+// still succeed.
+func TestFullDatabaseIs503(t *testing.T) {
+	cfg := serveConfig{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Migrate: true, MaxOpenConns: 8, ShutdownTimeout: 5 * time.Second}
+	cfg.Notify.EventRetention, cfg.Notify.WSQueue = time.Hour, 256
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	s, err := newServer(ctx, cfg, slog.New(slog.DiscardHandler), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case <-s.Started():
+	case err := <-done:
+		t.Fatalf("serve stopped at start: %v", err)
+	}
+	addr, key := s.Addr(), firstKey(t, out.String())
+	var pages int
+	if err := s.db.Write.QueryRow(`PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Write.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(pages+8)); err != nil { // SQLite's one write connection
+		t.Fatal(err)
+	}
+	item := `{"amount":"-1.00","currency":"EUR","description":"` + strings.Repeat("x", 200) + `","booked_at":"2026-11-27"}`
+	batch := `{"items":[` + strings.TrimSuffix(strings.Repeat(item+",", 500), ",") + `]}`
+	code := 0
+	for i := 0; i < 100 && code != http.StatusServiceUnavailable; i++ { // a few batches fill 8 pages
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/transactions/batch", strings.NewReader(batch))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		code = res.StatusCode
+		if code != http.StatusCreated && code != http.StatusServiceUnavailable {
+			t.Fatalf("a batch create on a filling database: %d, want 201 until full, then 503", code)
+		}
+		if code == http.StatusServiceUnavailable && res.Header.Get("Retry-After") == "" {
+			t.Fatal("503 without Retry-After")
+		}
+	}
+	if code != http.StatusServiceUnavailable {
+		t.Fatal("the database never filled up")
+	}
+	if code, body := readyz(t, addr); code != http.StatusServiceUnavailable || !strings.Contains(body, "the database cannot take writes") {
+		t.Fatalf("readyz on a full database: %d %s", code, body)
+	}
+}
+
 func readyz(t *testing.T, addr string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
