@@ -93,11 +93,13 @@ func untimed() []string {
 	return []string{"--request-timeout", "0", "--db-statement-timeout", "0", "--db-job-statement-timeout", "0"}
 }
 
-// startAt starts trx serve on dir (and env) as a child process.
-func startAt(t *testing.T, bin, dir string, env []string) *proc {
+// startAt starts trx serve on dir (and env) as a child process, with
+// extra flags after the test's own.
+func startAt(t *testing.T, bin, dir string, env []string, extra ...string) *proc {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}, untimed()...)...)
+	args := append([]string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}, untimed()...)
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Env = append(os.Environ(), env...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs

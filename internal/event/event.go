@@ -317,12 +317,16 @@ func (n natsLogger) Debugf(format string, v ...any) {
 func (n natsLogger) Tracef(string, ...any) {}
 
 // ServeAlive answers on name's liveness subject while the bus is open (a
-// relay serves its node's name), until stop.
+// relay serves its node's name), until stop. When it returns, the server
+// knows the subscription (a flush: a standby that asks at once must not
+// hear "no responders" from a process that just started); if NATS is
+// unreachable now, the client subscribes again when it reconnects.
 func (b *Bus) ServeAlive(name string) (stop func(), err error) {
 	sub, err := b.NC.Subscribe(b.aliveSubject(name), func(m *nats.Msg) { _ = m.Respond([]byte("alive")) })
 	if err != nil {
 		return nil, fmt.Errorf("event: serve liveness: %w", err)
 	}
+	_ = b.NC.FlushTimeout(5 * time.Second)
 	return func() { _ = sub.Unsubscribe() }, nil
 }
 

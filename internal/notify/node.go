@@ -621,6 +621,11 @@ func (n *Node) catchUp(ctx context.Context, c *client, since uint64) {
 }
 
 // replay reads the stream from seq from through to and queues what c wants.
+// It fails rather than end short of to: a fetch that brings nothing while
+// the consumer saw messages pending (a leader change, NATS lost after the
+// consumer was made) is a stall, and the client must not be told it has
+// resumed with a gap. One that brings nothing with nothing pending is the
+// end (the last messages were deleted).
 func (n *Node) replay(ctx context.Context, c *client, from, to uint64) (int, error) {
 	cons, err := n.bus.JS.OrderedConsumer(ctx, n.bus.Stream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from,
@@ -628,23 +633,22 @@ func (n *Node) replay(ctx context.Context, c *client, from, to uint64) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("notify: replay consumer: %w", err)
 	}
-	count := 0
+	count, pos := 0, from-1 // pos: the last sequence read
 	for {
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
 			return count, fmt.Errorf("notify: replay fetch: %w", err)
 		}
 		got := 0
-		var seq, pendingLeft uint64
+		var pendingLeft uint64
 		for msg := range batch.Messages() {
 			got++
+			if meta, err := msg.Metadata(); err == nil {
+				pos, pendingLeft = meta.Sequence.Stream, meta.NumPending
+			}
 			m, err := n.decode(msg)
 			if err != nil {
 				continue
-			}
-			seq = m.Seq
-			if meta, err := msg.Metadata(); err == nil {
-				pendingLeft = meta.NumPending
 			}
 			c.mu.Lock()
 			ok := m.Seq > c.lastSeq && c.match(m)
@@ -663,7 +667,15 @@ func (n *Node) replay(ctx context.Context, c *client, from, to uint64) (int, err
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
 			return count, fmt.Errorf("notify: replay fetch: %w", err)
 		}
-		if got == 0 || seq >= to || pendingLeft == 0 {
+		switch {
+		case pos >= to || (got > 0 && pendingLeft == 0):
+			return count, nil
+		case got == 0:
+			// The consumer of this fetch starts after pos; what it saw
+			// pending when it was made is what the fetch owed.
+			if info := cons.CachedInfo(); info == nil || info.NumPending > 0 {
+				return count, fmt.Errorf("notify: replay stalled at sequence %d of %d", pos, to)
+			}
 			return count, nil
 		}
 	}

@@ -318,3 +318,105 @@ func TestCheckReportsStream(t *testing.T) {
 		t.Fatal("check with NATS down passed")
 	}
 }
+
+// TestResumeDuringLivePublishes: changes published while a resume replays
+// (live messages that reach the node before the replay has caught up) are
+// neither lost nor repeated: the client gets every sequence after since,
+// in order and once, whether it resumes with ?since= at connect or with
+// the resume action on an open connection.
+func TestResumeDuringLivePublishes(t *testing.T) {
+	const before, during, since = 300, 300, 10
+	for _, tc := range []struct {
+		name  string
+		query bool // ?since= at connect, else the resume action
+	}{{"since query", true}, {"resume action", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			bus := openBus(t, natsServer(t).ClientURL())
+			publish(t, bus, 1, before)
+			n := startNode(t, "n1", bus, notifysql.New(sqldbtest.Open(t, sqldb.SQLite)))
+			var c *wsConn
+			if tc.query {
+				c = dial(t, n.url, fmt.Sprintf("since=%d", since))
+			} else {
+				c = dial(t, n.url, "")
+			}
+			published := make(chan error, 1)
+			go func() { published <- publishAll(bus, before+1, before+during) }()
+			if !tc.query {
+				c.send(map[string]any{"action": "resume", "since": since})
+			}
+			var got []uint64
+			for len(got) == 0 || got[len(got)-1] != before+during {
+				m := c.next()
+				switch m["type"] {
+				case "stock.changed":
+					got = append(got, uint64(m["sequence"].(float64)))
+				case "error", "resync_required":
+					t.Fatalf("unexpected %v", m)
+				}
+			}
+			if err := <-published; err != nil {
+				t.Fatal(err)
+			}
+			// With the action, live messages queued before the resume took
+			// hold come first; from the replay's first message on, every
+			// sequence after since follows once, in order.
+			start := 0
+			for start < len(got) && got[start] != since+1 {
+				if tc.query || got[start] <= before || (start > 0 && got[start] <= got[start-1]) {
+					t.Fatalf("before the replay: %v", got[:start+1])
+				}
+				start++
+			}
+			if want := seqs(since+1, before+during); fmt.Sprint(got[start:]) != fmt.Sprint(want) {
+				t.Fatalf("resume since %d while %d more were published: got %v, want %d..%d once each, in order",
+					since, during, got[start:], since+1, before+during)
+			}
+		})
+	}
+}
+
+// publishAll is publish for another goroutine: it returns the first error.
+func publishAll(bus *event.Bus, from, to int) error {
+	for i := from; i <= to; i++ {
+		e := event.StockChanged{ChangeID: int64(i), Symbol: "ACME", Op: "update", ChangedAt: time.Now().UTC(),
+			Old: &event.Image{Name: "Acme", Price: int64(i) * 1e6, Currency: "USD"}, New: &event.Image{Name: "Acme", Price: int64(i+1) * 1e6, Currency: "USD"}}
+		if err := bus.PublishStock(context.Background(), e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestResumeOverDeletedTail: a resume whose remaining sequences were all
+// deleted from the stream (it reports them as its last, but holds none of
+// them) ends as resumed with nothing replayed, and the client goes on
+// live: an empty replay with nothing pending is the end, not a stall (a
+// stall closes with StatusRetry, and the client would come back to the
+// same empty replay for ever).
+func TestResumeOverDeletedTail(t *testing.T) {
+	bus := openBus(t, natsServer(t).ClientURL())
+	publish(t, bus, 1, 10)
+	ctx := context.Background()
+	s, err := bus.JS.Stream(ctx, bus.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []uint64{9, 10} {
+		if err := s.DeleteMsg(ctx, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, last, err := bus.Bounds(ctx); err != nil || last != 10 {
+		t.Fatalf("stream's last sequence %d (%v), want 10 after deleting 9 and 10", last, err)
+	}
+	n := startNode(t, "n1", bus, notifysql.New(sqldbtest.Open(t, sqldb.SQLite)))
+	c := dial(t, n.url, "since=8")
+	if got := c.sequences("resumed"); len(got) != 0 {
+		t.Fatalf("replayed %v over a deleted tail, want nothing", got)
+	}
+	publish(t, bus, 11, 11)
+	if m := c.next(); m["type"] != "stock.changed" || m["sequence"] != 11.0 {
+		t.Fatalf("after the resume %v, want sequence 11 live", m)
+	}
+}

@@ -85,3 +85,32 @@ func unavailable(err error) bool {
 	}
 	return false
 }
+
+// cannotWrite reports whether err says the database cannot write at all
+// now — its disk is full, it is read-only, or its storage fails — as
+// opposed to being unreachable or busy (which the write probe sees, or
+// which pass).
+func cannotWrite(err error) bool {
+	for _, e := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EIO} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1021, 1030, 1114, // disk full, a storage engine's errno (e.g. 28, no space), the table is full
+			1290, 1792, 1836: // read-only server, transaction, mode
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR:
+			return true
+		}
+	}
+	return false
+}

@@ -15,8 +15,9 @@ import (
 
 // classifyingConnector opens connections with open and wraps them.
 type classifyingConnector struct {
-	open func(ctx context.Context) (driver.Conn, error)
-	drv  driver.Driver
+	open   func(ctx context.Context) (driver.Conn, error)
+	drv    driver.Driver
+	faults *writeFaults // told of every error that says the database cannot write
 	// stmts, when positive, gives each connection a cache of that many
 	// prepared statements (stmtcache.go; SQLite, whose driver prepares
 	// every statement anew).
@@ -26,9 +27,9 @@ type classifyingConnector struct {
 func (c *classifyingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.open(ctx)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.faults.classify(err)
 	}
-	cc := &classifyingConn{c: conn}
+	cc := &classifyingConn{c: conn, f: c.faults}
 	if c.stmts > 0 {
 		cc.stmts = newStmtCache(c.stmts)
 	}
@@ -39,15 +40,16 @@ func (c *classifyingConnector) Driver() driver.Driver { return c.drv }
 
 type classifyingConn struct {
 	c     driver.Conn
+	f     *writeFaults
 	stmts *stmtCache // nil: none
 }
 
 func (c *classifyingConn) Prepare(query string) (driver.Stmt, error) {
 	s, err := c.c.Prepare(query)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingStmt{s: s, conn: c.c}, nil
+	return &classifyingStmt{s: s, conn: c.c, f: c.f}, nil
 }
 
 func (c *classifyingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
@@ -57,9 +59,9 @@ func (c *classifyingConn) PrepareContext(ctx context.Context, query string) (dri
 	}
 	s, err := p.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingStmt{s: s, conn: c.c}, nil
+	return &classifyingStmt{s: s, conn: c.c, f: c.f}, nil
 }
 
 func (c *classifyingConn) Close() error {
@@ -73,9 +75,9 @@ func (c *classifyingConn) Begin() (driver.Tx, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without ConnBeginTx
 	t, err := c.c.Begin()
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingTx{t: t}, nil
+	return &classifyingTx{t: t, f: c.f}, nil
 }
 
 func (c *classifyingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -85,9 +87,9 @@ func (c *classifyingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (d
 	}
 	t, err := b.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
-	return &classifyingTx{t: t}, nil
+	return &classifyingTx{t: t, f: c.f}, nil
 }
 
 func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -95,7 +97,7 @@ func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []
 		if cs := c.stmts.take(ctx, c.c, query); cs != nil {
 			r, err := cs.s.(driver.StmtExecContext).ExecContext(ctx, args)
 			c.stmts.give(cs)
-			return r, Classify(err)
+			return r, c.f.classify(err)
 		}
 	}
 	e, ok := c.c.(driver.ExecerContext)
@@ -103,7 +105,7 @@ func (c *classifyingConn) ExecContext(ctx context.Context, query string, args []
 		return nil, driver.ErrSkip // database/sql prepares instead
 	}
 	r, err := e.ExecContext(ctx, query, args)
-	return r, Classify(err)
+	return r, c.f.classify(err)
 }
 
 func (c *classifyingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -112,7 +114,7 @@ func (c *classifyingConn) QueryContext(ctx context.Context, query string, args [
 			r, err := cs.s.(driver.StmtQueryContext).QueryContext(ctx, args)
 			if err != nil {
 				c.stmts.give(cs)
-				return nil, Classify(err)
+				return nil, c.f.classify(err)
 			}
 			return &classifyingRows{r: r, done: func() { c.stmts.give(cs) }}, nil
 		}
@@ -123,14 +125,14 @@ func (c *classifyingConn) QueryContext(ctx context.Context, query string, args [
 	}
 	r, err := q.QueryContext(ctx, query, args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, c.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
 
 func (c *classifyingConn) Ping(ctx context.Context) error {
 	if p, ok := c.c.(driver.Pinger); ok {
-		return Classify(p.Ping(ctx))
+		return c.f.classify(p.Ping(ctx))
 	}
 	return nil
 }
@@ -159,6 +161,7 @@ func (c *classifyingConn) CheckNamedValue(nv *driver.NamedValue) error {
 type classifyingStmt struct {
 	s    driver.Stmt
 	conn driver.Conn
+	f    *writeFaults
 }
 
 func (s *classifyingStmt) Close() error  { return s.s.Close() }
@@ -167,14 +170,14 @@ func (s *classifyingStmt) NumInput() int { return s.s.NumInput() }
 func (s *classifyingStmt) Exec(args []driver.Value) (driver.Result, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without StmtExecContext
 	r, err := s.s.Exec(args)
-	return r, Classify(err)
+	return r, s.f.classify(err)
 }
 
 func (s *classifyingStmt) Query(args []driver.Value) (driver.Rows, error) {
 	//lint:ignore SA1019 the fallback database/sql itself uses for a driver without StmtQueryContext
 	r, err := s.s.Query(args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, s.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
@@ -189,7 +192,7 @@ func (s *classifyingStmt) ExecContext(ctx context.Context, args []driver.NamedVa
 		return s.Exec(vs)
 	}
 	r, err := e.ExecContext(ctx, args)
-	return r, Classify(err)
+	return r, s.f.classify(err)
 }
 
 func (s *classifyingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -203,7 +206,7 @@ func (s *classifyingStmt) QueryContext(ctx context.Context, args []driver.NamedV
 	}
 	r, err := q.QueryContext(ctx, args)
 	if err != nil {
-		return nil, Classify(err)
+		return nil, s.f.classify(err)
 	}
 	return &classifyingRows{r: r}, nil
 }
@@ -231,10 +234,13 @@ func values(args []driver.NamedValue) ([]driver.Value, error) {
 	return out, nil
 }
 
-type classifyingTx struct{ t driver.Tx }
+type classifyingTx struct {
+	t driver.Tx
+	f *writeFaults
+}
 
-func (t *classifyingTx) Commit() error   { return Classify(t.t.Commit()) }
-func (t *classifyingTx) Rollback() error { return Classify(t.t.Rollback()) }
+func (t *classifyingTx) Commit() error   { return t.f.classify(t.t.Commit()) }
+func (t *classifyingTx) Rollback() error { return t.f.classify(t.t.Rollback()) }
 
 type classifyingRows struct {
 	r    driver.Rows

@@ -41,6 +41,7 @@ type DB struct {
 	Where string
 
 	killer *sql.DB // MySQL: the connection KILL QUERY is sent from (see limit.go)
+	faults *writeFaults
 }
 
 // Config says which database to open.
@@ -147,7 +148,8 @@ func openSQLite(path string, cfg Config) (*DB, error) {
 	}
 	drv := probe.Driver()
 	_ = probe.Close()
-	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }, stmts: stmtCacheSize}
+	faults := &writeFaults{}
+	connector := &classifyingConnector{drv: drv, open: func(context.Context) (driver.Conn, error) { return drv.Open(dsn) }, faults: faults, stmts: stmtCacheSize}
 	limited := &limitConnector{inner: connector, l: &limiter{request: cfg.Statement, job: cfg.JobStatement, tracer: cfg.Tracer}}
 	w := sql.OpenDB(limited)
 	w.SetMaxOpenConns(1)
@@ -156,7 +158,7 @@ func openSQLite(path string, cfg Config) (*DB, error) {
 	r := sql.OpenDB(limited)
 	r.SetMaxOpenConns(cfg.MaxOpen)
 	r.SetMaxIdleConns(cfg.MaxOpen)
-	return &DB{Dialect: SQLite, Write: w, Read: r, Where: "sqlite:" + path}, nil
+	return &DB{Dialect: SQLite, Write: w, Read: r, Where: "sqlite:" + path, faults: faults}, nil
 }
 
 // MySQLConfig parses a mysql:// URL into the driver's configuration.
@@ -214,11 +216,12 @@ func openMySQL(rawURL string, cfg Config) (*DB, error) {
 	killer.SetMaxIdleConns(1)
 	killer.SetConnMaxIdleTime(time.Minute)
 	lim := &limiter{request: cfg.Statement, job: cfg.JobStatement, mysql: true, killer: killer, log: cfg.log(), tracer: cfg.Tracer}
-	db := sql.OpenDB(&limitConnector{inner: &classifyingConnector{drv: conn.Driver(), open: conn.Connect}, l: lim})
+	faults := &writeFaults{}
+	db := sql.OpenDB(&limitConnector{inner: &classifyingConnector{drv: conn.Driver(), open: conn.Connect, faults: faults}, l: lim})
 	db.SetMaxOpenConns(cfg.MaxOpen)
 	db.SetMaxIdleConns(cfg.MaxOpen)
 	db.SetConnMaxLifetime(5 * time.Minute)
-	return &DB{Dialect: MySQL, Write: db, Read: db, Where: "mysql://" + c.User + "@" + c.Addr + "/" + c.DBName, killer: killer}, nil
+	return &DB{Dialect: MySQL, Write: db, Read: db, Where: "mysql://" + c.User + "@" + c.Addr + "/" + c.DBName, killer: killer, faults: faults}, nil
 }
 
 // redact hides the password of a URL for messages.
