@@ -34,6 +34,11 @@ func TestSlowClientClosed(t *testing.T) {
 	// The queue must overflow before a write times out, however slow the
 	// machine: the write timeout is out of the way.
 	cfg.Notify.WSWriteTimeout = 10 * time.Minute
+	// Nor may a keepalive ping close it first: it never reads, so it never
+	// answers one, and on a loaded machine the broadcasts that fill its
+	// queue can take longer than the first ping and its timeout (they did:
+	// "40 broadcasts … did not close it", at load 23).
+	cfg.Notify.WSPing = time.Hour
 	addr, admin, _ := startServeWith(t, cfg)
 	fast, _, err := dialWS(t, addr, admin, "")
 	if err != nil {

@@ -31,6 +31,7 @@ type notifyConfig struct {
 	WSOrigins      string
 	WSQueue        int
 	WSWriteTimeout time.Duration
+	WSPing         time.Duration
 	Heartbeat      time.Duration
 	WSLimits       wsLimitsConfig
 }
@@ -45,6 +46,7 @@ func notifyFlags(fs *envflag.FlagSet, cfg *notifyConfig) {
 	fs.StringVar(&cfg.WSOrigins, "ws-origins", "", "comma-separated browser origins (host patterns) allowed to open /ws besides the server's own host, e.g. app.example.com,*.example.org")
 	fs.DurationVar(&cfg.Heartbeat, "node-heartbeat", 10*time.Second, "how often a notifier node renews its liveness; the others delete its connections' rows after 3 missed renewals (a crashed node)")
 	fs.DurationVar(&cfg.WSWriteTimeout, "ws-write-timeout", 10*time.Second, "how long one frame write to a WebSocket client may block; a client whose socket takes nothing for this long is dropped (1001)")
+	fs.DurationVar(&cfg.WSPing, "ws-ping-interval", 30*time.Second, "how often each WebSocket client is pinged; one that does not answer within 10 s is closed (1001). Keep it under the idle timeout of any proxy in front")
 	fs.IntVar(&cfg.WSQueue, "ws-queue", 256, "messages queued per WebSocket client; a client that falls this far behind is closed with code 4001 and can resume")
 	wsLimitFlags(fs, &cfg.WSLimits)
 }
@@ -72,7 +74,7 @@ func (s *server) openBus(ctx context.Context) (*event.Bus, error) {
 func newNotifier(_ context.Context, sh *shared) (component, error) {
 	cfg := sh.cfg.Notify
 	node := notify.NewNode(notify.Config{Node: cfg.Node, QueueSize: cfg.WSQueue, OriginPatterns: splitList(cfg.WSOrigins), Limits: wsLimits(sh), Credentials: sh.users, Tickets: sh.users.RedeemTicket,
-		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout,
+		Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WSWriteTimeout, PingInterval: cfg.WSPing,
 		Tracer: sh.tel.Tracer("notify"), Propagator: sh.tel.Propagator()},
 		sh.bus, notifysql.New(sh.db), sh.users.Authenticate, sh.reg, sh.log)
 	// One relay publishes both outboxes: the stock change rows and the
