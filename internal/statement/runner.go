@@ -143,12 +143,14 @@ func (s *Service) store1(ctx context.Context, j job) {
 		if !s.cfg.IsDuplicate(err) || attempt >= 3 {
 			break
 		}
-		fresh, _, derr := s.dedupe(ctx, imp.AccountID, entries)
+		dups, derr := s.dedupe(ctx, imp.AccountID, entries)
 		if derr != nil {
 			err = derr
 			break
 		}
-		imp.Duplicates += len(entries) - len(fresh)
+		n := len(entries)
+		fresh := withoutKeys(entries, dups)
+		imp.Duplicates += n - len(fresh)
 		if entries = fresh; len(entries) == 0 {
 			imp.State, err = StateDone, nil
 			break
@@ -161,8 +163,7 @@ func (s *Service) store1(ctx context.Context, j job) {
 }
 
 func (s *Service) insert(ctx context.Context, imp Import, entries []Entry, currency string) (int, error) {
-	txs, err := s.txs.CreateImported(ctx, imp.UserID, imp.ID, drafts(entries, imp.AccountID, currency))
-	return len(txs), err
+	return s.txs.CreateImported(ctx, imp.UserID, imp.ID, drafts(entries, imp.AccountID, currency))
 }
 
 // failed is imp after err: failed, unless its transactions were committed

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +28,7 @@ type Accounts interface {
 // service: imports are stored through it, so that they are validated,
 // categorized and announced like any create.
 type Transactions interface {
-	CreateImported(ctx context.Context, userID, importID string, items []transaction.Imported) ([]transaction.Transaction, error)
+	CreateImported(ctx context.Context, userID, importID string, items []transaction.Imported) (int, error)
 	List(ctx context.Context, userID string, f transaction.Filter) (transaction.Page, error)
 }
 
@@ -180,7 +181,7 @@ func (s *Service) Start(ctx context.Context, userID string, r Request) (Import, 
 		preset = ""
 	}
 	Keys(acct.ID, st.Entries)
-	fresh, dups, err := s.dedupe(ctx, acct.ID, st.Entries)
+	dups, err := s.dedupe(ctx, acct.ID, st.Entries)
 	if err != nil {
 		return Import{}, nil, err
 	}
@@ -190,9 +191,11 @@ func (s *Service) Start(ctx context.Context, userID string, r Request) (Import, 
 	if st.Rejected > 0 && !r.SkipInvalid {
 		return Import{}, nil, ProblemsError(st.Problems, st.Rejected)
 	}
+	n := len(st.Entries)
+	fresh := withoutKeys(st.Entries, dups)
 	now := s.now()
 	imp := Import{ID: s.newID(), UserID: userID, AccountID: acct.ID, State: StateRunning, Format: st.Format, Preset: preset,
-		Filename: cleanText(r.Filename, 255), Rows: st.Rows, Duplicates: len(st.Entries) - len(fresh), Rejected: st.Rejected,
+		Filename: cleanText(r.Filename, 255), Rows: st.Rows, Duplicates: n - len(fresh), Rejected: st.Rejected,
 		Skipped: st.Skipped, Problems: st.Problems, CreatedAt: now, UpdatedAt: now, HeartbeatAt: now}
 	if len(fresh) == 0 {
 		imp.State = StateDone
@@ -270,23 +273,22 @@ func override(dst *string, v string) {
 	}
 }
 
-// dedupe splits entries into the new ones and the keys already stored.
-func (s *Service) dedupe(ctx context.Context, accountID string, entries []Entry) ([]Entry, map[string]bool, error) {
+// dedupe returns the keys of entries already stored in the account.
+func (s *Service) dedupe(ctx context.Context, accountID string, entries []Entry) (map[string]bool, error) {
 	keys := make([]string, len(entries))
 	for i, e := range entries {
 		keys[i] = e.Key
 	}
-	dups, err := s.store.ExistingKeys(ctx, accountID, keys)
-	if err != nil {
-		return nil, nil, err
+	return s.store.ExistingKeys(ctx, accountID, keys)
+}
+
+// withoutKeys removes the entries whose key is in dups, in place (a
+// statement is not copied): it returns the new ones.
+func withoutKeys(entries []Entry, dups map[string]bool) []Entry {
+	if len(dups) == 0 {
+		return entries
 	}
-	fresh := make([]Entry, 0, len(entries)-len(dups))
-	for _, e := range entries {
-		if !dups[e.Key] {
-			fresh = append(fresh, e)
-		}
-	}
-	return fresh, dups, nil
+	return slices.DeleteFunc(entries, func(e Entry) bool { return dups[e.Key] })
 }
 
 func preview(st *Statement, preset, currency string, dups map[string]bool) *Preview {
@@ -413,12 +415,12 @@ func validID(id string) bool {
 // drafts turns entries into the transactions of an import.
 func drafts(entries []Entry, accountID, currency string) []transaction.Imported {
 	out := make([]transaction.Imported, len(entries))
+	acct := &accountID // one for all: nothing changes it
 	for i, e := range entries {
-		acct := accountID
 		out[i] = transaction.Imported{Key: e.Key, Draft: transaction.Draft{
 			Amount: money.Format(e.Amount, currency), Currency: currency, Description: e.Description,
 			Counterparty: e.Counterparty, BookedAt: e.BookedAt.UTC().Format(time.RFC3339Nano), CategoryID: e.CategoryID,
-			AccountID: &acct,
+			AccountID: acct,
 		}}
 	}
 	return out

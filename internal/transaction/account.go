@@ -32,8 +32,8 @@ func WithAccounts(a AccountChecker) Option { return func(s *Service) { s.account
 
 // checkAccounts refuses transactions whose account is not one of userID's
 // (422), is closed (409) or has another currency (422). prefix is a format
-// with the index of the item ("items[%d].") or "".
-func (s *Service) checkAccounts(ctx context.Context, userID string, txs []Transaction, prefix string) error {
+// with the index of the item ("items[%d].", the index counted from off) or "".
+func (s *Service) checkAccounts(ctx context.Context, userID string, txs []Transaction, prefix string, off int) error {
 	infos := map[string]AccountInfo{}
 	var v fault.Validation
 	for i, t := range txs {
@@ -42,7 +42,7 @@ func (s *Service) checkAccounts(ctx context.Context, userID string, txs []Transa
 		}
 		field := "account_id"
 		if prefix != "" {
-			field = fmt.Sprintf(prefix, i) + field
+			field = fmt.Sprintf(prefix, off+i) + field
 		}
 		info, seen := infos[t.AccountID]
 		if !seen {
@@ -89,12 +89,21 @@ type Imported struct {
 	Key string
 }
 
+// importBatch is how many transactions of an import CreateImported
+// prepares (validates, categorizes, encodes the events of) and hands the
+// store at a time.
+const importBatch = 2000
+
 // CreateImported validates the drafts of an import and stores all of them
 // in one database transaction, or none: a crash halfway leaves nothing of
 // the import. Each is categorized by the classifier pipeline and reported
 // to the Observer like any create. Every draft must name the same account.
-// Field names in errors are prefixed with the item: items[3].amount.
-func (s *Service) CreateImported(ctx context.Context, userID, importID string, items []Imported) ([]Transaction, error) {
+// The drafts are turned into transactions a batch at a time, inside the
+// database transaction, so that an import is never held whole in memory
+// as transactions and events; a batch with a bad draft stops the import
+// with that batch's problems. Field names in errors are prefixed with the
+// item: items[3].amount. It returns how many it stored.
+func (s *Service) CreateImported(ctx context.Context, userID, importID string, items []Imported) (int, error) {
 	var v fault.Validation
 	switch {
 	case len(items) == 0:
@@ -103,30 +112,63 @@ func (s *Service) CreateImported(ctx context.Context, userID, importID string, i
 		v.Addf("items", "max_items", "holds %d transactions; the limit is %d per import", len(items), MaxImport)
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return 0, err
 	}
-	txs := make([]Transaction, len(items))
-	for i, it := range items {
-		prefix := fmt.Sprintf("items[%d].", i)
-		txs[i] = s.fromDraft(&v, prefix, userID, it.Draft)
-		txs[i].ImportID, txs[i].ImportKey = importID, it.Key
-		if txs[i].AccountID == "" || txs[i].AccountID != txs[0].AccountID {
-			v.Add(prefix+"account_id", "required", "every transaction of an import belongs to the import's account")
+	ctx = context.WithValue(ctx, importingKey{}, true)
+	var (
+		manual []Categorized // to learn from once committed
+		all    []Transaction // for the Observer, if there is one
+	)
+	err := s.store.InsertBatches(ctx, userID, len(items), func(put func([]Transaction, []Event) error) error {
+		manual, all = manual[:0], all[:0]
+		txs := make([]Transaction, 0, min(importBatch, len(items)))
+		for off := 0; off < len(items); off += importBatch {
+			txs = txs[:0]
+			var v fault.Validation
+			for i, it := range items[off:min(off+importBatch, len(items))] {
+				prefix := fmt.Sprintf("items[%d].", off+i)
+				t := s.fromDraft(&v, prefix, userID, it.Draft)
+				t.ImportID, t.ImportKey = importID, it.Key
+				if t.AccountID == "" || items[0].AccountID == nil || t.AccountID != *items[0].AccountID {
+					v.Add(prefix+"account_id", "required", "every transaction of an import belongs to the import's account")
+				}
+				if it.Key == "" {
+					v.Add(prefix+"key", "required", "an imported transaction needs its dedupe key")
+				}
+				txs = append(txs, t)
+			}
+			if err := v.Err(); err != nil {
+				return err
+			}
+			if err := s.checkCategories(ctx, userID, txs, "items[%d].", off); err != nil {
+				return err
+			}
+			if err := s.checkAccounts(ctx, userID, txs, "items[%d].", off); err != nil {
+				return err
+			}
+			s.autoCategorize(ctx, userID, txs)
+			events, err := NewEvents(EventCreated, s.now(), txs)
+			if err != nil {
+				return err
+			}
+			if err := put(txs, events); err != nil {
+				return err
+			}
+			manual = append(manual, created(txs)...)
+			if s.observer != nil {
+				all = append(all, txs...)
+			}
 		}
-		if it.Key == "" {
-			v.Add(prefix+"key", "required", "an imported transaction needs its dedupe key")
-		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
+	s.learn(ctx, userID, manual)
+	if s.observer != nil {
+		s.observer.Created(ctx, userID, all)
 	}
-	if err := s.checkCategories(ctx, userID, txs, "items[%d]."); err != nil {
-		return nil, err
-	}
-	if err := s.checkAccounts(ctx, userID, txs, "items[%d]."); err != nil {
-		return nil, err
-	}
-	return s.insert(context.WithValue(ctx, importingKey{}, true), userID, txs, nil)
+	return len(items), nil
 }
 
 // checkAccountID checks the form of an account id ("" is none).

@@ -76,7 +76,7 @@ func (s *Service) SetCategories(ctx context.Context, userID string, changes []Ca
 	for i, c := range changes {
 		cats[i].CategoryID = c.CategoryID
 	}
-	if err := s.checkCategories(ctx, userID, cats, "items[%d]."); err != nil {
+	if err := s.checkCategories(ctx, userID, cats, "items[%d].", 0); err != nil {
 		return nil, err
 	}
 	before, err := s.store.GetMany(ctx, userID, ids)
@@ -236,7 +236,7 @@ func (s *Service) checkCategorization(ctx context.Context, userID, field string,
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.checkCategories(ctx, userID, []Transaction{{CategoryID: c.CategoryID}}, "")
+	return s.checkCategories(ctx, userID, []Transaction{{CategoryID: c.CategoryID}}, "", 0)
 }
 
 func checkSource(v *fault.Validation, field string, c Categorization) {
@@ -252,8 +252,8 @@ func checkSource(v *fault.Validation, field string, c Categorization) {
 
 // checkCategories refuses (422) category ids that name no category of
 // userID, when the classifier can tell. prefix is a format with the index of
-// the item ("items[%d].") or "".
-func (s *Service) checkCategories(ctx context.Context, userID string, txs []Transaction, prefix string) error {
+// the item ("items[%d].", the index counted from off) or "".
+func (s *Service) checkCategories(ctx context.Context, userID string, txs []Transaction, prefix string, off int) error {
 	cc, ok := s.classifier.(CategoryChecker)
 	if !ok {
 		return nil
@@ -280,7 +280,7 @@ func (s *Service) checkCategories(ctx context.Context, userID string, txs []Tran
 		if bad[t.CategoryID] {
 			field := "category_id"
 			if prefix != "" {
-				field = fmt.Sprintf(prefix, i) + field
+				field = fmt.Sprintf(prefix, off+i) + field
 			}
 			v.Addf(field, "exists", "%q is not one of your categories (GET /api/v1/categories lists them)", t.CategoryID)
 		}

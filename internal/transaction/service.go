@@ -63,10 +63,10 @@ func (s *Service) Create(ctx context.Context, userID string, d Draft, idem *Idem
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
-	if err := s.checkCategories(ctx, userID, []Transaction{t}, ""); err != nil {
+	if err := s.checkCategories(ctx, userID, []Transaction{t}, "", 0); err != nil {
 		return Transaction{}, err
 	}
-	if err := s.checkAccounts(ctx, userID, []Transaction{t}, ""); err != nil {
+	if err := s.checkAccounts(ctx, userID, []Transaction{t}, "", 0); err != nil {
 		return Transaction{}, err
 	}
 	out, err := s.insert(ctx, userID, []Transaction{t}, idem)
@@ -96,10 +96,10 @@ func (s *Service) CreateBatch(ctx context.Context, userID string, ds []Draft, id
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.checkCategories(ctx, userID, txs, "items[%d]."); err != nil {
+	if err := s.checkCategories(ctx, userID, txs, "items[%d].", 0); err != nil {
 		return nil, err
 	}
-	if err := s.checkAccounts(ctx, userID, txs, "items[%d]."); err != nil {
+	if err := s.checkAccounts(ctx, userID, txs, "items[%d].", 0); err != nil {
 		return nil, err
 	}
 	return s.insert(ctx, userID, txs, idem)
@@ -163,7 +163,7 @@ func (s *Service) Replace(ctx context.Context, userID, id string, d Draft, ifVer
 	if err := v.Err(); err != nil {
 		return Transaction{}, err
 	}
-	if err := s.checkCategories(ctx, userID, []Transaction{next}, ""); err != nil {
+	if err := s.checkCategories(ctx, userID, []Transaction{next}, "", 0); err != nil {
 		return Transaction{}, err
 	}
 	return s.modify(ctx, userID, id, ifVersion, func(cur Transaction) (Transaction, error) {
@@ -186,7 +186,7 @@ func (s *Service) Replace(ctx context.Context, userID, id string, d Draft, ifVer
 // the stored version (If-Match).
 func (s *Service) Update(ctx context.Context, userID, id string, p Patch, ifVersion int64) (Transaction, error) {
 	if p.CategoryID != nil && *p.CategoryID != "" {
-		if err := s.checkCategories(ctx, userID, []Transaction{{CategoryID: *p.CategoryID}}, ""); err != nil {
+		if err := s.checkCategories(ctx, userID, []Transaction{{CategoryID: *p.CategoryID}}, "", 0); err != nil {
 			return Transaction{}, err
 		}
 	}
@@ -225,7 +225,7 @@ func (s *Service) modify(ctx context.Context, userID, id string, ifVersion int64
 			return Transaction{}, err
 		}
 		if accountChanged(cur, next) {
-			if err := s.checkAccounts(ctx, userID, []Transaction{next}, ""); err != nil {
+			if err := s.checkAccounts(ctx, userID, []Transaction{next}, "", 0); err != nil {
 				return Transaction{}, err
 			}
 		}

@@ -52,6 +52,24 @@ func (f *fakeStore) Insert(_ context.Context, txs []transaction.Transaction, ide
 	return nil, nil
 }
 
+func (f *fakeStore) InsertBatches(_ context.Context, _ string, _ int, fill func(func([]transaction.Transaction, []transaction.Event) error) error) error {
+	var batch []transaction.Transaction // committed only if fill succeeds
+	err := fill(func(txs []transaction.Transaction, _ []transaction.Event) error {
+		batch = append(batch, txs...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range batch {
+		f.rows[t.ID] = t
+	}
+	f.inserts++
+	return nil
+}
+
 func (f *fakeStore) Get(_ context.Context, userID, id string) (transaction.Transaction, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

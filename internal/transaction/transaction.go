@@ -195,6 +195,13 @@ type Store interface {
 	// non-nil idem it first claims the key: if the key was already used,
 	// Insert adds nothing and returns the earlier record.
 	Insert(ctx context.Context, txs []Transaction, idem *IdempotencyRecord, events []Event) (prior *IdempotencyRecord, err error)
+	// InsertBatches adds n transactions of userID and records their events
+	// in one database transaction, a batch at a time, so that a large
+	// import is never held whole: fill calls put with successive batches
+	// and the transaction commits once fill returns nil (an error of fill
+	// or put rolls all of it back). fill may be called again, from the
+	// start, if the database transaction has to be retried.
+	InsertBatches(ctx context.Context, userID string, n int, fill func(put func(txs []Transaction, events []Event) error) error) error
 	Get(ctx context.Context, userID, id string) (Transaction, error)
 	// Update writes t if the stored version is still t.Version-1, and
 	// records events in the outbox with it, or returns ErrVersionMismatch

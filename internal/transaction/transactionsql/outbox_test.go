@@ -3,6 +3,7 @@ package transactionsql_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -131,3 +132,73 @@ func TestOutbox(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// InsertBatches is one database transaction: the batches put before a
+// failure are rolled back with their events, and a fill that succeeds
+// stores every batch and records one event per transaction.
+func TestInsertBatchesIsAtomic(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := sqldbtest.Open(t, d)
+			users := auth.NewService(authsql.New(db))
+			u, _, err := users.AddUser(ctx, "u"+uuid.NewString()[:8], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, o := transactionsql.New(db, transactionsql.WithOutbox()), transactionsql.NewOutbox(db)
+			batch := func(n int) ([]transaction.Transaction, []transaction.Event) {
+				at := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+				txs := make([]transaction.Transaction, n)
+				for i := range txs {
+					txs[i] = transaction.Transaction{ID: uuid.Must(uuid.NewV7()).String(), UserID: u.ID, Amount: -int64(i + 1), Currency: "EUR",
+						Description: "row", BookedAt: at, CreatedAt: at, UpdatedAt: at, Version: 1}
+				}
+				events, err := transaction.NewEvents(transaction.EventCreated, at, txs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return txs, events
+			}
+			stop := errors.New("stop")
+			err = s.InsertBatches(ctx, u.ID, 700, func(put func([]transaction.Transaction, []transaction.Event) error) error {
+				if err := put(batch(450)); err != nil {
+					return err
+				}
+				return stop
+			})
+			if !errors.Is(err, stop) {
+				t.Fatalf("InsertBatches: %v, want the fill's error", err)
+			}
+			if rows, err := s.List(ctx, transaction.Query{UserID: u.ID, Limit: transaction.MaxPageSize}); err != nil || len(rows) != 0 {
+				t.Fatalf("a failed fill left %d rows (%v)", len(rows), err)
+			}
+			if es := pending(t, o); len(es) != 0 {
+				t.Fatalf("a failed fill left %d events", len(es))
+			}
+			err = s.InsertBatches(ctx, u.ID, 700, func(put func([]transaction.Transaction, []transaction.Event) error) error {
+				if err := put(batch(450)); err != nil {
+					return err
+				}
+				return put(batch(250))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM transactions WHERE user_id = ?`, u.ID).Scan(&n); err != nil || n != 700 {
+				t.Fatalf("stored %d rows (%v), want 700", n, err)
+			}
+			if es := pending(t, o); len(es) != 700 {
+				t.Fatalf("recorded %d events, want 700", len(es))
+			}
+			// More than announced is refused (the row cap counted n).
+			err = s.InsertBatches(ctx, u.ID, 1, func(put func([]transaction.Transaction, []transaction.Event) error) error {
+				return put(batch(2))
+			})
+			if err == nil {
+				t.Fatal("InsertBatches took more transactions than announced")
+			}
+		})
+	}
+}

@@ -141,6 +141,82 @@ func (s *Store) insert(ctx context.Context, txs []transaction.Transaction, idem 
 	return nil, nil
 }
 
+// InsertBatches adds the n transactions of userID that fill puts, and
+// their events, in one database transaction (see transaction.Store). A
+// deadlock is retried like Insert's, fill running again from the start.
+func (s *Store) InsertBatches(ctx context.Context, userID string, n int, fill func(put func([]transaction.Transaction, []transaction.Event) error) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.insertBatches(ctx, userID, n, fill)
+		if err != nil && attempt < 4 && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) insertBatches(ctx context.Context, userID string, n int, fill func(put func([]transaction.Transaction, []transaction.Event) error) error) error {
+	capped := s.cap.Max > 0 && n > 0 && !s.caps.Far(userID, n, s.cap)
+	conn, err := s.db.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("transactionsql: insert: connect: %w", err)
+	}
+	defer conn.Close()
+	if s.db.Dialect == sqldb.SQLite {
+		// The rows of a large insert land all over the transactions'
+		// indexes: with SQLite's default page cache (2 MiB) the pages they
+		// touch spill to the WAL and are read back over and over. For this
+		// transaction the connection gets a larger cache, and the default
+		// again after it (which frees the pages). (Keeping the statement
+		// journal in memory too, temp_store, was slower, measured.)
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+			return fmt.Errorf("transactionsql: insert: cache size: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000") //nolint:errcheck // a failure leaves only a larger cache
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("transactionsql: insert: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after commit
+	if capped {
+		if err := sqldb.UnderCap(ctx, tx, s.db.Dialect, "transactions", userID, n, s.cap, s.caps); err != nil {
+			return err
+		}
+	}
+	stored := 0
+	put := func(txs []transaction.Transaction, events []transaction.Event) error {
+		if stored += len(txs); stored > n {
+			return fmt.Errorf("transactionsql: insert: more than the %d transactions announced", n)
+		}
+		for start := 0; start < len(txs); start += insertChunk {
+			chunk := txs[start:min(start+insertChunk, len(txs))]
+			for _, t := range chunk {
+				if t.UserID != userID {
+					return errors.New("transactionsql: insert: the transactions of one insert belong to one user")
+				}
+			}
+			q, args := insertStatement(chunk)
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("transactionsql: insert transactions: %w", err)
+			}
+		}
+		if s.outbox {
+			return insertEvents(ctx, tx, events)
+		}
+		return nil
+	}
+	if err := fill(put); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("transactionsql: insert: commit: %w", err)
+	}
+	return nil
+}
+
+// bulkCacheKiB is SQLite's page cache during InsertBatches, in KiB.
+const bulkCacheKiB = 32 << 10
+
 // capped reports whether the insert of txs, which are one user's, must
 // count the user's rows against the cap: there is one, and the user is not
 // known to be far below it.
