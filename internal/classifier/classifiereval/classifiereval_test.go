@@ -173,39 +173,3 @@ func TestInnerPlan(t *testing.T) {
 		t.Fatal("--inner without training rows passed")
 	}
 }
-
-// TestPipelineKnowsTheUsersCategories: the evaluated pipeline answers
-// only in the categories of the training rows (the user's), never in a
-// built-in category the user does not have.
-func TestPipelineKnowsTheUsersCategories(t *testing.T) {
-	rows, err := ReadLabelled("../data/training/za-bank-statements.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	model, err := classifier.BuiltinModel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dict, err := classifier.BuiltinDictionary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := SplitPython(rows, 42)
-	cats := map[string]bool{}
-	for _, r := range plan[0][0] {
-		cats[r.Category] = true
-	}
-	decide := Pipeline(Builtin{Model: model, Dictionary: dict}, classifier.DefaultThreshold).Fit(plan[0][0])
-	answered := 0
-	for _, r := range plan[0][1] {
-		if c, _, _ := decide(r.Item); c != "" {
-			answered++
-			if !cats[c] {
-				t.Fatalf("%q: %q is not one of the user's categories", r.Description, c)
-			}
-		}
-	}
-	if answered == 0 {
-		t.Fatal("no answer at all")
-	}
-}
