@@ -121,3 +121,55 @@ func TestRunReports(t *testing.T) {
 		t.Fatal("an unknown method passed")
 	}
 }
+
+// TestInnerPlan: the inner plan's folds are made of the outer training
+// rows only, each of them tested exactly once, and no outer test row
+// appears anywhere.
+func TestInnerPlan(t *testing.T) {
+	rows, err := ReadLabelled("../data/training/za-bank-statements.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := SplitPython(rows, 42)
+	inner := InnerPlan(outer, 5, 42)
+	if len(inner) != 5 {
+		t.Fatalf("%d folds", len(inner))
+	}
+	train, test := map[int]bool{}, map[int]bool{}
+	for _, r := range outer[0][0] {
+		train[r.Line] = true
+	}
+	for _, r := range outer[0][1] {
+		test[r.Line] = true
+	}
+	tested := map[int]int{}
+	for _, f := range inner {
+		if len(f[0])+len(f[1]) != len(train) {
+			t.Fatalf("fold of %d+%d rows, %d training rows", len(f[0]), len(f[1]), len(train))
+		}
+		for _, part := range f {
+			for _, r := range part {
+				if test[r.Line] || !train[r.Line] {
+					t.Fatalf("row %d is not an outer training row", r.Line)
+				}
+			}
+		}
+		for _, r := range f[1] {
+			tested[r.Line]++
+		}
+	}
+	for l := range train {
+		if tested[l] != 1 {
+			t.Fatalf("training row %d tested %d times", l, tested[l])
+		}
+	}
+	var out bytes.Buffer
+	err = Run(&out, Config{Data: "../data/training/za-bank-statements.csv", Split: "python", Seed: 42, Seeds: 1, Folds: 5, Inner: true,
+		Methods: "model", Labels: "file", Builtin: "none", Threshold: 0.6, DataDir: os.DirFS("../data")})
+	if err != nil || !strings.Contains(out.String(), "inner: 5 folds") || !strings.Contains(out.String(), "test rows per seed 360") {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if err := (Config{Data: "x", Split: "none", Seeds: 1, Folds: 5, Inner: true, Methods: "model", Labels: "file", Builtin: "none"}).Validate(); err == nil {
+		t.Fatal("--inner without training rows passed")
+	}
+}

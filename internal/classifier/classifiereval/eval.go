@@ -57,11 +57,17 @@ func Model(threshold float64) Method {
 // Pipeline is what a user gets: the training rows are their manual
 // categorizations (merchant memory and model, as a retrain builds them),
 // b what is built in (nothing when empty), decided by classifier.Pipeline
-// at the threshold.
+// at the threshold. The user's categories (Pipeline.Known, as the service
+// sets them) are those of the training rows: a built-in category the user
+// does not have is never an answer.
 func Pipeline(b Builtin, threshold float64) Method {
 	return Method{Name: "pipeline", Fit: func(train []Row) Decider {
 		ls := Learned(train)
-		p := &classifier.Pipeline{Memory: classifier.NewMemoryWith(b.Dictionary, ls), User: classifier.TrainUser(ls), Builtin: b.Model, Dictionary: b.Dictionary,
+		known := map[string]bool{}
+		for _, r := range train {
+			known[r.Category] = true
+		}
+		p := &classifier.Pipeline{Known: known, Memory: classifier.NewMemoryWith(b.Dictionary, ls), User: classifier.TrainUser(ls), Builtin: b.Model, Dictionary: b.Dictionary,
 			Threshold: threshold, Adapter: classifier.NewAdapter(classifier.BuiltinTop(b.Model, b.Dictionary), ls)}
 		return pipelineDecider(p)
 	}}
@@ -121,6 +127,17 @@ func SplitFolds(rows []Row, k int, seed uint64) Plan {
 		}
 	}
 	return plan
+}
+
+// InnerPlan replaces each split of plan by k stratified folds of its
+// training rows (seeded by seed): a plan for choosing constants that
+// never sees the test rows.
+func InnerPlan(plan Plan, k int, seed uint64) Plan {
+	var out Plan
+	for _, p := range plan {
+		out = append(out, SplitFolds(p[0], k, seed)...)
+	}
+	return out
 }
 
 // Outcome is the scores of one method on one seed's plan.

@@ -25,7 +25,11 @@ type Config struct {
 	SpentSign int     // the sign of money spent in the file (0: from sources.csv, else -1)
 	Threshold float64 // the confidence an answer needs to apply
 	PerClass  bool
-	DataDir   fs.FS // internal/classifier/data: sources, mapping, training files
+	// Inner evaluates on the training rows only, for choosing constants:
+	// each seed's training rows are split again (Folds stratified folds)
+	// and the test rows are never used.
+	Inner   bool
+	DataDir fs.FS // internal/classifier/data: sources, mapping, training files
 }
 
 // Validate checks the config.
@@ -43,6 +47,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--labels %q: want file or taxonomy", c.Labels)
 	case c.Builtin != "rebuilt" && c.Builtin != "shipped" && c.Builtin != "none":
 		return fmt.Errorf("--builtin %q: want rebuilt, shipped or none", c.Builtin)
+	case c.Inner && c.Split == "none":
+		return errors.New("--inner needs training rows: not with --split none")
+	case c.Inner && c.Folds < 2:
+		return errors.New("--inner: --folds must be at least 2")
 	case c.Threshold < 0 || c.Threshold > 1:
 		return errors.New("--threshold: want 0 to 1")
 	}
@@ -151,6 +159,9 @@ func Run(w io.Writer, c Config) error {
 	}
 	fmt.Fprintf(w, "file=%s rows=%d classes=%d labels=%s builtin=%s split=%s seeds=%d..%d threshold=%.2f\n",
 		c.Data, len(rows), len(classes), c.Labels, c.Builtin, c.Split, c.Seed, c.Seed+c.Seeds-1, c.Threshold)
+	if c.Inner {
+		fmt.Fprintf(w, "inner: %d folds of each split's training rows (the test rows are not used)\n", c.Folds)
+	}
 	thresholds := []float64{0, 0.3, 0.5, c.Threshold, 0.7, 0.8, 0.9}
 	for _, m := range methods {
 		var outs []Outcome
@@ -163,6 +174,9 @@ func Run(w io.Writer, c Config) error {
 				plan = SplitFolds(rows, c.Folds, uint64(s))
 			case "none":
 				plan = Plan{{nil, rows}} // a user with nothing of their own: the cold start
+			}
+			if c.Inner {
+				plan = InnerPlan(plan, c.Folds, uint64(s))
 			}
 			outs = append(outs, Evaluate(m, plan, thresholds))
 		}

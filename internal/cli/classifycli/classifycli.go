@@ -56,6 +56,7 @@ func runClassifyEval(_ context.Context, e cli.Env, args []string) error {
 	fs.StringVar(&c.Builtin, "builtin", "rebuilt", "rebuilt: the built-in model trained without the evaluated file; shipped; none")
 	fs.StringVar(&sign, "spent-sign", "auto", "sign of money spent in the file: auto (sources.csv, else -1), 1 or -1")
 	fs.IntVar(&threshold100, "threshold", int(classifier.DefaultThreshold*100), "confidence an answer needs, in percent")
+	fs.BoolVar(&c.Inner, "inner", false, "choose constants, not measure: evaluate on folds (--folds) of each split's training rows only; the test rows are not used")
 	fs.BoolVar(&c.PerClass, "per-class", false, "print precision and recall per category (first seed)")
 	fs.StringVar(&dir, "dir", "internal/classifier/data", "the classifier's data directory (sources.csv, mapping.csv, training/)")
 	fs.BoolVar(&replay, "replay", false, "replay the file in time order as a user would: classify each row, correct it when wrong")
