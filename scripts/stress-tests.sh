@@ -37,7 +37,7 @@ failed=0
 for i in $(seq 1 "$n"); do
   log="$logs/run-$i.log"
   start=$(date +%s)
-  go test -race -count=1 ./... >"$log" 2>&1 &
+  go test -race -count=1 -timeout 30m ./... >"$log" 2>&1 &
   gotest=$!
   if wait "$gotest"; then
     echo "run $i/$n: ok in $(($(date +%s) - start)) s"
