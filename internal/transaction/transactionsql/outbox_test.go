@@ -4,6 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +203,118 @@ func TestInsertBatchesIsAtomic(t *testing.T) {
 			})
 			if err == nil {
 				t.Fatal("InsertBatches took more transactions than announced")
+			}
+		})
+	}
+}
+
+// InsertBatches (large statements) stores the same rows, search index and
+// events as Insert a row at a time: two databases get the same
+// transactions, one each way, and must read back alike.
+func TestInsertBatchesStoresWhatInsertDoes(t *testing.T) {
+	for _, d := range sqldbtest.Engines() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			// More rows than one large statement takes, in two puts: the
+			// first is split in two statements.
+			const n, first = 2300, 2000
+			type env struct {
+				s    *transactionsql.Store
+				o    *transactionsql.Outbox
+				user string
+			}
+			open := func() env {
+				db := sqldbtest.Open(t, d)
+				u, _, err := auth.NewService(authsql.New(db)).AddUser(ctx, "u"+uuid.NewString()[:8], nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return env{transactionsql.New(db, transactionsql.WithOutbox()), transactionsql.NewOutbox(db), u.ID}
+			}
+			single, batched := open(), open()
+			at := time.Date(2026, 11, 27, 10, 0, 0, 123456000, time.UTC)
+			txs := make([]transaction.Transaction, n)
+			for i := range txs {
+				txs[i] = transaction.Transaction{ID: uuid.Must(uuid.NewV7()).String(), Amount: -int64(i*7 + 1), Currency: []string{"EUR", "ZAR"}[i%2],
+					Description: fmt.Sprintf("Shop %d purchase %c", i, 'a'+rune(i%26)), BookedAt: at.AddDate(0, -i%12, -i%28),
+					CreatedAt: at, UpdatedAt: at, Version: 1, ImportID: "imp1", ImportKey: fmt.Sprintf("k%d", i)}
+				if i%3 == 0 {
+					txs[i].Counterparty = "Counterparty " + strconv.Itoa(i)
+					txs[i].CategoryID, txs[i].CategorySource, txs[i].CategoryConfidence = "food", transaction.SourceModel, 7500
+				}
+			}
+			of := func(user string, txs []transaction.Transaction) ([]transaction.Transaction, []transaction.Event) {
+				mine := slices.Clone(txs)
+				for i := range mine {
+					mine[i].UserID = user
+				}
+				events, err := transaction.NewEvents(transaction.EventCreated, at, mine)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return mine, events
+			}
+			for i := range txs {
+				one, events := of(single.user, txs[i:i+1])
+				if _, err := single.s.Insert(ctx, one, nil, events); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := batched.s.InsertBatches(ctx, batched.user, n, func(put func([]transaction.Transaction, []transaction.Event) error) error {
+				if err := put(of(batched.user, txs[:first])); err != nil {
+					return err
+				}
+				return put(of(batched.user, txs[first:]))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// The rows (all columns but the user's id), and the search
+			// index (through the triggers) for a text some rows hold.
+			read := func(e env, text string) []transaction.Transaction {
+				var out []transaction.Transaction
+				q := transaction.Query{UserID: e.user, Text: text, Limit: transaction.MaxPageSize}
+				for {
+					p, err := e.s.List(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range p {
+						r.UserID = ""
+						out = append(out, r)
+					}
+					if len(p) < q.Limit {
+						return out
+					}
+					last := p[len(p)-1]
+					q.After = &transaction.Position{BookedAt: last.BookedAt, ID: last.ID}
+				}
+			}
+			for _, text := range []string{"", "purchase q", "shop 1", "SHOP 22"} {
+				want, got := read(single, text), read(batched, text)
+				if text == "" && len(want) != n {
+					t.Fatalf("the single-row inserts stored %d rows, want %d", len(want), n)
+				}
+				if text != "" && len(want) == 0 {
+					t.Fatalf("search %q finds nothing: the comparison would be empty", text)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("search %q: InsertBatches stored %d rows unlike Insert's %d", text, len(got), len(want))
+				}
+			}
+
+			// The events: one a row, in the same order, with the same data
+			// (the user's id aside).
+			wantEv, gotEv := pending(t, single.o), pending(t, batched.o)
+			if len(wantEv) != n || len(gotEv) != n {
+				t.Fatalf("events: %d batched, %d single, want %d", len(gotEv), len(wantEv), n)
+			}
+			for i := range wantEv {
+				w, g := wantEv[i], gotEv[i]
+				if g.Type != w.Type || !g.At.Equal(w.At) || strings.ReplaceAll(string(g.Data), batched.user, single.user) != string(w.Data) {
+					t.Fatalf("event %d: batched %s %s %s, single %s %s %s", i, g.Type, g.At, g.Data, w.Type, w.At, w.Data)
+				}
 			}
 		})
 	}

@@ -64,6 +64,14 @@ const columns = `id, user_id, amount_minor, currency, description, counterparty,
 // row, well under SQLite's and MySQL's limits).
 const insertChunk = 200
 
+// bulkChunk bounds the rows of one INSERT in InsertBatches: 18
+// placeholders a row, 32,400 under SQLite's 32,766 (and MySQL's 65,535).
+// The search trigger makes SQLite keep a statement journal, a copy of each
+// page a statement changes, taken once per statement: an import's rows land
+// all over the indexes, so fewer, larger statements copy fewer pages (for
+// 20,000 rows, 1,800 a statement took about a fifth less CPU than 200).
+const bulkChunk = 1800
+
 // Insert adds txs in one database transaction, claiming idem's key first.
 // A deadlock (MySQL can pick one among concurrent claims of one key as its
 // victim) is retried: the transaction was rolled back whole.
@@ -188,8 +196,8 @@ func (s *Store) insertBatches(ctx context.Context, userID string, n int, fill fu
 		if stored += len(txs); stored > n {
 			return fmt.Errorf("transactionsql: insert: more than the %d transactions announced", n)
 		}
-		for start := 0; start < len(txs); start += insertChunk {
-			chunk := txs[start:min(start+insertChunk, len(txs))]
+		for start := 0; start < len(txs); start += bulkChunk {
+			chunk := txs[start:min(start+bulkChunk, len(txs))]
 			for _, t := range chunk {
 				if t.UserID != userID {
 					return errors.New("transactionsql: insert: the transactions of one insert belong to one user")
