@@ -118,7 +118,11 @@ func (s *Store) listStatement(q transaction.Query, path listPath) (string, []any
 	from := ` FROM (` + cands + `) AS c CROSS JOIN transactions AS t ON t.id = c.cand_id`
 	sel := `SELECT `
 	if s.db.Dialect == sqldb.MySQL {
-		from = ` FROM (` + cands + `) AS c JOIN transactions AS t ON t.id = c.cand_id`
+		// The LIMIT (of no bound) keeps the candidates a derived table of
+		// their own: merged into the STRAIGHT_JOIN, the trigram joins would
+		// run in their written order, from the first trigram's rows (a
+		// common one, every row of the user at worst) instead of the rarest.
+		from = ` FROM (` + cands + ` LIMIT 18446744073709551615) AS c JOIN transactions AS t ON t.id = c.cand_id`
 		sel = `SELECT STRAIGHT_JOIN `
 	}
 	return sel + columns + from + tail, append(cargs, args...)
