@@ -136,6 +136,10 @@ type Relay struct {
 // processes contend for the same lease, never publish side by side.
 const relayLease = "stock-relay"
 
+// markTimeout bounds marking a round's published rows, which does not end
+// with the relay's context.
+const markTimeout = 5 * time.Second
+
 // leaseTTL is how long the lease holds without renewal.
 const leaseTTL = 10 * time.Second
 
@@ -409,7 +413,13 @@ func relayRound[T any](ctx context.Context, r *Relay, limit int,
 		done = append(done, id)
 		r.cfg.Metrics.Published(at)
 	}
-	if err := mark(ctx, done, time.Now()); err != nil {
+	// What is on the stream is marked even when ctx ended meanwhile (a
+	// shutdown right after a publish): otherwise a clean stop leaves it
+	// pending, and the next holder (or a restored backup) publishes it
+	// again. The mark is bounded on its own.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if err := mark(mctx, done, time.Now()); err != nil {
 		return res, err
 	}
 	res.published = len(done)
