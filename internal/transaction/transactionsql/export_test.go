@@ -18,6 +18,10 @@ const (
 	PathText   = pathText
 )
 
+// CoveredWalk reports whether a walk of q reads its page's ids from the
+// index alone (on MySQL).
+var CoveredWalk = coveredWalk
+
 // SetProbe sets the count of matches below which a listing reads the
 // candidates of an amount range or a text (candidateLimit by default).
 func (s *Store) SetProbe(n int) { s.probe = n }

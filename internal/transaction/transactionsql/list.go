@@ -109,6 +109,16 @@ func (s *Store) listStatement(q transaction.Query, path listPath) (string, []any
 	tail := ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY booked_at DESC, id DESC LIMIT ?`
 	args = append(args, q.Limit)
 	cands, cargs := s.candidates(q, path)
+	bound := ` LIMIT 18446744073709551615`
+	if cands == "" && s.db.Dialect == sqldb.MySQL && coveredWalk(q) {
+		// The page's ids from the index alone, then their rows: InnoDB
+		// checks the filters on the index's columns only after reading
+		// each row when the index is walked backwards, so an amount range
+		// matched by one row in 200 read 10,000 rows for a page (100 ms at
+		// 1M rows; 12 ms this way).
+		cands = `SELECT id AS cand_id FROM transactions AS w ` + s.forceIndex(indexBooked) + tail
+		cargs, bound = args, ""
+	}
 	if cands == "" {
 		return `SELECT ` + columns + ` FROM transactions AS t ` + s.forceIndex(walkIndex(q)) + tail, args
 	}
@@ -122,10 +132,17 @@ func (s *Store) listStatement(q transaction.Query, path listPath) (string, []any
 		// their own: merged into the STRAIGHT_JOIN, the trigram joins would
 		// run in their written order, from the first trigram's rows (a
 		// common one, every row of the user at worst) instead of the rarest.
-		from = ` FROM (` + cands + ` LIMIT 18446744073709551615) AS c JOIN transactions AS t ON t.id = c.cand_id`
+		from = ` FROM (` + cands + bound + `) AS c JOIN transactions AS t ON t.id = c.cand_id`
 		sel = `SELECT STRAIGHT_JOIN `
 	}
 	return sel + columns + from + tail, append(cargs, args...)
+}
+
+// coveredWalk reports whether every filter of q is on a column of
+// transactions_user_booked_amount (user, booked_at, id, currency, amount),
+// so that a walk can find the page's ids in that index alone.
+func coveredWalk(q transaction.Query) bool {
+	return walkIndex(q) == indexBooked && q.Text == "" && !q.OnlyManual && !q.ExcludeManual
 }
 
 // walkIndex is the index in the cursor's order that narrows q's rows most:
@@ -294,9 +311,13 @@ func conditions(q transaction.Query) ([]string, []any) {
 		args = append(args, "%"+escapeLike(strings.ToLower(q.Text))+"%")
 	}
 	if q.After != nil {
+		// The first term repeats what the OR implies: SQLite sees a range
+		// of booked_at only in a term of its own (the OR's two parameters
+		// are not known to be equal), and without it a deep page walked
+		// every newer row of the user (265 ms at 1M rows).
 		b := sqldb.FormatTime(q.After.BookedAt)
-		where = append(where, "(booked_at < ? OR (booked_at = ? AND id < ?))")
-		args = append(args, b, b, q.After.ID)
+		where = append(where, "booked_at <= ?", "(booked_at < ? OR (booked_at = ? AND id < ?))")
+		args = append(args, b, b, b, q.After.ID)
 	}
 	return where, args
 }

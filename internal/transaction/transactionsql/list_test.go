@@ -331,6 +331,9 @@ func (e *listEnv) checkPlan(t *testing.T, name, stmt string, args []any, q trans
 			if strings.Contains(joined, "TEMP B-TREE") {
 				t.Errorf("%s: a walk sorts:\n%s", name, joined)
 			}
+			if q.After != nil && !strings.Contains(joined, "booked_at<?") {
+				t.Errorf("%s: a page after a cursor does not start at the cursor:\n%s", name, joined)
+			}
 		case transactionsql.PathAmount:
 			want = []string{`^SEARCH transactions USING COVERING INDEX transactions_user_amount \(user_id=\? AND currency=\?`}
 		case transactionsql.PathText:
@@ -361,7 +364,16 @@ func (e *listEnv) checkPlan(t *testing.T, name, stmt string, args []any, q trans
 			t.Errorf("%s: %s is read whole (type %s, key %q, %s):\n%s", name, table, typ, key, extra, stmt)
 			continue
 		}
+		covered := path == transactionsql.PathWalk && transactionsql.CoveredWalk(q)
 		switch {
+		case table == "w":
+			if !covered || key != transactionsql.WalkIndex(q) || strings.Contains(extra, "filesort") || !strings.Contains(extra, "Using index") {
+				t.Errorf("%s: the page's ids are read by %s (%s), want %s alone, in order", name, key, extra, transactionsql.WalkIndex(q))
+			}
+		case table == "t" && covered:
+			if key != "PRIMARY" || typ != "eq_ref" {
+				t.Errorf("%s: the page's rows are read by %s (%s), want PRIMARY eq_ref", name, key, typ)
+			}
 		case table == "t" && path == transactionsql.PathWalk:
 			if key != transactionsql.WalkIndex(q) || strings.Contains(extra, "filesort") {
 				t.Errorf("%s: the walk reads %s (%s), want %s in order", name, key, extra, transactionsql.WalkIndex(q))
