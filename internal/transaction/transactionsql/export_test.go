@@ -18,10 +18,6 @@ const (
 	PathText   = pathText
 )
 
-// CoveredWalk reports whether a walk of q reads its page's ids from the
-// index alone (on MySQL).
-var CoveredWalk = coveredWalk
-
 // SetProbe sets the count of matches below which a listing reads the
 // candidates of an amount range or a text (candidateLimit by default).
 func (s *Store) SetProbe(n int) { s.probe = n }
@@ -34,6 +30,11 @@ func (s *Store) ListStatement(q transaction.Query, path ListPath) (string, []any
 // Candidates is the candidates' SELECT of q along path ("" for none).
 func (s *Store) Candidates(q transaction.Query, path ListPath) (string, []any) {
 	return s.candidates(q, path)
+}
+
+// ProbeStatement counts q's candidates along path, up to limit.
+func (s *Store) ProbeStatement(q transaction.Query, path ListPath, limit int) (string, []any) {
+	return s.probeStatement(q, path, limit)
 }
 
 // ChoosePath is the path List takes for q.
