@@ -26,6 +26,7 @@ import (
 	"github.com/trx-platform/trx/internal/classifier"
 	"github.com/trx-platform/trx/internal/classifier/classifiersql"
 	"github.com/trx-platform/trx/internal/cli"
+	"github.com/trx-platform/trx/internal/cli/servecli"
 	"github.com/trx-platform/trx/internal/event"
 	"github.com/trx-platform/trx/internal/fault"
 	"github.com/trx-platform/trx/internal/metrics"
@@ -63,12 +64,12 @@ type serveConfig struct {
 	spanExporter sdktrace.SpanExporter // tests: where spans go instead of OTLP
 	Gateway      gatewayConfig
 	Backup       backupConfig
-	Limits       limitsConfig
+	Limits       servecli.Limits
 }
 
 // dbConfig is where the database is, and how its statements are bounded.
 func (c serveConfig) dbConfig() cli.DBConfig {
-	stmt, jobStmt := c.Limits.statementLimits()
+	stmt, jobStmt := c.Limits.StatementLimits()
 	return cli.DBConfig{DataDir: c.DataDir, DB: c.DB, MaxOpenConns: c.MaxOpenConns, Statement: stmt, JobStatement: jobStmt}
 }
 
@@ -103,7 +104,7 @@ func parseServe(e env, args []string) (serveConfig, error) {
 	splitFlags(fs, &cfg)
 	gatewayFlags(fs, &cfg.Gateway)
 	backupFlags(fs, &cfg.Backup)
-	limitFlags(fs, &cfg.Limits)
+	servecli.LimitFlags(fs, &cfg.Limits)
 	fs.URLVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send traces to this OpenTelemetry collector (OTLP/HTTP URL, e.g. http://127.0.0.1:4318); empty: off, unless the standard OTEL_EXPORTER_OTLP_ENDPOINT is set")
 	cfg.getenv = e.Getenv
 	if err := fs.Parse(args); err != nil {
@@ -167,7 +168,7 @@ func newServer(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io
 		"migrate", cfg.Migrate, "db_max_open", cfg.MaxOpenConns, "shutdown_timeout", cfg.ShutdownTimeout,
 		"components", cfg.Components.String(), "upstream", cfg.Upstreams, "internal_secret_set", cfg.InternalSecret != "",
 		"db_statement_timeout", cfg.Limits.StatementTimeout, "db_job_statement_timeout", cfg.Limits.JobStatementTimeout,
-		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.jsonBody().Bytes, "max_report_body", cfg.Limits.reportBody().Bytes)
+		"request_timeout", cfg.Limits.RequestTimeout, "max_json_body", cfg.Limits.JSONLimit().Bytes, "max_report_body", cfg.Limits.ReportLimit().Bytes)
 	tel, err := telemetry.New(ctx, telemetry.Config{Endpoint: cfg.OTLPEndpoint, Version: version,
 		Components: cfg.Components.String(), Exporter: cfg.spanExporter, Getenv: cfg.getenv})
 	if err != nil {
@@ -319,12 +320,12 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	if !comps.any(compTransactions, compClassifier, compReport) {
 		return nil
 	}
-	_, maxBatch := s.cfg.Limits.batch()
+	_, maxBatch := s.cfg.Limits.Batch()
 	opts := []transaction.Option{transaction.WithMaxBatch(maxBatch)}
 	if comps.has(compTransactions) {
 		// Accounts decide what a transaction may belong to, wherever
 		// transactions are written (withAccounts serves their routes).
-		_, capAccounts, _ := s.cfg.Limits.rowCaps()
+		_, capAccounts, _ := s.cfg.Limits.RowCaps()
 		sh.accounts = account.NewService(accountsql.New(s.db, accountsql.WithRowCap(capAccounts)))
 		opts = append(opts, transaction.WithAccounts(sh.accounts))
 	}
@@ -339,7 +340,7 @@ func (s *server) buildServices(ctx context.Context, sh *shared) error {
 	}
 	// With an event stream, the per-user events go to the outbox in each
 	// write's own database transaction; the relay publishes them.
-	capTxs, _, _ := s.cfg.Limits.rowCaps()
+	capTxs, _, _ := s.cfg.Limits.RowCaps()
 	store := []transactionsql.Option{transactionsql.WithRowCap(capTxs)}
 	if sh.bus != nil {
 		store = append(store, transactionsql.WithOutbox())
@@ -388,7 +389,7 @@ func (s *server) handler(sh *shared) http.Handler {
 		// trusted here without authenticating the request again.
 		h = proxy.Trusted(s.cfg.InternalSecret, auth.NewSigner(s.cfg.InternalSecret, s.cfg.Gateway.now), s.log, h)
 	}
-	h = s.cfg.Limits.bounded(h) // the request deadline and body limits, around the gateway's work too
+	h = s.cfg.Limits.Bounded(h) // the request deadline and body limits, around the gateway's work too
 	h = sh.httpm.Middleware(h)
 	h = web.AccessLog(s.log)(h)
 	h = s.tel.Handler(h, metrics.Route) // the access log line carries the request's trace id

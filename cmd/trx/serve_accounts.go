@@ -29,8 +29,8 @@ func withAccounts(newComp func(ctx context.Context, sh *shared) (component, erro
 			return c, err
 		}
 		accounts := sh.accounts // built with the transaction service (buildServices)
-		file := sh.cfg.Limits.importFile()
-		_, _, capImports := sh.cfg.Limits.rowCaps()
+		file := sh.cfg.Limits.ImportLimit()
+		_, _, capImports := sh.cfg.Limits.RowCaps()
 		imports := statement.NewService(statementsql.New(sh.db, statementsql.WithRowCap(capImports)), accounts, sh.txs, statement.Config{
 			SingleProcess:   sh.db.Dialect == sqldb.SQLite, // one trx serve per SQLite database
 			IsDuplicate:     sqldb.IsDuplicate,

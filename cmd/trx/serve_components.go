@@ -157,7 +157,7 @@ func newTransactions(ctx context.Context, sh *shared) (component, error) {
 	txs := sh.txs
 	return component{
 		routes: func(mux *http.ServeMux, wrap middleware) {
-			maxBatch, _ := sh.cfg.Limits.batch()
+			maxBatch, _ := sh.cfg.Limits.Batch()
 			transactionapi.RoutesWith(mux, txs, wrap, sh.log, transactionapi.Config{MaxBatch: maxBatch, MaxBatchName: "--max-batch"})
 			exportRoutes(mux, exportsql.New(sh.db), wrap, sh.log)
 		},
@@ -191,7 +191,7 @@ func remoteClassifier(sh *shared) component {
 func newReport(ctx context.Context, sh *shared) (component, error) {
 	src := transactionsql.New(sh.db)
 	return component{routes: func(mux *http.ServeMux, wrap middleware) {
-		lim := sh.cfg.Limits.reportBody()
+		lim := sh.cfg.Limits.ReportLimit()
 		reportapi.Routes(mux, src, wrap, sh.log, reportapi.Config{MaxBody: lim.Bytes, MaxBodyName: lim.Name})
 	}}, nil
 }

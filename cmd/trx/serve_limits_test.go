@@ -10,17 +10,18 @@ import (
 	"time"
 
 	"github.com/trx-platform/trx/internal/cli"
+	"github.com/trx-platform/trx/internal/cli/servecli"
 	"github.com/trx-platform/trx/internal/sqldb"
 	"github.com/trx-platform/trx/internal/sqldb/sqldbtest"
 	"github.com/trx-platform/trx/internal/web"
 )
 
 // limitsConfigFrom parses the limit flags as `trx serve` does.
-func limitsConfigFrom(t *testing.T, args ...string) limitsConfig {
+func limitsConfigFrom(t *testing.T, args ...string) servecli.Limits {
 	t.Helper()
-	var cfg limitsConfig
+	var cfg servecli.Limits
 	fs := cli.NewFlagSet("serve", "serve [flags]", testEnv(nil, io.Discard, io.Discard))
-	limitFlags(fs, &cfg)
+	servecli.LimitFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("flags %q: %v", args, err)
 	}
@@ -29,8 +30,8 @@ func limitsConfigFrom(t *testing.T, args ...string) limitsConfig {
 
 func TestLimitFlags(t *testing.T) {
 	def := limitsConfigFrom(t)
-	if def.StatementTimeout != defStatementTimeout || def.JobStatementTimeout != defJobStatementTimeout ||
-		def.RequestTimeout != defRequestTimeout || def.JSONBody != defJSONBody || def.ReportBody != defReportBody {
+	if def.StatementTimeout != servecli.DefStatementTimeout || def.JobStatementTimeout != servecli.DefJobStatementTimeout ||
+		def.RequestTimeout != servecli.DefRequestTimeout || def.JSONBody != servecli.DefJSONBody || def.ReportBody != servecli.DefReportBody {
 		t.Errorf("defaults: %+v", def)
 	}
 	c := limitsConfigFrom(t, "--max-report-body", "1GiB", "--max-json-body", "512KiB", "--db-statement-timeout", "2s", "--request-timeout", "0")
