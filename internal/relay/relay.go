@@ -140,6 +140,10 @@ const relayLease = "stock-relay"
 // with the relay's context.
 const markTimeout = 5 * time.Second
 
+// publishTimeout bounds one publish, which does not end with the relay's
+// context either: a publish in flight at shutdown waits for its ack.
+const publishTimeout = 5 * time.Second
+
 // leaseTTL is how long the lease holds without renewal.
 const leaseTTL = 10 * time.Second
 
@@ -406,7 +410,17 @@ func relayRound[T any](ctx context.Context, r *Relay, limit int,
 	done := make([]int64, 0, len(rows))
 	var pubErr error
 	for _, row := range rows {
-		if pubErr = publish(ctx, row); pubErr != nil {
+		// A stop ends the round between publishes, never inside one: the
+		// stream may have stored a message whose ack is still on its way,
+		// and a publish given up then would leave it unmarked, published
+		// again by the next holder or a restored backup.
+		if pubErr = ctx.Err(); pubErr != nil {
+			break
+		}
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+		pubErr = publish(pctx, row)
+		cancel()
+		if pubErr != nil {
 			break
 		}
 		id, at := key(row)
